@@ -1,0 +1,5 @@
+export * from "./types.js";
+export * from "./requests.js";
+export * from "./processes.js";
+export * from "./gzip.js";
+export * from "./version.js";

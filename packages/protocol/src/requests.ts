@@ -1,0 +1,243 @@
+/**
+ * Requests: the two dialects a client may speak on `/ws`, parsed into one typed form.
+ *
+ * - "json": the seed's `{"type":"metrics"}` frames (plus `process_metrics`,
+ *   `journal_entries` and `hello`), optionally with a protocol-2 `id`.
+ * - "legacy": the original socktop clients' plain-text commands
+ *   (`get_metrics`, `get_disks`, `get_processes`, `get_process_metrics:<pid>`,
+ *   `get_journal_entries:<pid>`).
+ */
+import type { ErrorCode, RequestId } from "./types.js";
+
+export type Dialect = "json" | "legacy";
+
+export type RequestKind =
+  | "metrics"
+  | "disks"
+  | "processes"
+  | "process_metrics"
+  | "journal_entries"
+  | "hello";
+
+interface RequestBase {
+  dialect: Dialect;
+  /** Protocol-2 request id, echoed in the reply envelope. JSON dialect only. */
+  id?: RequestId;
+}
+
+export type Request =
+  | (RequestBase & { kind: "metrics" | "disks" | "processes" | "hello" })
+  | (RequestBase & { kind: "process_metrics" | "journal_entries"; pid: number });
+
+/** Why a frame is not a request, with what to echo back in the error reply. */
+export interface InvalidRequest {
+  kind: "invalid";
+  code: ErrorCode;
+  error: string;
+  /** What the client asked for, as far as it could be read (command word, `type`, or the frame's start). */
+  request: string | null;
+  dialect: Dialect | null;
+  pid?: number | null;
+  id?: RequestId;
+}
+
+export type ParsedRequest = Request | InvalidRequest;
+
+/** The largest pid the kernel can hand out is below 2^22; anything above u32 is not a pid at all. */
+export const MAX_PID = 0xffff_ffff;
+/** Longest request id echoed back. */
+export const MAX_REQUEST_ID_LENGTH = 64;
+/** How much of an unreadable frame is quoted back in the error reply. */
+const QUOTE_LIMIT = 64;
+
+const LEGACY_SIMPLE: Record<string, "metrics" | "disks" | "processes"> = {
+  get_metrics: "metrics",
+  get_disks: "disks",
+  get_processes: "processes",
+};
+
+const LEGACY_WITH_PID: Record<string, "process_metrics" | "journal_entries"> = {
+  get_process_metrics: "process_metrics",
+  get_journal_entries: "journal_entries",
+};
+
+const JSON_KINDS = new Set<string>([
+  "metrics",
+  "disks",
+  "processes",
+  "process_metrics",
+  "journal_entries",
+  "hello",
+]);
+
+/** The legacy command word for a request kind (what the original clients send). */
+export const LEGACY_COMMAND: Record<Exclude<Request["kind"], "hello">, string> = {
+  metrics: "get_metrics",
+  disks: "get_disks",
+  processes: "get_processes",
+  process_metrics: "get_process_metrics",
+  journal_entries: "get_journal_entries",
+};
+
+function quote(text: string): string {
+  return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
+}
+
+/** Parses a pid as written by a client: a decimal integer in 1..2^32-1. */
+export function parsePid(value: unknown): number | null {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && value >= 1 && value <= MAX_PID ? value : null;
+  }
+  if (typeof value === "string" && /^[0-9]{1,10}$/.test(value)) {
+    const pid = Number(value);
+    return pid >= 1 && pid <= MAX_PID ? pid : null;
+  }
+  return null;
+}
+
+function parseLegacy(text: string): ParsedRequest {
+  const simple = LEGACY_SIMPLE[text];
+  if (simple !== undefined) return { kind: simple, dialect: "legacy" };
+  const colon = text.indexOf(":");
+  const command = colon >= 0 ? text.slice(0, colon) : text;
+  const withPid = LEGACY_WITH_PID[command];
+  if (withPid === undefined) {
+    return {
+      kind: "invalid",
+      code: "UNKNOWN_REQUEST",
+      error: `Unknown request '${quote(text)}': expected a JSON request such as {"type":"metrics"} or one of get_metrics, get_disks, get_processes, get_process_metrics:<pid>, get_journal_entries:<pid>`,
+      request: quote(text),
+      dialect: "legacy",
+    };
+  }
+  const argument = colon >= 0 ? text.slice(colon + 1).trim() : "";
+  const pid = parsePid(argument);
+  if (pid === null) {
+    return {
+      kind: "invalid",
+      code: "INVALID_PID",
+      error: `Invalid pid '${quote(argument)}': expected ${command}:<pid> with a pid from 1 to ${MAX_PID}`,
+      request: command,
+      dialect: "legacy",
+      pid: null,
+    };
+  }
+  return { kind: withPid, dialect: "legacy", pid };
+}
+
+function parseRequestId(value: unknown): RequestId | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  if (typeof value === "string" && value.length <= MAX_REQUEST_ID_LENGTH) return value;
+  return null;
+}
+
+function parseJson(text: string): ParsedRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return {
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: `Malformed JSON request: expected an object such as {"type":"metrics"}`,
+      request: quote(text),
+      dialect: "json",
+    };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return {
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: `A request must be a JSON object with a "type" field, not ${value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`}`,
+      request: quote(text),
+      dialect: "json",
+    };
+  }
+  const fields = value as Record<string, unknown>;
+  const id = parseRequestId(fields.id);
+  if (id === null) {
+    return {
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: `"id" must be an integer or a string of at most ${MAX_REQUEST_ID_LENGTH} characters`,
+      request: typeof fields.type === "string" ? quote(fields.type) : null,
+      dialect: "json",
+    };
+  }
+  const withId = <T extends object>(r: T): T & { id?: RequestId } => (id === undefined ? r : { ...r, id });
+  const type = fields.type;
+  if (typeof type !== "string") {
+    return withId({
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: `A request needs a string "type" field: one of ${[...JSON_KINDS].join(", ")}`,
+      request: null,
+      dialect: "json",
+    } as const);
+  }
+  if (!JSON_KINDS.has(type)) {
+    return withId({
+      kind: "invalid",
+      code: "UNKNOWN_REQUEST",
+      error: `Unknown request type '${quote(type)}': expected one of ${[...JSON_KINDS].join(", ")}`,
+      request: quote(type),
+      dialect: "json",
+    } as const);
+  }
+  if (type === "process_metrics" || type === "journal_entries") {
+    const pid = parsePid(fields.pid);
+    if (pid === null) {
+      return withId({
+        kind: "invalid",
+        code: "INVALID_PID",
+        error: `"${type}" needs a "pid" field: an integer from 1 to ${MAX_PID}`,
+        request: type,
+        dialect: "json",
+        pid: null,
+      } as const);
+    }
+    return withId({ kind: type, dialect: "json", pid } as const);
+  }
+  return withId({ kind: type as "metrics" | "disks" | "processes" | "hello", dialect: "json" } as const);
+}
+
+/**
+ * Reads one WebSocket frame as a request. Never throws: anything that is not a
+ * request comes back as an `InvalidRequest` carrying the error to reply with.
+ */
+export function parseRequest(frame: string | Uint8Array, isBinary = false): ParsedRequest {
+  if (isBinary) {
+    return {
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: "Binary frames are not requests: send requests as text frames",
+      request: null,
+      dialect: null,
+    };
+  }
+  const text = (typeof frame === "string" ? frame : new TextDecoder().decode(frame)).trim();
+  if (text.length === 0) {
+    return {
+      kind: "invalid",
+      code: "MALFORMED_REQUEST",
+      error: `Empty request: send {"type":"metrics"}, {"type":"disks"} or {"type":"processes"}`,
+      request: null,
+      dialect: null,
+    };
+  }
+  return text.startsWith("{") || text.startsWith("[") || text.startsWith('"') ? parseJson(text) : parseLegacy(text);
+}
+
+/** The frame a client sends for a request in a dialect. */
+export function encodeRequest(request: Request): string {
+  if (request.dialect === "legacy") {
+    if (request.kind === "hello") throw new RangeError("hello has no legacy command");
+    const command = LEGACY_COMMAND[request.kind];
+    return "pid" in request ? `${command}:${request.pid}` : command;
+  }
+  const body: Record<string, unknown> = { type: request.kind };
+  if ("pid" in request) body.pid = request.pid;
+  if (request.id !== undefined) body.id = request.id;
+  return JSON.stringify(body);
+}

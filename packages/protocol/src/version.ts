@@ -1,0 +1,19 @@
+/**
+ * Protocol versions.
+ *
+ * 1 — the seed's JSON requests and the original socktop's plain-text commands,
+ *     with the reply shapes documented in docs/protocol.md. No handshake.
+ * 2 — adds a `hello` exchange (agent version, protocol version, capabilities),
+ *     optional request ids echoed in an envelope, and typed error frames.
+ *     Everything in 2 is opt-in: a client that never asks sees protocol 1.
+ */
+export const LEGACY_PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
+
+/** The WebSocket subprotocol a version-aware client offers to select protocol 2. */
+export const SUBPROTOCOL_V2 = "socktop.v2";
+
+/** HTTP headers the agent adds to its upgrade response to state what it is. */
+export const HEADER_AGENT_VERSION = "x-socktop-agent-version";
+export const HEADER_PROTOCOL_VERSION = "x-socktop-protocol";
+export const HEADER_CAPABILITIES = "x-socktop-capabilities";

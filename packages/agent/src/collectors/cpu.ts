@@ -1,0 +1,99 @@
+/**
+ * CPU usage from /proc/stat: total and per core, as the share of non-idle
+ * jiffies between two readings.
+ */
+import { readText, readTextSync } from "./procfs.js";
+
+/** Cumulative jiffies of one `cpu` line. */
+export interface CpuTimes {
+  /** Sum of user, nice, system, idle, iowait, irq, softirq, steal (guest time is already in user/nice). */
+  total: number;
+  /** idle + iowait: time the CPU had nothing to run. */
+  idle: number;
+}
+
+export interface ProcStat {
+  /** The aggregate `cpu` line. */
+  total: CpuTimes;
+  /** `cpu0`, `cpu1`, … in order of their index. */
+  cores: CpuTimes[];
+}
+
+function parseCpuLine(fields: string[]): CpuTimes {
+  // user nice system idle iowait irq softirq steal guest guest_nice; older kernels stop early.
+  const values = fields.slice(1, 9).map((f) => {
+    const n = Number(f);
+    return Number.isFinite(n) ? n : 0;
+  });
+  const total = values.reduce((sum, v) => sum + v, 0);
+  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+  return { total, idle };
+}
+
+/** Parses /proc/stat's cpu lines. Throws when there is no aggregate `cpu` line. */
+export function parseProcStat(text: string): ProcStat {
+  let total: CpuTimes | undefined;
+  const cores: CpuTimes[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("cpu")) continue;
+    const fields = line.trim().split(/\s+/);
+    const label = fields[0] ?? "";
+    if (label === "cpu") {
+      total = parseCpuLine(fields);
+    } else {
+      const index = Number(label.slice(3));
+      // Offline CPUs have no line: keep indexes stable by placing each core at its number.
+      if (Number.isInteger(index) && index >= 0) cores[index] = parseCpuLine(fields);
+    }
+  }
+  if (total === undefined) throw new Error("/proc/stat has no aggregate cpu line");
+  return { total, cores: Array.from(cores, (c) => c ?? { total: 0, idle: 0 }) };
+}
+
+/** Busy percentage (0..100) between two readings of the same CPU; 0 when no time passed. */
+export function usagePercent(before: CpuTimes, after: CpuTimes): number {
+  const total = after.total - before.total;
+  if (total <= 0) return 0;
+  const idle = after.idle - before.idle;
+  const busy = ((total - idle) / total) * 100;
+  return Math.min(100, Math.max(0, busy));
+}
+
+export interface CpuUsage {
+  total: number;
+  perCore: number[];
+}
+
+/** Usage between two /proc/stat readings. Cores that appeared since `before` count from zero. */
+export function cpuUsageBetween(before: ProcStat, after: ProcStat): CpuUsage {
+  return {
+    total: usagePercent(before.total, after.total),
+    perCore: after.cores.map((core, i) => usagePercent(before.cores[i] ?? { total: 0, idle: 0 }, core)),
+  };
+}
+
+/**
+ * Keeps the previous /proc/stat reading so that each collection reports usage
+ * since the one before. The baseline is taken at construction, so the first
+ * request after start-up already measures a real interval.
+ */
+export class CpuCollector {
+  private previous: ProcStat;
+  private readonly path: string;
+
+  constructor(procRoot = "/proc") {
+    this.path = `${procRoot}/stat`;
+    const text = readTextSync(this.path);
+    if (text === null) throw new Error(`cannot read ${this.path}`);
+    this.previous = parseProcStat(text);
+  }
+
+  async collect(): Promise<CpuUsage> {
+    const text = await readText(this.path);
+    if (text === null) throw new Error(`cannot read ${this.path}`);
+    const current = parseProcStat(text);
+    const usage = cpuUsageBetween(this.previous, current);
+    this.previous = current;
+    return usage;
+  }
+}

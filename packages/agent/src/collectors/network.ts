@@ -1,0 +1,28 @@
+/** Cumulative bytes per network interface from /proc/net/dev. */
+import type { NetworkInterface } from "@socktop/protocol";
+import { readText } from "./procfs.js";
+
+/**
+ * Parses /proc/net/dev. Interface names may contain spaces on the left and are
+ * followed by a colon that may touch the first counter ("eth0:1234 …").
+ */
+export function parseNetDev(text: string): NetworkInterface[] {
+  const interfaces: NetworkInterface[] = [];
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0) continue; // the two header lines
+    const name = line.slice(0, colon).trim();
+    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    if (name === "" || fields.length < 9) continue;
+    const received = Number(fields[0]);
+    const transmitted = Number(fields[8]);
+    if (!Number.isFinite(received) || !Number.isFinite(transmitted)) continue;
+    interfaces.push({ name, received, transmitted });
+  }
+  return interfaces;
+}
+
+export async function readNetworks(procRoot = "/proc"): Promise<NetworkInterface[]> {
+  const text = await readText(`${procRoot}/net/dev`);
+  return text === null ? [] : parseNetDev(text);
+}

@@ -1,0 +1,117 @@
+/**
+ * Small, allocation-conscious readers for procfs and sysfs files.
+ *
+ * Files under /proc and /sys are tiny and generated on read; the common
+ * failures (the process exited, the file does not exist on this kernel, no
+ * permission) are normal states, reported as `null` rather than thrown.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+
+/** Errors that mean "this file is not there for us", not "something is broken". */
+const ABSENT = new Set(["ENOENT", "ESRCH", "EACCES", "EPERM", "ENOTDIR", "EINVAL", "ENXIO", "ENODEV", "EIO"]);
+
+export function isAbsent(error: unknown): boolean {
+  return typeof error === "object" && error !== null && ABSENT.has((error as NodeJS.ErrnoException).code ?? "");
+}
+
+/** Reads a whole text file, or null when it is absent or unreadable. */
+export async function readText(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "latin1");
+  } catch (error) {
+    if (isAbsent(error)) return null;
+    throw error;
+  }
+}
+
+/** Synchronous variant of {@link readText}. */
+export function readTextSync(path: string): string | null {
+  try {
+    return readFileSync(path, "latin1");
+  } catch (error) {
+    if (isAbsent(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * Reads small files into one reused buffer. procfs files report size 0, so
+ * readFile() grows a fresh buffer per call; for hot paths (one stat file per
+ * process) a single preallocated buffer avoids that garbage.
+ */
+export class ReusableFileReader {
+  private buffer: Buffer;
+
+  constructor(initialSize = 4096) {
+    this.buffer = Buffer.allocUnsafe(initialSize);
+  }
+
+  /** The file's text (latin1), or null when absent. Grows the buffer for larger files. */
+  read(path: string): string | null {
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (error) {
+      if (isAbsent(error)) return null;
+      throw error;
+    }
+    try {
+      let length = 0;
+      for (;;) {
+        let n: number;
+        try {
+          n = readSync(fd, this.buffer, length, this.buffer.length - length, null);
+        } catch (error) {
+          if (isAbsent(error)) return null;
+          throw error;
+        }
+        if (n === 0) break;
+        length += n;
+        if (length === this.buffer.length) {
+          const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
+          this.buffer.copy(bigger, 0, 0, length);
+          this.buffer = bigger;
+        }
+      }
+      return this.buffer.toString("latin1", 0, length);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Parses a number from a sysfs attribute file ("42000\n"); null when not a number. */
+export function parseNumberFile(text: string | null): number | null {
+  if (text === null) return null;
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+let cachedPageSize: number | undefined;
+
+/**
+ * The kernel page size in bytes (RSS in /proc/<pid>/stat is counted in pages).
+ * Node has no sysconf(), so it is derived once from our own RSS as both the
+ * kernel (pages, /proc/self/statm) and libuv (bytes) report it.
+ */
+export function pageSize(procRoot = "/proc"): number {
+  if (cachedPageSize !== undefined) return cachedPageSize;
+  let size = 4096;
+  const statm = readTextSync(`${procRoot}/self/statm`);
+  const pages = statm === null ? NaN : Number(statm.split(" ")[1]);
+  if (Number.isFinite(pages) && pages > 0) {
+    const ratio = process.memoryUsage.rss() / pages;
+    for (const candidate of [4096, 16384, 65536]) {
+      if (Math.abs(ratio - candidate) / candidate < 0.25) size = candidate;
+    }
+  }
+  cachedPageSize = size;
+  return size;
+}
+
+/** USER_HZ: the unit of CPU times in /proc. It is 100 on every Linux architecture Node runs on. */
+export const CLOCK_TICKS_PER_SECOND = 100;

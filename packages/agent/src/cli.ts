@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * socktop_agent command line: parse, start, report one line, stop cleanly.
+ * Every failure the user can cause ends in one line on stderr and a non-zero
+ * exit status, never a stack trace.
+ */
+import { startAgent, type StartedAgent } from "./agent.js";
+import { ConfigError, HELP, parseCommand } from "./config.js";
+import { createLogger } from "./log.js";
+import { AGENT_NAME, AGENT_VERSION } from "./version.js";
+
+const log = createLogger();
+
+function describeListenError(error: NodeJS.ErrnoException, bind: string, port: number): string {
+  switch (error.code) {
+    case "EADDRINUSE":
+      return `port ${port} is already in use on ${bind} (is another agent running? choose another with --port)`;
+    case "EACCES":
+      return `not allowed to listen on ${bind}:${port} (ports below 1024 need privileges; choose another with --port)`;
+    case "EADDRNOTAVAIL":
+      return `cannot listen on ${bind}: no such address on this machine (check --bind)`;
+    default:
+      return `cannot listen on ${bind}:${port}: ${error.message}`;
+  }
+}
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.error(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === "version") {
+    process.stdout.write(`${AGENT_NAME} ${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const { config } = command;
+  let agent: StartedAgent;
+  try {
+    agent = await startAgent(config, log);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.syscall === "listen") {
+      log.error(describeListenError(e, config.bind, config.port));
+      return 1;
+    }
+    log.error(e.message ?? String(error));
+    return 1;
+  }
+  log.info(`${AGENT_NAME} ${AGENT_VERSION} listening on ${agent.url} (bound to ${config.bind}:${agent.address.port})`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal} received, shutting down`);
+    agent.close().then(
+      () => process.exit(0),
+      () => process.exit(0),
+    );
+    // Never hang on shutdown: exit within a second whatever happens.
+    setTimeout(() => process.exit(0), 1000).unref();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  return -1;
+}
+
+main().then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    log.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,175 @@
+/**
+ * Command line and environment → one validated configuration.
+ * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
+ */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface TlsConfig {
+  /** Operator-supplied certificate and key; when absent a self-signed pair is generated and reused. */
+  certFile: string | null;
+  keyFile: string | null;
+  /** Comma-separated extra subject alternative names (SOCKTOP_AGENT_EXTRA_SANS). */
+  extraSans: string | undefined;
+}
+
+export interface AgentConfig {
+  port: number;
+  bind: string;
+  tls: TlsConfig | null;
+  token: string | null;
+  allowedOrigins: string | undefined;
+  maxClients: number;
+  maxFrameBytes: number;
+  metricsTtlMs: number;
+  processesTtlMs: number;
+  disksTtlMs: number;
+  gpuEnabled: boolean;
+  temperatureEnabled: boolean;
+  procRoot: string;
+  sysRoot: string;
+}
+
+export type Command = { kind: "run"; config: AgentConfig } | { kind: "help" } | { kind: "version" };
+
+export const DEFAULT_PORT = 3000;
+export const DEFAULT_TLS_PORT = 8443;
+export const DEFAULT_MAX_CLIENTS = 1024;
+/** Requests are a few dozen bytes; anything near this is not a request. */
+export const DEFAULT_MAX_FRAME_BYTES = 4096;
+
+export const HELP = `Usage: socktop_agent [options] [PORT]
+
+Lightweight on-demand metrics WebSocket server for the socktop TUI.
+Serves ws://HOST:PORT/ws (wss:// with TLS) and GET /healthz.
+
+Options:
+  -p, --port N          port to listen on (default 3000, or 8443 with TLS; env SOCKTOP_PORT)
+      --bind ADDR       address to listen on (default 0.0.0.0; env SOCKTOP_BIND)
+      --enableSSL       serve TLS with a self-signed certificate (env SOCKTOP_ENABLE_SSL=1)
+      --tls-cert FILE   use this certificate (PEM) instead of the generated one (implies TLS)
+      --tls-key FILE    the private key (PEM) for --tls-cert
+      --allow-origin L  comma-separated browser origins allowed to connect (env SOCKTOP_ALLOW_ORIGIN)
+  -V, --version         print the version and exit
+  -h, --help            print this help and exit
+
+Environment:
+  SOCKTOP_TOKEN=secret                 require ?token=secret (or Authorization: Bearer secret)
+  SOCKTOP_AGENT_GPU=0                  disable GPU collection
+  SOCKTOP_AGENT_TEMP=0                 disable temperature collection
+  SOCKTOP_AGENT_METRICS_TTL_MS=250     cache window of fast metrics
+  SOCKTOP_AGENT_PROCESSES_TTL_MS=1000  cache window of the process list
+  SOCKTOP_AGENT_DISKS_TTL_MS=1000      cache window of disks
+  SOCKTOP_AGENT_EXTRA_SANS=a,b         extra names/IPs in the generated certificate
+  SOCKTOP_MAX_CLIENTS=1024             concurrent connections allowed
+  XDG_DATA_HOME                        certificate directory is $XDG_DATA_HOME/socktop_agent/tls
+`;
+
+function parsePort(value: string, source: string): number {
+  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`invalid port '${value}' (${source}): expected a number from 1 to 65535`);
+  const port = Number(value);
+  if (port < 1 || port > 65535) throw new ConfigError(`invalid port ${value} (${source}): expected a number from 1 to 65535`);
+  return port;
+}
+
+function parseFlag(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === "") return fallback;
+  const v = value.trim().toLowerCase();
+  if (["1", "true", "yes", "on"].includes(v)) return true;
+  if (["0", "false", "no", "off"].includes(v)) return false;
+  throw new ConfigError(`invalid ${name}='${value}': expected 1 or 0`);
+}
+
+function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  if (!/^[0-9]+$/.test(value.trim())) throw new ConfigError(`invalid ${name}='${value}': expected a whole number`);
+  const n = Number(value.trim());
+  if (n < min) throw new ConfigError(`invalid ${name}=${value}: must be at least ${min}`);
+  return n;
+}
+
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
+  let port: number | null = null;
+  let bind = env.SOCKTOP_BIND || "0.0.0.0";
+  let enableSsl = parseFlag(env.SOCKTOP_ENABLE_SSL, "SOCKTOP_ENABLE_SSL", false);
+  let certFile: string | null = null;
+  let keyFile: string | null = null;
+  let allowedOrigins = env.SOCKTOP_ALLOW_ORIGIN;
+
+  const args = [...argv];
+  const takeValue = (flag: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const value = args.shift();
+    if (value === undefined || value === "") throw new ConfigError(`${flag} needs a value`);
+    return value;
+  };
+  while (args.length > 0) {
+    const arg = args.shift() as string;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    switch (flag) {
+      case "-h":
+      case "--help":
+        return { kind: "help" };
+      case "-V":
+      case "--version":
+        return { kind: "version" };
+      case "-p":
+      case "--port":
+        port = parsePort(takeValue(flag, inline), flag);
+        break;
+      case "--bind":
+        bind = takeValue(flag, inline);
+        break;
+      case "--enableSSL":
+      case "--enable-ssl":
+        enableSsl = true;
+        break;
+      case "--tls-cert":
+        certFile = takeValue(flag, inline);
+        break;
+      case "--tls-key":
+        keyFile = takeValue(flag, inline);
+        break;
+      case "--allow-origin":
+        allowedOrigins = takeValue(flag, inline);
+        break;
+      default:
+        if (/^[0-9]+$/.test(arg) && port === null) {
+          port = parsePort(arg, "positional argument");
+        } else if (arg.startsWith("-")) {
+          throw new ConfigError(`unknown option '${arg}' (see --help)`);
+        } else {
+          throw new ConfigError(`unexpected argument '${arg}' (see --help)`);
+        }
+    }
+  }
+  if ((certFile === null) !== (keyFile === null)) {
+    throw new ConfigError(certFile === null ? "--tls-key needs --tls-cert too" : "--tls-cert needs --tls-key too");
+  }
+  const tlsEnabled = enableSsl || certFile !== null;
+  if (port === null && env.SOCKTOP_PORT) port = parsePort(env.SOCKTOP_PORT, "SOCKTOP_PORT");
+
+  const token = env.SOCKTOP_TOKEN && env.SOCKTOP_TOKEN.length > 0 ? env.SOCKTOP_TOKEN : null;
+  return {
+    kind: "run",
+    config: {
+      port: port ?? (tlsEnabled ? DEFAULT_TLS_PORT : DEFAULT_PORT),
+      bind,
+      tls: tlsEnabled ? { certFile, keyFile, extraSans: env.SOCKTOP_AGENT_EXTRA_SANS } : null,
+      token,
+      allowedOrigins,
+      maxClients: parseCount(env.SOCKTOP_MAX_CLIENTS, "SOCKTOP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS, 1),
+      maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+      metricsTtlMs: parseCount(env.SOCKTOP_AGENT_METRICS_TTL_MS, "SOCKTOP_AGENT_METRICS_TTL_MS", 250, 0),
+      processesTtlMs: parseCount(env.SOCKTOP_AGENT_PROCESSES_TTL_MS, "SOCKTOP_AGENT_PROCESSES_TTL_MS", 1000, 0),
+      disksTtlMs: parseCount(env.SOCKTOP_AGENT_DISKS_TTL_MS, "SOCKTOP_AGENT_DISKS_TTL_MS", 1000, 0),
+      gpuEnabled: parseFlag(env.SOCKTOP_AGENT_GPU, "SOCKTOP_AGENT_GPU", true),
+      temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
+      procRoot: "/proc",
+      sysRoot: "/sys",
+    },
+  };
+}

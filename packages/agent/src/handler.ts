@@ -1,0 +1,141 @@
+/**
+ * One request in, one reply out. Knows the reply shape of every request in
+ * both dialects; never throws (a failure becomes an error reply).
+ */
+import {
+  LEGACY_COMMAND,
+  LEGACY_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type DiskInfo,
+  type HelloReply,
+  type ParsedRequest,
+  type ProcessEntry,
+  type Request,
+} from "@socktop/protocol";
+import {
+  envelope,
+  errorReply,
+  legacyJson,
+  processListReply,
+  ReplyMemo,
+  textJson,
+  toLegacyMetrics,
+  toSeedMetrics,
+  type EncodedReply,
+} from "./replies.js";
+import type { Logger } from "./log.js";
+import type { MetricsSnapshot, MetricsSources } from "./sources.js";
+import { AGENT_NAME, AGENT_VERSION } from "./version.js";
+
+/** What the agent can do, stated in `hello` replies and the upgrade response headers. */
+export const CAPABILITIES: readonly string[] = ["metrics", "disks", "processes", "hello", "request_id", "error_frames"];
+
+/** Per-connection state the handler reads and updates. */
+export interface Session {
+  /** 1 until the client shows it speaks protocol 2 (subprotocol or hello). */
+  protocol: number;
+}
+
+export interface RequestHandlerOptions {
+  sources: MetricsSources;
+  log: Logger;
+  /** Extra capabilities and handlers (process details, journal) plug in here. */
+  capabilities?: readonly string[];
+  extraHandlers?: Partial<Record<"process_metrics" | "journal_entries", (request: Request & { pid: number }, session: Session) => Promise<EncodedReply>>>;
+}
+
+export function helloReply(capabilities: readonly string[]): HelloReply {
+  return {
+    type: "hello",
+    agent: AGENT_NAME,
+    agent_version: AGENT_VERSION,
+    protocol_version: PROTOCOL_VERSION,
+    min_protocol_version: LEGACY_PROTOCOL_VERSION,
+    capabilities: [...capabilities],
+  };
+}
+
+export class RequestHandler {
+  private readonly metricsMemo = new ReplyMemo<MetricsSnapshot>();
+  private readonly listMemo = new ReplyMemo<object>();
+  readonly capabilities: readonly string[];
+
+  constructor(private readonly options: RequestHandlerOptions) {
+    this.capabilities = [...CAPABILITIES, ...(options.capabilities ?? [])];
+  }
+
+  async handle(parsed: ParsedRequest, session: Session): Promise<EncodedReply> {
+    if (parsed.kind === "invalid") {
+      return errorReply(
+        {
+          code: parsed.code,
+          error: parsed.error,
+          request: parsed.request,
+          ...(parsed.pid !== undefined ? { pid: parsed.pid } : {}),
+          ...(parsed.id !== undefined ? { id: parsed.id } : {}),
+        },
+        session.protocol,
+      );
+    }
+    try {
+      return await this.serve(parsed, session);
+    } catch (error) {
+      const what = parsed.dialect === "legacy" && parsed.kind !== "hello" ? LEGACY_COMMAND[parsed.kind] : parsed.kind;
+      const reason = error instanceof Error ? error.message : String(error);
+      this.options.log.warn(`${what}: collection failed: ${reason}`);
+      return errorReply(
+        {
+          code: "UNAVAILABLE",
+          error: `Could not collect ${parsed.kind.replace("_", " ")}: ${reason}`,
+          request: what,
+          ...("pid" in parsed ? { pid: parsed.pid } : {}),
+          ...(parsed.id !== undefined ? { id: parsed.id } : {}),
+        },
+        session.protocol,
+      );
+    }
+  }
+
+  private async serve(request: Request, session: Session): Promise<EncodedReply> {
+    const { sources } = this.options;
+    switch (request.kind) {
+      case "hello": {
+        session.protocol = PROTOCOL_VERSION;
+        const hello = helloReply(this.capabilities);
+        return request.id === undefined ? textJson(hello) : envelope(request.id, "hello", JSON.stringify(hello));
+      }
+      case "metrics": {
+        const snapshot = await sources.metrics.get();
+        if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => legacyJson(toLegacyMetrics(s)));
+        const text = this.metricsMemo.get(snapshot, "seed", (s) => textJson(toSeedMetrics(s)));
+        return request.id === undefined ? text : envelope(request.id, "metrics", text.data as string);
+      }
+      case "disks": {
+        const disks: DiskInfo[] = await sources.disks.get();
+        if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => legacyJson(d));
+        const text = this.listMemo.get(disks, "seed", (d) => textJson(d));
+        return request.id === undefined ? text : envelope(request.id, "disks", text.data as string);
+      }
+      case "processes": {
+        const processes: ProcessEntry[] = await sources.processes.get();
+        // Binary protobuf in both dialects and both protocols: replies are matched by order.
+        return this.listMemo.get(processes, "protobuf", (p) => processListReply(p as ProcessEntry[]));
+      }
+      case "process_metrics":
+      case "journal_entries": {
+        const extra = this.options.extraHandlers?.[request.kind];
+        if (extra !== undefined) return extra(request, session);
+        return errorReply(
+          {
+            code: "UNKNOWN_REQUEST",
+            error: `This agent does not serve ${request.kind.replace("_", " ")}`,
+            request: request.dialect === "legacy" ? LEGACY_COMMAND[request.kind] : request.kind,
+            pid: request.pid,
+            ...(request.id !== undefined ? { id: request.id } : {}),
+          },
+          session.protocol,
+        );
+      }
+    }
+  }
+}

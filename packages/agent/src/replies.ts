@@ -1,0 +1,160 @@
+/**
+ * Turning snapshots into bytes on the wire, in the shape each dialect's
+ * clients parse. Encodings of a snapshot are memoised on the snapshot object:
+ * within one TTL window every client gets the same bytes, encoded once.
+ */
+import { gzipSync, constants as zlibConstants } from "node:zlib";
+import {
+  GZIP_THRESHOLD_BYTES,
+  encodeProcessList,
+  type DiskInfo,
+  type ErrorCode,
+  type ErrorFrame,
+  type ErrorReply,
+  type LegacyGpu,
+  type LegacyMetricsReply,
+  type ProcessEntry,
+  type RequestId,
+  type SeedGpu,
+  type SeedMetricsReply,
+} from "@socktop/protocol";
+import type { GpuReading } from "./collectors/gpu.js";
+import type { MetricsSnapshot } from "./sources.js";
+
+/** One reply frame: text, or binary (protobuf and/or gzip). */
+export interface EncodedReply {
+  data: string | Buffer;
+  binary: boolean;
+}
+
+const round = (value: number, digits: number): number => {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+};
+
+function seedGpu(gpu: GpuReading): SeedGpu {
+  return {
+    name: gpu.name,
+    usage: gpu.utilization,
+    memory_total: gpu.memTotal,
+    memory_used: gpu.memUsed,
+    temp_c: gpu.tempC,
+  };
+}
+
+function legacyGpu(gpu: GpuReading): LegacyGpu {
+  return {
+    name: gpu.name,
+    vendor: gpu.vendor,
+    utilization_gpu_pct: gpu.utilization,
+    mem_used_bytes: gpu.memUsed,
+    mem_total_bytes: gpu.memTotal,
+    temp_c: gpu.tempC,
+  };
+}
+
+/** The seed's `{"type":"metrics"}` reply: exactly its documented fields. */
+export function toSeedMetrics(s: MetricsSnapshot): SeedMetricsReply {
+  return {
+    cpu_total: round(s.cpuTotal, 2),
+    cpu_per_core: s.cpuPerCore.map((v) => round(v, 2)),
+    mem_total: s.memTotal,
+    mem_used: s.memUsed,
+    swap_total: s.swapTotal,
+    swap_used: s.swapUsed,
+    hostname: s.hostname,
+    cpu_temp_c: s.cpuTempC,
+    networks: s.networks,
+    gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(seedGpu),
+  };
+}
+
+/** The original client's `get_metrics` reply: every key it requires, GPU fields under names it reads. */
+export function toLegacyMetrics(s: MetricsSnapshot): LegacyMetricsReply {
+  return {
+    cpu_total: round(s.cpuTotal, 2),
+    cpu_per_core: s.cpuPerCore.map((v) => round(v, 2)),
+    mem_total: s.memTotal,
+    mem_used: s.memUsed,
+    swap_total: s.swapTotal,
+    swap_used: s.swapUsed,
+    hostname: s.hostname,
+    cpu_temp_c: s.cpuTempC,
+    // Disks and processes have their own requests; the original sends these empty too.
+    disks: [],
+    networks: s.networks,
+    top_processes: [],
+    gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(legacyGpu),
+    process_count: s.processCount,
+  };
+}
+
+function gzip(bytes: Buffer | Uint8Array): Buffer {
+  return gzipSync(bytes, { level: zlibConstants.Z_BEST_SPEED });
+}
+
+/** Text JSON. */
+export function textJson(value: unknown): EncodedReply {
+  return { data: JSON.stringify(value), binary: false };
+}
+
+/** JSON as the original clients take it: text, or gzip-binary when longer than the threshold. */
+export function legacyJson(value: unknown): EncodedReply {
+  const text = JSON.stringify(value);
+  if (Buffer.byteLength(text) <= GZIP_THRESHOLD_BYTES) return { data: text, binary: false };
+  return { data: gzip(Buffer.from(text)), binary: true };
+}
+
+/** The process list as protobuf, gzip when larger than the threshold. */
+export function processListReply(processes: readonly ProcessEntry[]): EncodedReply {
+  const bytes = encodeProcessList(processes);
+  const data = bytes.length > GZIP_THRESHOLD_BYTES ? gzip(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return { data, binary: true };
+}
+
+/** A protocol-2 envelope around an already-encoded JSON value. */
+export function envelope(id: RequestId, type: string, dataJson: string): EncodedReply {
+  return { data: `{"id":${JSON.stringify(id)},"type":${JSON.stringify(type)},"data":${dataJson}}`, binary: false };
+}
+
+export interface ErrorDetails {
+  code: ErrorCode;
+  error: string;
+  request: string | null;
+  pid?: number | null;
+  id?: RequestId;
+}
+
+/**
+ * An error reply. Protocol 1 gets the original's `{error, request[, pid]}`;
+ * protocol 2 gets a typed frame that is a superset of it.
+ */
+export function errorReply(details: ErrorDetails, protocol: number): EncodedReply {
+  const base: ErrorReply = { error: details.error, request: details.request };
+  if (details.pid !== undefined) base.pid = details.pid;
+  if (protocol < 2) return textJson(base);
+  const frame: ErrorFrame = { type: "error", code: details.code, ...base };
+  if (details.id !== undefined) frame.id = details.id;
+  return textJson(frame);
+}
+
+/** Memoises encodings per snapshot object (snapshots are replaced, never mutated). */
+export class ReplyMemo<S extends object> {
+  private readonly memo = new WeakMap<S, Map<string, EncodedReply>>();
+
+  get(snapshot: S, key: string, encode: (snapshot: S) => EncodedReply): EncodedReply {
+    let byKey = this.memo.get(snapshot);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.memo.set(snapshot, byKey);
+    }
+    let reply = byKey.get(key);
+    if (reply === undefined) {
+      reply = encode(snapshot);
+      byKey.set(key, reply);
+    }
+    return reply;
+  }
+}
+
+export type { DiskInfo };

@@ -1,0 +1,65 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { KeyedTtlCache, TtlCache } from "../src/cache.js";
+
+test("TtlCache loads once per window and shares in-flight loads", async () => {
+  let now = 0;
+  let loads = 0;
+  const cache = new TtlCache(250, async () => ++loads, () => now);
+  const [a, b, c] = await Promise.all([cache.get(), cache.get(), cache.get()]);
+  assert.deepEqual([a, b, c], [1, 1, 1]);
+  now = 249;
+  assert.equal(await cache.get(), 1);
+  now = 250;
+  assert.equal(await cache.get(), 2);
+  assert.equal(loads, 2);
+});
+
+test("TtlCache does not cache failures", async () => {
+  let fail = true;
+  const cache = new TtlCache(1000, async () => {
+    if (fail) throw new Error("boom");
+    return "ok";
+  });
+  await assert.rejects(cache.get(), /boom/);
+  fail = false;
+  assert.equal(await cache.get(), "ok");
+});
+
+test("TtlCache with ttl 0 loads every time", async () => {
+  let loads = 0;
+  const cache = new TtlCache(0, async () => ++loads);
+  await cache.get();
+  await cache.get();
+  assert.equal(loads, 2);
+});
+
+test("invalidate drops the value and ignores a load already running", async () => {
+  let loads = 0;
+  let release: () => void = () => {};
+  const cache = new TtlCache(10_000, () => new Promise<number>((resolve) => {
+    loads++;
+    release = () => resolve(loads);
+  }));
+  const first = cache.get();
+  cache.invalidate();
+  release();
+  assert.equal(await first, 1);
+  const second = cache.get();
+  release();
+  assert.equal(await second, 2);
+});
+
+test("KeyedTtlCache caches per key and stays bounded", async () => {
+  const loaded: number[] = [];
+  const cache = new KeyedTtlCache(10_000, async (k: number) => {
+    loaded.push(k);
+    return k * 2;
+  }, 2);
+  assert.equal(await cache.get(1), 2);
+  assert.equal(await cache.get(1), 2);
+  await cache.get(2);
+  await cache.get(3); // evicts 1
+  await cache.get(1);
+  assert.deepEqual(loaded, [1, 2, 3, 1]);
+});

@@ -1,0 +1,91 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { encodeRequest, parsePid, parseRequest, type InvalidRequest } from "../src/index.js";
+
+test("seed JSON requests parse to their kinds", () => {
+  for (const kind of ["metrics", "disks", "processes", "hello"] as const) {
+    assert.deepEqual(parseRequest(JSON.stringify({ type: kind })), { kind, dialect: "json" });
+  }
+  assert.deepEqual(parseRequest(' {"type": "metrics"} \n'), { kind: "metrics", dialect: "json" });
+});
+
+test("legacy plain-text commands parse to the same kinds", () => {
+  assert.deepEqual(parseRequest("get_metrics"), { kind: "metrics", dialect: "legacy" });
+  assert.deepEqual(parseRequest("get_disks"), { kind: "disks", dialect: "legacy" });
+  assert.deepEqual(parseRequest("get_processes"), { kind: "processes", dialect: "legacy" });
+  assert.deepEqual(parseRequest("get_process_metrics:1234"), { kind: "process_metrics", dialect: "legacy", pid: 1234 });
+  assert.deepEqual(parseRequest("get_journal_entries:1"), { kind: "journal_entries", dialect: "legacy", pid: 1 });
+  assert.deepEqual(parseRequest(new TextEncoder().encode("get_metrics")), { kind: "metrics", dialect: "legacy" });
+});
+
+test("request ids are kept for protocol 2 and validated", () => {
+  assert.deepEqual(parseRequest('{"type":"metrics","id":7}'), { kind: "metrics", dialect: "json", id: 7 });
+  assert.deepEqual(parseRequest('{"type":"disks","id":"a-1"}'), { kind: "disks", dialect: "json", id: "a-1" });
+  const bad = parseRequest(`{"type":"metrics","id":${JSON.stringify("x".repeat(65))}}`) as InvalidRequest;
+  assert.equal(bad.kind, "invalid");
+  assert.equal(bad.code, "MALFORMED_REQUEST");
+  const fractional = parseRequest('{"type":"metrics","id":1.5}') as InvalidRequest;
+  assert.equal(fractional.kind, "invalid");
+});
+
+const invalid: Array<[string, string, InvalidRequest["code"], string | null]> = [
+  ["invalid JSON", "{not json", "MALFORMED_REQUEST", "{not json"],
+  ["JSON array", "[1,2]", "MALFORMED_REQUEST", "[1,2]"],
+  ["JSON string", '"metrics"', "MALFORMED_REQUEST", '"metrics"'],
+  ["missing type", '{"kind":"metrics"}', "MALFORMED_REQUEST", null],
+  ["type of wrong type", '{"type":5}', "MALFORMED_REQUEST", null],
+  ["unknown type", '{"type":"reboot"}', "UNKNOWN_REQUEST", "reboot"],
+  ["unknown command", "rm -rf /", "UNKNOWN_REQUEST", "rm -rf /"],
+  ["empty frame", "", "MALFORMED_REQUEST", null],
+  ["whitespace frame", "  \n ", "MALFORMED_REQUEST", null],
+  ["non-numeric pid", "get_process_metrics:abc", "INVALID_PID", "get_process_metrics"],
+  ["negative pid", "get_process_metrics:-5", "INVALID_PID", "get_process_metrics"],
+  ["zero pid", "get_journal_entries:0", "INVALID_PID", "get_journal_entries"],
+  ["pid beyond u32", "get_process_metrics:4294967296", "INVALID_PID", "get_process_metrics"],
+  ["pid missing", "get_process_metrics", "INVALID_PID", "get_process_metrics"],
+  ["JSON pid as float", '{"type":"process_metrics","pid":1.5}', "INVALID_PID", "process_metrics"],
+  ["JSON pid missing", '{"type":"journal_entries"}', "INVALID_PID", "journal_entries"],
+];
+for (const [name, frame, code, request] of invalid) {
+  test(`invalid request: ${name}`, () => {
+    const parsed = parseRequest(frame) as InvalidRequest;
+    assert.equal(parsed.kind, "invalid");
+    assert.equal(parsed.code, code);
+    assert.equal(parsed.request, request);
+    assert.ok(parsed.error.length > 10, "error says what is wrong");
+  });
+}
+
+test("binary frames are refused as requests", () => {
+  const parsed = parseRequest(new Uint8Array([1, 2, 3]), true) as InvalidRequest;
+  assert.equal(parsed.kind, "invalid");
+  assert.match(parsed.error, /text frames/);
+});
+
+test("long unknown input is quoted back truncated", () => {
+  const parsed = parseRequest("x".repeat(5000)) as InvalidRequest;
+  assert.ok((parsed.request ?? "").length <= 65);
+  assert.ok(parsed.error.length < 400);
+});
+
+test("parsePid accepts 1..2^32-1 only", () => {
+  assert.equal(parsePid("1"), 1);
+  assert.equal(parsePid(4294967295), 4294967295);
+  assert.equal(parsePid("4294967295"), 4294967295);
+  assert.equal(parsePid("01"), 1);
+  for (const bad of ["", " 1", "1e3", "0x10", "-1", "99999999999", 0, -1, 2 ** 32, Number.NaN, null, true, "١"]) {
+    assert.equal(parsePid(bad), null, `rejects ${String(bad)}`);
+  }
+});
+
+test("encodeRequest round-trips through parseRequest", () => {
+  const requests = [
+    { kind: "metrics", dialect: "legacy" },
+    { kind: "processes", dialect: "json" },
+    { kind: "process_metrics", dialect: "legacy", pid: 42 },
+    { kind: "journal_entries", dialect: "json", pid: 42, id: 3 },
+  ] as const;
+  for (const request of requests) assert.deepEqual(parseRequest(encodeRequest(request)), request);
+  assert.equal(encodeRequest({ kind: "metrics", dialect: "legacy" }), "get_metrics");
+  assert.equal(encodeRequest({ kind: "disks", dialect: "json" }), '{"type":"disks"}');
+});

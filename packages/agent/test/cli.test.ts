@@ -1,0 +1,112 @@
+/** The socktop_agent command as a user runs it (the built dist/cli.js). */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+function runSync(args: string[], env: NodeJS.ProcessEnv = {}) {
+  return spawnSync(process.execPath, [cli, ...args], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 10_000 });
+}
+
+/** Starts the agent and resolves with its first stderr line (the start-up line). */
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve, reject) => {
+    let err = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      err += chunk.toString();
+      const nl = err.indexOf("\n");
+      if (nl >= 0) resolve({ child, line: err.slice(0, nl) });
+    });
+    child.once("exit", (code) => reject(new Error(`agent exited ${code}: ${err}`)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+test("--version and -V print 'socktop_agent <version>'", () => {
+  for (const flag of ["--version", "-V"]) {
+    const r = runSync([flag]);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, `socktop_agent ${version}\n`);
+  }
+});
+
+test("--help lists every option and environment variable", () => {
+  const r = runSync(["--help"]);
+  assert.equal(r.status, 0);
+  for (const word of ["--port", "--bind", "--enableSSL", "SOCKTOP_TOKEN", "SOCKTOP_AGENT_GPU", "SOCKTOP_AGENT_TEMP", "SOCKTOP_AGENT_METRICS_TTL_MS", "SOCKTOP_AGENT_PROCESSES_TTL_MS", "SOCKTOP_AGENT_DISKS_TTL_MS"]) {
+    assert.ok(r.stdout.includes(word), `help mentions ${word}`);
+  }
+});
+
+test("an invalid port is one line on stderr and exit status 2", () => {
+  const r = runSync(["--port", "70000"]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "socktop_agent: error: invalid port 70000 (--port): expected a number from 1 to 65535\n");
+  const env = runSync([], { SOCKTOP_PORT: "x" });
+  assert.equal(env.status, 2);
+  assert.equal(env.stderr.trim().split("\n").length, 1);
+});
+
+test("a port in use is one clear line and exit status 1, no stack trace", async () => {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    const r = runSync(["--bind", "127.0.0.1", "--port", String(port)]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `socktop_agent: error: port ${port} is already in use on 127.0.0.1 (is another agent running? choose another with --port)\n`);
+  } finally {
+    blocker.close();
+  }
+});
+
+test("starts with one line naming the URL, serves, and exits 0 on SIGTERM within a second", async () => {
+  const port = await freePort();
+  const { child, line } = await startCli(["--bind", "127.0.0.1", String(port)]);
+  try {
+    assert.match(line, new RegExp(`listening on ws://127\\.0\\.0\\.1:${port}/ws`));
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(health.status, 200);
+    const started = Date.now();
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0);
+    assert.ok(Date.now() - started < 1000, "exits within a second");
+  } finally {
+    child.kill("SIGKILL");
+  }
+});
+
+test("an idle agent uses no CPU", async () => {
+  const port = await freePort();
+  const { child } = await startCli(["--bind", "127.0.0.1", String(port)]);
+  try {
+    // Serve one request first: idleness must hold after activity too.
+    await fetch(`http://127.0.0.1:${port}/healthz`);
+    await new Promise((r) => setTimeout(r, 1000));
+    const ticks = (): number => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      return Number(fields[11]) + Number(fields[12]); // utime + stime
+    };
+    const before = ticks();
+    await new Promise((r) => setTimeout(r, 3000));
+    const used = ticks() - before;
+    assert.ok(used <= 1, `idle agent used ${used} ticks in 3 s`);
+  } finally {
+    child.kill("SIGKILL");
+  }
+});

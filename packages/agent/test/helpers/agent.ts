@@ -1,0 +1,101 @@
+/** Test helpers: an in-process agent on a free loopback port, and a WebSocket client that reads replies in order. */
+import { gunzipSync } from "node:zlib";
+import WebSocket, { type ClientOptions } from "ws";
+import { isGzip } from "@socktop/protocol";
+import { startAgent, type AgentExtras, type StartedAgent } from "../../src/agent.js";
+import { parseCommand, type AgentConfig } from "../../src/config.js";
+import { silentLogger, type Logger } from "../../src/log.js";
+
+export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
+  const command = parseCommand([], {});
+  if (command.kind !== "run") throw new Error("unreachable");
+  return { ...command.config, port: 0, bind: "127.0.0.1", ...overrides };
+}
+
+export function startTestAgent(
+  overrides: Partial<AgentConfig> = {},
+  extras: AgentExtras = {},
+  log: Logger = silentLogger,
+): Promise<StartedAgent> {
+  return startAgent(testConfig(overrides), log, extras);
+}
+
+export function wsUrl(agent: StartedAgent, query = ""): string {
+  const scheme = agent.url.startsWith("wss") ? "wss" : "ws";
+  return `${scheme}://127.0.0.1:${agent.address.port}/ws${query}`;
+}
+
+export interface Frame {
+  data: Buffer;
+  isBinary: boolean;
+}
+
+/** The frame's bytes with gzip removed, if it was gzipped. */
+export function unzip(frame: Frame): Buffer {
+  return isGzip(frame.data) ? gunzipSync(frame.data) : frame.data;
+}
+
+/** Parses a JSON reply in either form: a text frame, or a gzip-compressed binary frame. */
+export function json<T = unknown>(frame: Frame): T {
+  return JSON.parse(unzip(frame).toString("utf8")) as T;
+}
+
+export class TestClient {
+  private readonly queue: Frame[] = [];
+  private readonly waiters: Array<(frame: Frame) => void> = [];
+  closed: Promise<{ code: number; reason: string }>;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
+      const frame = { data: Buffer.from(data), isBinary };
+      const waiter = this.waiters.shift();
+      if (waiter) waiter(frame);
+      else this.queue.push(frame);
+    });
+    this.closed = new Promise((resolve) => {
+      socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  }
+
+  static connect(url: string, options: ClientOptions = {}, protocols?: string[]): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, protocols, options);
+      socket.once("open", () => resolve(new TestClient(socket)));
+      socket.once("error", reject);
+      socket.once("unexpected-response", (_req, res) => {
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { statusCode: res.statusCode }));
+      });
+    });
+  }
+
+  send(text: string | Buffer, binary = false): void {
+    this.socket.send(text, { binary });
+  }
+
+  next(timeoutMs = 5000): Promise<Frame> {
+    const ready = this.queue.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(done);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = (frame: Frame): void => {
+        clearTimeout(timer);
+        resolve(frame);
+      };
+      this.waiters.push(done);
+    });
+  }
+
+  async request(text: string): Promise<Frame> {
+    this.send(text);
+    return this.next();
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    this.socket.close();
+    return this.closed;
+  }
+}

@@ -1,0 +1,140 @@
+/** End to end: HTTP routes, ordering, errors, cache sharing, idleness. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { decodeProcessList } from "@socktop/protocol";
+import { TestClient, json, startTestAgent, unzip, wsUrl } from "./helpers/agent.js";
+
+test("GET /healthz answers 200; other paths are explained", async () => {
+  const agent = await startTestAgent();
+  try {
+    const base = `http://127.0.0.1:${agent.address.port}`;
+    const health = await fetch(`${base}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), "ok\n");
+    const ws = await fetch(`${base}/ws`);
+    assert.equal(ws.status, 426);
+    const other = await fetch(`${base}/nope`);
+    assert.equal(other.status, 404);
+    await assert.rejects(TestClient.connect(`ws://127.0.0.1:${agent.address.port}/other`), /HTTP 404/);
+  } finally {
+    await agent.close();
+  }
+});
+
+test("pipelined requests are answered in request order", async () => {
+  const agent = await startTestAgent();
+  const client = await TestClient.connect(wsUrl(agent));
+  try {
+    const requests = [
+      '{"type":"processes"}', '{"type":"metrics"}', "bogus", '{"type":"disks"}', "get_metrics",
+      "get_processes", '{"type":"nope"}', "get_disks", '{"type":"metrics"}', '{"type":"processes"}',
+    ];
+    for (const r of requests) client.send(r);
+    const kinds: string[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      const frame = await client.next();
+      const raw = unzip(frame);
+      if (raw[0] !== 0x7b && raw[0] !== 0x5b) {
+        // not "{" or "[": the protobuf process list
+        assert.ok(frame.isBinary);
+        assert.ok(decodeProcessList(raw).processes.length > 0);
+        kinds.push("processes");
+        continue;
+      }
+      const value = json<unknown>(frame);
+      if (Array.isArray(value)) kinds.push("disks");
+      else if (typeof value === "object" && value !== null && "error" in value) kinds.push("error");
+      else if (typeof value === "object" && value !== null && "top_processes" in value) kinds.push("legacy-metrics");
+      else kinds.push("metrics");
+    }
+    assert.deepEqual(kinds, [
+      "processes", "metrics", "error", "disks", "legacy-metrics", "processes", "error", "disks", "metrics", "processes",
+    ]);
+  } finally {
+    await client.close();
+    await agent.close();
+  }
+});
+
+test("an unknown or malformed request gets an error reply and the connection stays usable", async () => {
+  const agent = await startTestAgent();
+  const client = await TestClient.connect(wsUrl(agent));
+  try {
+    assert.deepEqual(json(await client.request('{"type":"reboot"}')), {
+      error: "Unknown request type 'reboot': expected one of metrics, disks, processes, process_metrics, journal_entries, hello",
+      request: "reboot",
+    });
+    const malformed = json<{ error: string; request: string }>(await client.request("{oops"));
+    assert.match(malformed.error, /Malformed JSON/);
+    assert.equal(malformed.request, "{oops");
+    const legacy = json<{ error: string; request: string }>(await client.request("get_everything"));
+    assert.match(legacy.error, /Unknown request 'get_everything'/);
+    client.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), true);
+    assert.match(json<{ error: string }>(await client.next()).error, /Binary frames are not requests/);
+    const m = json<{ hostname: string }>(await client.request('{"type":"metrics"}'));
+    assert.equal(typeof m.hostname, "string");
+  } finally {
+    await client.close();
+    await agent.close();
+  }
+});
+
+test("one collection per TTL window, shared by every client", async () => {
+  const agent = await startTestAgent({ metricsTtlMs: 60_000, processesTtlMs: 60_000, disksTtlMs: 60_000 });
+  const clients = await Promise.all(Array.from({ length: 10 }, () => TestClient.connect(wsUrl(agent))));
+  try {
+    const before = { ...agent.sources.counts };
+    await Promise.all(
+      clients.map(async (c) => {
+        for (const r of ['{"type":"metrics"}', "get_metrics", '{"type":"processes"}', "get_disks", '{"type":"disks"}']) {
+          await c.request(r);
+        }
+      }),
+    );
+    assert.deepEqual(
+      {
+        metrics: agent.sources.counts.metrics - before.metrics,
+        processes: agent.sources.counts.processes - before.processes,
+        disks: agent.sources.counts.disks - before.disks,
+      },
+      { metrics: 1, processes: 1, disks: 1 },
+    );
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
+    await agent.close();
+  }
+});
+
+test("a short TTL collects again once the window has passed", async () => {
+  const agent = await startTestAgent({ metricsTtlMs: 50 });
+  const client = await TestClient.connect(wsUrl(agent));
+  try {
+    await client.request('{"type":"metrics"}');
+    const n = agent.sources.counts.metrics;
+    await new Promise((r) => setTimeout(r, 80));
+    await client.request('{"type":"metrics"}');
+    assert.equal(agent.sources.counts.metrics, n + 1);
+  } finally {
+    await client.close();
+    await agent.close();
+  }
+});
+
+test("an idle agent keeps no timers, before and after serving clients", async () => {
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const baseline = timers();
+  const agent = await startTestAgent({}, { heartbeatMs: 20 });
+  try {
+    assert.equal(timers(), baseline, "listening adds no timer");
+    const client = await TestClient.connect(wsUrl(agent));
+    await client.request('{"type":"metrics"}');
+    await new Promise((r) => setTimeout(r, 60)); // a couple of heartbeats
+    assert.equal(client.socket.readyState, client.socket.OPEN, "a live peer answering pings stays connected");
+    await client.close();
+    await new Promise((r) => setTimeout(r, 30));
+    assert.equal(agent.server.clientCount, 0);
+    assert.equal(timers(), baseline, "the heartbeat stops with the last client");
+  } finally {
+    await agent.close();
+  }
+});

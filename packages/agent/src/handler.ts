@@ -20,6 +20,7 @@ import {
   ReplyMemo,
   textJson,
   toLegacyMetrics,
+  toMetricsV2,
   toSeedMetrics,
   type EncodedReply,
 } from "./replies.js";
@@ -107,8 +108,9 @@ export class RequestHandler {
       case "metrics": {
         const snapshot = await sources.metrics.get();
         if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => legacyJson(toLegacyMetrics(s)));
-        const text = this.metricsMemo.get(snapshot, "seed", (s) => textJson(toSeedMetrics(s)));
-        return request.id === undefined ? text : envelope(request.id, "metrics", text.data as string);
+        if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => textJson(toSeedMetrics(s)));
+        const data = this.metricsMemo.get(snapshot, "v2", (s) => textJson(toMetricsV2(s)));
+        return envelope(request.id, "metrics", data.data as string);
       }
       case "disks": {
         const disks: DiskInfo[] = await sources.disks.get();

@@ -13,6 +13,7 @@ import {
   type ErrorReply,
   type LegacyGpu,
   type LegacyMetricsReply,
+  type Metrics,
   type ProcessEntry,
   type RequestId,
   type SeedGpu,
@@ -67,6 +68,11 @@ export function toSeedMetrics(s: MetricsSnapshot): SeedMetricsReply {
     networks: s.networks,
     gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(seedGpu),
   };
+}
+
+/** Protocol 2's metrics data: the seed fields plus the process count. */
+export function toMetricsV2(s: MetricsSnapshot): Metrics {
+  return { ...toSeedMetrics(s), process_count: s.processCount };
 }
 
 /** The original client's `get_metrics` reply: every key it requires, GPU fields under names it reads. */

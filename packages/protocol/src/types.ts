@@ -43,6 +43,15 @@ export interface SeedMetricsReply {
   gpus: SeedGpu[] | null;
 }
 
+/**
+ * Fast metrics as a protocol-2 client receives them (the `data` of a metrics
+ * envelope), and as the connector hands them to programs whatever the agent
+ * sent: the seed's fields plus the process count.
+ */
+export interface Metrics extends SeedMetricsReply {
+  process_count: number | null;
+}
+
 /** A process row inside a legacy metrics reply (`top_processes`, always empty from this agent). */
 export interface LegacyTopProcess {
   pid: number;

@@ -29,6 +29,16 @@ export interface AgentConfig {
   temperatureEnabled: boolean;
   procRoot: string;
   sysRoot: string;
+  prometheus: PrometheusConfig;
+}
+
+export interface PrometheusConfig {
+  /** Serve GET /metrics in the Prometheus exposition format. */
+  enabled: boolean;
+  /** Serve it on this separate port instead of the agent's own (null: same port). */
+  port: number | null;
+  /** Per-process series for the top N processes by CPU; 0 disables them (high cardinality). */
+  topProcesses: number;
 }
 
 export type Command = { kind: "run"; config: AgentConfig } | { kind: "help" } | { kind: "version" };
@@ -51,6 +61,9 @@ Options:
       --tls-cert FILE   use this certificate (PEM) instead of the generated one (implies TLS)
       --tls-key FILE    the private key (PEM) for --tls-cert
       --allow-origin L  comma-separated browser origins allowed to connect (env SOCKTOP_ALLOW_ORIGIN)
+      --prometheus      serve GET /metrics for Prometheus on the agent's port (env SOCKTOP_PROMETHEUS=1)
+      --prometheus-port N   serve /metrics on a separate port instead (env SOCKTOP_PROMETHEUS_PORT)
+      --prometheus-top-processes N  per-process series for the top N processes by CPU (default 0: off)
   -V, --version         print the version and exit
   -h, --help            print this help and exit
 
@@ -96,6 +109,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   let certFile: string | null = null;
   let keyFile: string | null = null;
   let allowedOrigins = env.SOCKTOP_ALLOW_ORIGIN;
+  let prometheus = parseFlag(env.SOCKTOP_PROMETHEUS, "SOCKTOP_PROMETHEUS", false);
+  let prometheusPort: number | null = env.SOCKTOP_PROMETHEUS_PORT ? parsePort(env.SOCKTOP_PROMETHEUS_PORT, "SOCKTOP_PROMETHEUS_PORT") : null;
+  let topProcesses = parseCount(env.SOCKTOP_PROMETHEUS_TOP_PROCESSES, "SOCKTOP_PROMETHEUS_TOP_PROCESSES", 0, 0);
 
   const args = [...argv];
   const takeValue = (flag: string, inline: string | undefined): string => {
@@ -136,6 +152,16 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       case "--allow-origin":
         allowedOrigins = takeValue(flag, inline);
         break;
+      case "--prometheus":
+        prometheus = true;
+        break;
+      case "--prometheus-port":
+        prometheusPort = parsePort(takeValue(flag, inline), flag);
+        prometheus = true;
+        break;
+      case "--prometheus-top-processes":
+        topProcesses = parseCount(takeValue(flag, inline), flag, 0, 0);
+        break;
       default:
         if (/^[0-9]+$/.test(arg) && port === null) {
           port = parsePort(arg, "positional argument");
@@ -170,6 +196,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
       procRoot: "/proc",
       sysRoot: "/sys",
+      prometheus: { enabled: prometheus, port: prometheusPort, topProcesses },
     },
   };
 }

@@ -55,7 +55,7 @@ Lightweight on-demand metrics WebSocket server for the socktop TUI.
 Serves ws://HOST:PORT/ws (wss:// with TLS) and GET /healthz.
 
 Options:
-  -p, --port N          port to listen on (default 3000, or 8443 with TLS; env SOCKTOP_PORT)
+  -p, --port N          port to listen on (default 3000, or 8443 with TLS, 0 for any free port; env SOCKTOP_PORT)
       --bind ADDR       address to listen on (default 0.0.0.0; env SOCKTOP_BIND)
       --enableSSL       serve TLS with a self-signed certificate (env SOCKTOP_ENABLE_SSL=1)
       --tls-cert FILE   use this certificate (PEM) instead of the generated one (implies TLS)
@@ -80,9 +80,10 @@ Environment:
 `;
 
 function parsePort(value: string, source: string): number {
-  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`invalid port '${value}' (${source}): expected a number from 1 to 65535`);
+  // 0 asks the kernel for a free port (the start-up line tells which).
+  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`invalid port '${value}' (${source}): expected a number from 0 to 65535`);
   const port = Number(value);
-  if (port < 1 || port > 65535) throw new ConfigError(`invalid port ${value} (${source}): expected a number from 1 to 65535`);
+  if (port > 65535) throw new ConfigError(`invalid port ${value} (${source}): expected a number from 0 to 65535`);
   return port;
 }
 

@@ -55,7 +55,7 @@ test("--help lists every option and environment variable", () => {
 test("an invalid port is one line on stderr and exit status 2", () => {
   const r = runSync(["--port", "70000"]);
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, "socktop_agent: error: invalid port 70000 (--port): expected a number from 1 to 65535\n");
+  assert.equal(r.stderr, "socktop_agent: error: invalid port 70000 (--port): expected a number from 0 to 65535\n");
   const env = runSync([], { SOCKTOP_PORT: "x" });
   assert.equal(env.status, 2);
   assert.equal(env.stderr.trim().split("\n").length, 1);

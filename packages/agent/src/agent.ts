@@ -1,12 +1,17 @@
 /**
  * Composition: configuration → collectors and caches → request handler → server.
  */
+import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
-import type { AgentConfig } from "./config.js";
+import { admissionFor, isPublicBind } from "./admission.js";
+import type { AgentConfig, TlsConfig } from "./config.js";
+import { createDetailsHandlers, type DetailsHandlersOptions } from "./details-handlers.js";
 import { RequestHandler } from "./handler.js";
 import type { Logger } from "./log.js";
+import { PrometheusExporter, prometheusEnabled, startPrometheusListener, type PrometheusListener } from "./prometheus.js";
 import { AgentServer, type Admission } from "./server.js";
 import { MetricsSources } from "./sources.js";
+import { ensureCertificate, loadOperatorCertificate, type TlsMaterial } from "./tls/certificate.js";
 
 export interface StartedAgent {
   server: AgentServer;
@@ -15,13 +20,22 @@ export interface StartedAgent {
   address: AddressInfo;
   /** ws://host:port/ws (or wss://) as a client on this machine would dial it. */
   url: string;
+  /** The certificate served under TLS (its fingerprint is what clients pin), or null without TLS. */
+  tls: TlsMaterial | null;
+  /** Where GET /metrics is served for Prometheus (--prometheus), or null when off. */
+  prometheus: { address: AddressInfo; url: string } | null;
   close(): Promise<void>;
 }
 
 export interface AgentExtras {
+  /** TLS material to use instead of what the configuration asks for (tests). */
   tls?: { cert: string; key: string } | null;
+  /** Admission checks in addition to those of the configuration (token, origin). */
   admission?: readonly Admission[];
   heartbeatMs?: number;
+  handshakeTimeoutMs?: number;
+  /** Overrides for process details and journal (e.g. a stand-in journalctl in tests). */
+  details?: Partial<DetailsHandlersOptions>;
 }
 
 function displayHost(bind: string): string {
@@ -29,7 +43,26 @@ function displayHost(bind: string): string {
   return bind.includes(":") ? `[${bind}]` : bind;
 }
 
+/** The operator's certificate, or the generated one (created on first use, reused after). */
+function loadTls(tls: TlsConfig, log: Logger): Promise<TlsMaterial> {
+  if (tls.certFile !== null && tls.keyFile !== null) return loadOperatorCertificate(tls.certFile, tls.keyFile, log);
+  return ensureCertificate({
+    dir: tls.dir,
+    hostname: hostname(),
+    ...(tls.extraSans !== undefined ? { extraSans: tls.extraSans } : {}),
+    log,
+  });
+}
+
 export async function startAgent(config: AgentConfig, log: Logger, extras: AgentExtras = {}): Promise<StartedAgent> {
+  const material = extras.tls === undefined && config.tls !== null ? await loadTls(config.tls, log) : null;
+  const tls = extras.tls !== undefined ? extras.tls : material;
+  const admission = [...admissionFor(config), ...(extras.admission ?? [])];
+  if (config.token === null && isPublicBind(config.bind)) {
+    log.warn(
+      `listening on ${config.bind} without a token: anyone who can reach this port can read this host's metrics (set SOCKTOP_TOKEN, or --bind 127.0.0.1)`,
+    );
+  }
   const sources = new MetricsSources({
     procRoot: config.procRoot,
     sysRoot: config.sysRoot,
@@ -40,26 +73,52 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     temperatureEnabled: config.temperatureEnabled,
     log,
   });
-  const handler = new RequestHandler({ sources, log });
+  const details = createDetailsHandlers({ procRoot: config.procRoot, log, ...extras.details });
+  const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers });
+  // Prometheus reads the same caches and obeys the same admission (token) as /ws.
+  const exporter = prometheusEnabled(config.prometheus)
+    ? new PrometheusExporter({ sources, topProcesses: config.prometheus.topProcesses, admission, log })
+    : null;
   const server = new AgentServer({
     handler,
     log,
     port: config.port,
     bind: config.bind,
-    tls: extras.tls ?? null,
-    admission: extras.admission ?? [],
+    tls: tls ?? null,
+    admission,
     maxClients: config.maxClients,
     maxFrameBytes: config.maxFrameBytes,
     ...(extras.heartbeatMs !== undefined ? { heartbeatMs: extras.heartbeatMs } : {}),
+    ...(extras.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: extras.handshakeTimeoutMs } : {}),
+    httpRoutes: exporter !== null && config.prometheus.port === null ? [exporter.route] : [],
   });
   const address = await server.listen();
-  const scheme = extras.tls ? "wss" : "ws";
+  let metricsListener: PrometheusListener | null = null;
+  if (exporter !== null && config.prometheus.port !== null) {
+    try {
+      metricsListener = await startPrometheusListener({ exporter, port: config.prometheus.port, bind: config.bind, tls: tls ?? null });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+  }
+  const metricsAddress = metricsListener?.address ?? (exporter !== null ? address : null);
+  const prometheus =
+    metricsAddress === null
+      ? null
+      : { address: metricsAddress, url: `${tls ? "https" : "http"}://${displayHost(config.bind)}:${metricsAddress.port}/metrics` };
+  if (prometheus !== null) log.info(`Prometheus metrics at ${prometheus.url}`);
+  const scheme = tls ? "wss" : "ws";
   return {
     server,
     sources,
     handler,
     address,
     url: `${scheme}://${displayHost(config.bind)}:${address.port}/ws`,
-    close: () => server.close(),
+    tls: material,
+    prometheus,
+    close: async () => {
+      await Promise.all([server.close(), metricsListener?.close()]);
+    },
   };
 }

@@ -2,11 +2,15 @@
  * Command line and environment → one validated configuration.
  * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
  */
+import { defaultTlsDir } from "./tls/certificate.js";
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
 export interface TlsConfig {
+  /** Where the generated certificate and key live ($XDG_DATA_HOME/socktop_agent/tls). */
+  dir: string;
   /** Operator-supplied certificate and key; when absent a self-signed pair is generated and reused. */
   certFile: string | null;
   keyFile: string | null;
@@ -185,7 +189,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     config: {
       port: port ?? (tlsEnabled ? DEFAULT_TLS_PORT : DEFAULT_PORT),
       bind,
-      tls: tlsEnabled ? { certFile, keyFile, extraSans: env.SOCKTOP_AGENT_EXTRA_SANS } : null,
+      tls: tlsEnabled ? { dir: defaultTlsDir(env), certFile, keyFile, extraSans: env.SOCKTOP_AGENT_EXTRA_SANS } : null,
       token,
       allowedOrigins,
       maxClients: parseCount(env.SOCKTOP_MAX_CLIENTS, "SOCKTOP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS, 1),

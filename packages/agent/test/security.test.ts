@@ -170,6 +170,7 @@ test("faults: a peer that stops answering pings is dropped", async () => {
     await new Promise((resolve) => socket.once("open", resolve));
     const closed = new Promise((resolve) => socket.once("close", resolve));
     await closed;
+    for (let i = 0; i < 50 && agent.server.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(agent.server.clientCount, 0);
   } finally {
     await agent.close();

@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     log.error(e.message ?? String(error));
     return 1;
   }
-  log.info(`${AGENT_NAME} ${AGENT_VERSION} listening on ${agent.url} (bound to ${config.bind}:${agent.address.port})`);
+  log.info(`v${AGENT_VERSION} listening on ${agent.url} (bound to ${config.bind}:${agent.address.port})`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

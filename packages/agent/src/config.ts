@@ -116,6 +116,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   let allowedOrigins = env.SOCKTOP_ALLOW_ORIGIN;
   let prometheus = parseFlag(env.SOCKTOP_PROMETHEUS, "SOCKTOP_PROMETHEUS", false);
   let prometheusPort: number | null = env.SOCKTOP_PROMETHEUS_PORT ? parsePort(env.SOCKTOP_PROMETHEUS_PORT, "SOCKTOP_PROMETHEUS_PORT") : null;
+  if (prometheusPort !== null) prometheus = true;
   let topProcesses = parseCount(env.SOCKTOP_PROMETHEUS_TOP_PROCESSES, "SOCKTOP_PROMETHEUS_TOP_PROCESSES", 0, 0);
 
   const args = [...argv];

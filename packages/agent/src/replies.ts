@@ -14,6 +14,7 @@ import {
   type LegacyGpu,
   type LegacyMetricsReply,
   type Metrics,
+  type MetricsCore,
   type ProcessEntry,
   type RequestId,
   type SeedGpu,
@@ -54,8 +55,7 @@ function legacyGpu(gpu: GpuReading): LegacyGpu {
   };
 }
 
-/** The seed's `{"type":"metrics"}` reply: exactly its documented fields. */
-export function toSeedMetrics(s: MetricsSnapshot): SeedMetricsReply {
+function metricsCore(s: MetricsSnapshot): MetricsCore {
   return {
     cpu_total: round(s.cpuTotal, 2),
     cpu_per_core: s.cpuPerCore.map((v) => round(v, 2)),
@@ -66,8 +66,12 @@ export function toSeedMetrics(s: MetricsSnapshot): SeedMetricsReply {
     hostname: s.hostname,
     cpu_temp_c: s.cpuTempC,
     networks: s.networks,
-    gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(seedGpu),
   };
+}
+
+/** The seed's `{"type":"metrics"}` reply: exactly its documented fields. */
+export function toSeedMetrics(s: MetricsSnapshot): SeedMetricsReply {
+  return { ...metricsCore(s), gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(seedGpu) };
 }
 
 /** Protocol 2's metrics data: the seed fields plus the process count. */
@@ -78,17 +82,9 @@ export function toMetricsV2(s: MetricsSnapshot): Metrics {
 /** The original client's `get_metrics` reply: every key it requires, GPU fields under names it reads. */
 export function toLegacyMetrics(s: MetricsSnapshot): LegacyMetricsReply {
   return {
-    cpu_total: round(s.cpuTotal, 2),
-    cpu_per_core: s.cpuPerCore.map((v) => round(v, 2)),
-    mem_total: s.memTotal,
-    mem_used: s.memUsed,
-    swap_total: s.swapTotal,
-    swap_used: s.swapUsed,
-    hostname: s.hostname,
-    cpu_temp_c: s.cpuTempC,
+    ...metricsCore(s),
     // Disks and processes have their own requests; the original sends these empty too.
     disks: [],
-    networks: s.networks,
     top_processes: [],
     gpus: s.gpus === null || s.gpus.length === 0 ? null : s.gpus.map(legacyGpu),
     process_count: s.processCount,

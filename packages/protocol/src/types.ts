@@ -29,8 +29,8 @@ export interface LegacyGpu {
   temp_c: number | null;
 }
 
-/** Reply to `{"type":"metrics"}`: exactly the seed's fields. */
-export interface SeedMetricsReply {
+/** The fields every fast-metrics reply shares, in every dialect. */
+export interface MetricsCore {
   cpu_total: number;
   cpu_per_core: number[];
   mem_total: number;
@@ -40,6 +40,10 @@ export interface SeedMetricsReply {
   hostname: string;
   cpu_temp_c: number | null;
   networks: NetworkInterface[];
+}
+
+/** Reply to `{"type":"metrics"}`: exactly the seed's fields. */
+export interface SeedMetricsReply extends MetricsCore {
   gpus: SeedGpu[] | null;
 }
 
@@ -61,17 +65,8 @@ export interface LegacyTopProcess {
 }
 
 /** Reply to `get_metrics`: every key the original socktop client requires. */
-export interface LegacyMetricsReply {
-  cpu_total: number;
-  cpu_per_core: number[];
-  mem_total: number;
-  mem_used: number;
-  swap_total: number;
-  swap_used: number;
-  hostname: string;
-  cpu_temp_c: number | null;
+export interface LegacyMetricsReply extends MetricsCore {
   disks: DiskInfo[];
-  networks: NetworkInterface[];
   top_processes: LegacyTopProcess[];
   gpus: LegacyGpu[] | null;
   process_count: number | null;

@@ -1,0 +1,48 @@
+/** Everything both entry points export besides connect(). */
+export {
+  SocktopError,
+  InvalidUrlError,
+  ConnectionFailedError,
+  AuthFailedError,
+  TlsError,
+  CertificateError,
+  TimeoutError,
+  ConnectionClosedError,
+  NotConnectedError,
+  ProtocolError,
+  DecodeError,
+  AgentError,
+  UnsupportedProtocolError,
+  ERROR_CODES,
+  isSocktopError,
+  type ErrorCode,
+} from "./errors.js";
+export type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection.js";
+export {
+  CONNECTOR_MIN_PROTOCOL_VERSION,
+  CONNECTOR_PROTOCOL_VERSION,
+  HEADER_MIN_PROTOCOL_VERSION,
+  type AgentInfo,
+} from "./negotiate.js";
+export {
+  Backoff,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_RECONNECT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type ConnectOptions,
+  type ReconnectOptions,
+} from "./options.js";
+export { CONNECTOR_VERSION } from "./version.js";
+export type {
+  DiskInfo,
+  JournalEntry,
+  JournalReply,
+  Metrics,
+  NetworkInterface,
+  ProcessDetails,
+  ProcessEntry,
+  ProcessListReply,
+  ProcessMetricsReply,
+  SeedGpu,
+  ThreadInfo,
+} from "@socktop/protocol";

@@ -1,0 +1,643 @@
+/**
+ * The connection core: one logical connection to an agent over a succession
+ * of links (WebSocket connections), with pipelined requests matched to replies
+ * by order, protocol negotiation per link, request timeouts, and reconnection.
+ * Platform-neutral: everything Node- or browser-specific is behind Platform.
+ */
+import {
+  LEGACY_PROTOCOL_VERSION,
+  SUBPROTOCOL_V2,
+  encodeRequest,
+  type DiskInfo,
+  type HelloReply,
+  type JournalReply,
+  type Metrics,
+  type ProcessListReply,
+  type ProcessMetricsReply,
+  type Request,
+  type RequestId,
+} from "@socktop/protocol";
+import {
+  ConnectionClosedError,
+  DecodeError,
+  NotConnectedError,
+  ProtocolError,
+  SocktopError,
+  TimeoutError,
+  UnsupportedProtocolError,
+  describe,
+} from "./errors.js";
+import {
+  agentErrorOf,
+  checkHello,
+  checkJournal,
+  checkProcessMetrics,
+  decodeProcesses,
+  envelopeOf,
+  normaliseDisks,
+  normaliseMetrics,
+  readFrame,
+  shaped,
+  type Payload,
+} from "./decode.js";
+import { CONNECTOR_PROTOCOL_VERSION, infoFromHeaders, infoFromHello, legacyAgentInfo, type AgentInfo } from "./negotiate.js";
+import { Backoff, resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
+import type { Frame, Platform, PreparedPlatform, Transport } from "./transport.js";
+import { parseAgentUrl, type AgentUrl } from "./url.js";
+
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+
+export interface ConnectionEvents {
+  /** The state changed; `error` says why when the link was lost or could not be made. */
+  state: (state: ConnectionState, error?: SocktopError) => void;
+  /** A reconnection attempt will start in `delayMs` (attempt counts from 1); `error` is why the last link or attempt failed. */
+  "reconnect-scheduled": (delayMs: number, attempt: number, error: SocktopError) => void;
+}
+
+export interface AgentConnection {
+  /** What the agent stated while connecting; refreshed on every reconnection. */
+  readonly info: AgentInfo;
+  readonly state: ConnectionState;
+  /** The agent URL as dialled, with the token shown as `***`. */
+  readonly url: string;
+  /** Fast metrics, always in the seed's field names plus `process_count`, whichever agent and protocol. */
+  metrics(): Promise<Metrics>;
+  disks(): Promise<DiskInfo[]>;
+  /** Every process (unsorted, threads excluded). */
+  processes(): Promise<ProcessListReply>;
+  processMetrics(pid: number): Promise<ProcessMetricsReply>;
+  journalEntries(pid: number): Promise<JournalReply>;
+  /** Closes the connection for good: requests waiting fail with CONNECTION_CLOSED, no reconnection. */
+  close(): Promise<void>;
+  on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void;
+}
+
+type Kind = Request["kind"];
+
+interface Pending {
+  what: string;
+  kind: Kind;
+  id: RequestId | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  interpret(payload: Payload): unknown;
+  resolve(value: unknown): void;
+  reject(error: SocktopError): void;
+}
+
+/** One WebSocket connection and the requests waiting on it. */
+class Link {
+  transport: Transport | null = null;
+  mode: "legacy" | "v2" = "legacy";
+  useIds = false;
+  readonly pending: Pending[] = [];
+  /** Replies are decoded one after the other so that they resolve in request order. */
+  decodeTail: Promise<void> = Promise.resolve();
+  framesReceived = 0;
+  /** False while negotiating: frames that arrive before their slot is queued wait in `early`. */
+  ready = false;
+  readonly early: Frame[] = [];
+  dead = false;
+  lostError: SocktopError | null = null;
+  private resolveClosed!: () => void;
+  readonly closed = new Promise<void>((resolve) => {
+    this.resolveClosed = resolve;
+  });
+
+  markClosed(): void {
+    this.resolveClosed();
+  }
+}
+
+const CLOSE_NORMAL = 1000;
+/** How long close() waits for the agent to acknowledge before dropping the socket. */
+const CLOSE_GRACE_MS = 1000;
+
+function rethrowLater(error: unknown): void {
+  // A throwing listener is the program's bug: report it like an uncaught
+  // exception rather than lose it or let it break the connection's bookkeeping.
+  setTimeout(() => {
+    throw error;
+  }, 0);
+}
+
+function asSocktopError(error: unknown, what: string): SocktopError {
+  if (error instanceof SocktopError) return error;
+  return new DecodeError(`Could not read the agent's reply to ${what}: ${describe(error)}`, { cause: error });
+}
+
+function validPid(pid: number): void {
+  if (!Number.isInteger(pid) || pid < 1 || pid > 0xffff_ffff) {
+    throw new RangeError(`pid must be an integer from 1 to 4294967295, not ${String(pid)}`);
+  }
+}
+
+export class Connection implements AgentConnection {
+  private currentState: ConnectionState = "connecting";
+  private currentInfo: AgentInfo = legacyAgentInfo();
+  private link: Link | null = null;
+  private closedByUser = false;
+  private nextId = 1;
+  private readonly backoff: Backoff;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly listeners = {
+    state: new Set<ConnectionEvents["state"]>(),
+    "reconnect-scheduled": new Set<ConnectionEvents["reconnect-scheduled"]>(),
+  };
+
+  constructor(
+    private readonly platform: PreparedPlatform,
+    private readonly agentUrl: AgentUrl,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.backoff = new Backoff(options.reconnect ?? {});
+  }
+
+  get info(): AgentInfo {
+    return this.currentInfo;
+  }
+
+  private setInfo(info: AgentInfo): void {
+    Object.freeze(info.capabilities);
+    this.currentInfo = Object.freeze(info);
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  get url(): string {
+    return this.agentUrl.display;
+  }
+
+  on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
+    const set = this.listeners[event] as Set<ConnectionEvents[E]> | undefined;
+    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state" or "reconnect-scheduled"`);
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+    };
+  }
+
+  private emit<E extends keyof ConnectionEvents>(event: E, ...args: Parameters<ConnectionEvents[E]>): void {
+    for (const listener of [...this.listeners[event]] as Array<(...a: Parameters<ConnectionEvents[E]>) => void>) {
+      try {
+        listener(...args);
+      } catch (error) {
+        rethrowLater(error);
+      }
+    }
+  }
+
+  private setState(state: ConnectionState, error?: SocktopError): void {
+    if (state === this.currentState && error === undefined) return;
+    this.currentState = state;
+    if (error === undefined) this.emit("state", state);
+    else this.emit("state", state, error);
+  }
+
+  // ------------------------------------------------------------------ connecting
+
+  /** The first connection: rejects (and ends in "closed") instead of retrying, so that callers see the problem at once. */
+  async start(): Promise<void> {
+    try {
+      await this.establish();
+    } catch (error) {
+      const e = asSocktopError(error, "the connection");
+      this.setState("closed", e);
+      throw e;
+    }
+    this.setState("open");
+  }
+
+  /** Opens a link and negotiates the protocol on it. On success it is the current link. */
+  private async establish(): Promise<void> {
+    const link = new Link();
+    this.link = link;
+    const { protocol, connectTimeoutMs } = this.options;
+    const started = Date.now();
+    const subprotocols = protocol === "auto" && this.platform.offerSubprotocol ? [SUBPROTOCOL_V2] : [];
+    const transport = await this.platform.open(
+      { url: this.agentUrl, subprotocols, timeoutMs: connectTimeoutMs },
+      {
+        message: (frame) => this.onFrame(link, frame),
+        close: (code, reason, error) => this.onClose(link, code, reason, error),
+      },
+    );
+    link.transport = transport;
+    try {
+      if (this.closedByUser || this.link !== link) {
+        throw new NotConnectedError(`The connection to ${this.url} was closed while it was being opened.`, { state: "closed" });
+      }
+      await this.negotiate(link, transport, Math.max(1, connectTimeoutMs - (Date.now() - started)));
+      if (this.closedByUser) {
+        throw new NotConnectedError(`The connection to ${this.url} was closed while it was being opened.`, { state: "closed" });
+      }
+    } catch (error) {
+      const e = link.lostError ?? asSocktopError(error, "the connection");
+      this.dropLink(link, e);
+      throw error instanceof SocktopError ? error : e;
+    }
+    if (link.dead) throw link.lostError ?? new ConnectionClosedError(`The connection to ${this.url} closed while connecting.`);
+  }
+
+  /** Decides the protocol of a fresh link from what the agent stated, and sets `currentInfo`. */
+  private async negotiate(link: Link, transport: Transport, timeoutMs: number): Promise<void> {
+    const where = this.url;
+    if (this.options.protocol === "legacy") {
+      const stated = transport.headers === null ? null : infoFromHeaders(transport.headers, where, true);
+      this.setInfo(stated ?? legacyAgentInfo());
+      link.mode = "legacy";
+      this.markReady(link);
+      return;
+    }
+    if (transport.subprotocol === SUBPROTOCOL_V2) {
+      // The agent sends its hello first, unasked: waiting for it costs no round trip.
+      const hello = this.expectHello(link, undefined, timeoutMs);
+      this.markReady(link);
+      this.setInfo(infoFromHello(await hello, where));
+      link.mode = "v2";
+      link.useIds = this.currentInfo.capabilities.includes("request_id");
+      return;
+    }
+    const stated = transport.headers === null ? null : infoFromHeaders(transport.headers, where, false);
+    if (stated === null || stated.protocolVersion === LEGACY_PROTOCOL_VERSION) {
+      // Nothing stated: the original agent, which ignores anything but the legacy commands.
+      this.setInfo(stated ?? legacyAgentInfo());
+      link.mode = "legacy";
+      this.markReady(link);
+      return;
+    }
+    this.setInfo(stated);
+    link.mode = "v2";
+    link.useIds = stated.capabilities.includes("request_id");
+    if (!stated.capabilities.includes("hello")) {
+      this.markReady(link);
+      return;
+    }
+    // The hello switches the agent's error replies to typed frames and tells its minimum
+    // protocol. It is pipelined: requests go out behind it without waiting. Only an agent
+    // newer than this connector that did not state its minimum must be heard first.
+    const mustWait = stated.agentMinProtocolVersion === null && stated.agentProtocolVersion > CONNECTOR_PROTOCOL_VERSION;
+    const id = link.useIds ? this.nextId++ : undefined;
+    const hello = this.expectHello(link, id, mustWait ? timeoutMs : this.options.requestTimeoutMs);
+    transport.send(encodeRequest(id === undefined ? { kind: "hello", dialect: "json" } : { kind: "hello", dialect: "json", id }));
+    this.markReady(link);
+    if (mustWait) {
+      this.setInfo(infoFromHello(await hello, where));
+    } else {
+      hello.then(
+        (reply) => this.onLateHello(link, reply),
+        (error: SocktopError) => this.onLateHelloFailed(link, error),
+      );
+    }
+  }
+
+  /** Negotiation has queued what it expects: frames that came early are matched now. */
+  private markReady(link: Link): void {
+    link.ready = true;
+    for (const frame of link.early.splice(0)) this.onFrame(link, frame);
+  }
+
+  /** Queues the hello's reply slot (sent or pushed by the agent) and waits for it. */
+  private expectHello(link: Link, id: RequestId | undefined, timeoutMs: number): Promise<HelloReply> {
+    return new Promise<HelloReply>((resolve, reject) => {
+      const entry: Pending = {
+        what: "hello",
+        kind: "hello",
+        id,
+        timer: undefined,
+        interpret: (payload) => {
+          if (payload.kind !== "json") throw new ProtocolError(`The agent at ${this.url} answered hello with a binary frame: is it a socktop agent?`);
+          const agentError = agentErrorOf(payload.value, "hello");
+          if (agentError !== null) throw agentError;
+          const value = id === undefined ? payload.value : this.unwrap(entry, payload.value);
+          return shaped("hello", () => checkHello(value));
+        },
+        resolve: (value) => resolve(value as HelloReply),
+        reject,
+      };
+      entry.timer = setTimeout(() => {
+        this.failOnTimeout(
+          link,
+          entry,
+          new TimeoutError(`The agent at ${this.url} did not introduce itself (hello) within ${timeoutMs} ms: check that it is a socktop agent and reachable, or raise connectTimeoutMs.`, {
+            phase: "connect",
+            timeoutMs,
+          }),
+        );
+      }, timeoutMs);
+      link.pending.push(entry);
+    });
+  }
+
+  private onLateHello(link: Link, hello: HelloReply): void {
+    if (link.dead || this.link !== link) return;
+    try {
+      this.setInfo(infoFromHello(hello, this.url));
+    } catch (error) {
+      this.dropLink(link, asSocktopError(error, "hello"));
+    }
+  }
+
+  private onLateHelloFailed(link: Link, error: SocktopError): void {
+    // A lost link already reported itself; anything else means the agent misbehaved.
+    if (link.dead || this.link !== link) return;
+    this.dropLink(link, error);
+  }
+
+  // ------------------------------------------------------------------ link events
+
+  private onFrame(link: Link, frame: Frame): void {
+    if (link.dead) return;
+    if (!link.ready) {
+      link.early.push(frame);
+      return;
+    }
+    link.framesReceived++;
+    // A link counts as working once the agent has said something on it: an agent that
+    // accepts and then drops every connection (as the original does on a wrong token)
+    // keeps backing off instead of being retried at the initial delay forever.
+    if (link.framesReceived === 1) this.backoff.reset();
+    const entry = link.pending.shift();
+    if (entry === undefined) {
+      const kind = typeof frame === "string" ? `a text frame (${JSON.stringify(frame.slice(0, 60))})` : `a ${frame.length}-byte binary frame`;
+      this.dropLink(link, new ProtocolError(`The agent at ${this.url} sent ${kind} that answers no request: replies are out of step, so the connection is reset.`));
+      return;
+    }
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    link.decodeTail = link.decodeTail.then(async () => {
+      let value: unknown;
+      try {
+        const payload = await readFrame(frame, entry.what, (bytes, max) => this.platform.gunzip(bytes, max));
+        value = entry.interpret(payload);
+      } catch (error) {
+        const e = asSocktopError(error, entry.what);
+        entry.reject(e);
+        // A reply of the wrong shape or id means later replies would be matched to the wrong requests.
+        if (e instanceof ProtocolError && !link.dead) this.dropLink(link, e);
+        return;
+      }
+      entry.resolve(value);
+    });
+  }
+
+  private onClose(link: Link, code: number, reason: string, error?: SocktopError): void {
+    link.markClosed();
+    if (link.dead) return;
+    const tokenHint =
+      link.framesReceived === 0 && this.currentInfo.legacy
+        ? " An original socktop_agent closes connections whose ?token= does not match: check the token."
+        : "";
+    const lost =
+      error ??
+      new ConnectionClosedError(
+        `The agent at ${this.url} closed the connection (code ${code}${reason ? ` "${reason}"` : ""}).${tokenHint}`,
+        { closeCode: code, closeReason: reason },
+      );
+    this.linkLost(link, lost);
+  }
+
+  /** Gives up on a link the connector can no longer trust (stuck, or replies out of step). */
+  private dropLink(link: Link, error: SocktopError): void {
+    if (link.dead) return;
+    link.transport?.terminate();
+    this.linkLost(link, error);
+  }
+
+  private failOnTimeout(link: Link, entry: Pending, error: TimeoutError): void {
+    const index = link.pending.indexOf(entry);
+    if (index < 0 || link.dead) return;
+    link.pending.splice(index, 1);
+    entry.reject(error);
+    // Replies come in request order: everything behind an unanswered request is stuck too,
+    // and a late reply would be matched to the wrong request. Start over on a new link.
+    this.dropLink(
+      link,
+      new ConnectionClosedError(`The connection to ${this.url} was reset because the agent did not answer ${entry.what} within ${error.timeoutMs} ms.`, {
+        cause: error,
+      }),
+    );
+  }
+
+  private linkLost(link: Link, error: SocktopError): void {
+    link.dead = true;
+    link.lostError = error;
+    const waiting = link.pending.splice(0);
+    for (const entry of waiting) {
+      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      entry.reject(
+        error instanceof ConnectionClosedError
+          ? new ConnectionClosedError(`No reply to ${entry.what}: ${error.message}`, { cause: error, closeCode: error.closeCode, closeReason: error.closeReason })
+          : new ConnectionClosedError(`No reply to ${entry.what}: the connection to ${this.url} was lost (${error.message})`, { cause: error }),
+      );
+    }
+    if (this.link !== link || this.closedByUser || this.currentState !== "open") return;
+    if (this.options.reconnect === null) {
+      this.setState("closed", error);
+      return;
+    }
+    this.setState("reconnecting", error);
+    this.scheduleReconnect(error);
+  }
+
+  // ------------------------------------------------------------------ reconnection
+
+  private scheduleReconnect(error: SocktopError): void {
+    const delay = this.backoff.next();
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.reconnect();
+    }, delay);
+    this.emit("reconnect-scheduled", delay, this.backoff.attempt, error);
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.closedByUser) return;
+    try {
+      await this.establish();
+    } catch (error) {
+      if (this.closedByUser) return;
+      const e = asSocktopError(error, "the connection");
+      if (e instanceof UnsupportedProtocolError) {
+        // Retrying cannot help until someone upgrades one side.
+        this.setState("closed", e);
+        return;
+      }
+      this.scheduleReconnect(e);
+      return;
+    }
+    this.setState("open");
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private unwrap(entry: Pending, value: unknown): unknown {
+    const envelope = envelopeOf(value);
+    if (envelope === null) {
+      throw new ProtocolError(`The agent's reply to ${entry.what} is not the protocol-2 envelope {"id":${JSON.stringify(entry.id)},"type":…,"data":…} it should be.`);
+    }
+    if (envelope.id !== entry.id) {
+      throw new ProtocolError(
+        `The agent's reply carries id ${JSON.stringify(envelope.id)} where ${JSON.stringify(entry.id)} (${entry.what}) was due: replies are out of step, so the connection is reset.`,
+      );
+    }
+    if (envelope.type !== entry.kind) {
+      throw new ProtocolError(`The agent answered ${entry.what} (id ${JSON.stringify(entry.id)}) with a "${envelope.type}" reply.`);
+    }
+    return envelope.data;
+  }
+
+  private interpretJson<T>(entry: Pending, payload: Payload, normalise: (value: unknown) => T, hint: string): T {
+    if (payload.kind !== "json") {
+      throw new ProtocolError(`The agent answered ${entry.what} with binary data that is not JSON (a process list?): replies are out of step, so the connection is reset.${hint}`);
+    }
+    const agentError = agentErrorOf(payload.value, entry.what);
+    if (agentError !== null) {
+      const errorId = (payload.value as { id?: unknown }).id;
+      if (entry.id !== undefined && errorId !== undefined && errorId !== entry.id) {
+        throw new ProtocolError(
+          `The agent's error reply carries id ${JSON.stringify(errorId)} where ${JSON.stringify(entry.id)} (${entry.what}) was due: replies are out of step.`,
+          { cause: agentError },
+        );
+      }
+      throw agentError;
+    }
+    const value = entry.id === undefined ? payload.value : this.unwrap(entry, payload.value);
+    return shaped(entry.what, () => normalise(value), hint);
+  }
+
+  private request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: (entry: Pending, payload: Payload) => T): Promise<T> {
+    const what = pid === undefined ? kind : `${kind}(${pid})`;
+    const link = this.link;
+    if (this.currentState !== "open" || link === null || link.dead || link.transport === null) {
+      const state = this.currentState === "open" ? "reconnecting" : this.currentState;
+      const message =
+        state === "closed"
+          ? `Cannot ask for ${what}: the connection to ${this.url} is closed. Call connect() again.`
+          : `Cannot ask for ${what}: the connection to ${this.url} is ${state === "connecting" ? "still opening" : "being re-established"}. Retry once the state is "open" (listen with on("state")).`;
+      return Promise.reject(new NotConnectedError(message, { state }));
+    }
+    const id = link.mode === "v2" && link.useIds ? this.nextId++ : undefined;
+    const request = {
+      kind,
+      dialect: link.mode === "legacy" ? "legacy" : "json",
+      ...(pid === undefined ? {} : { pid }),
+      ...(id === undefined ? {} : { id }),
+    } as Request;
+    return new Promise<T>((resolve, reject) => {
+      const entry: Pending = {
+        what,
+        kind,
+        id,
+        timer: undefined,
+        interpret: (payload) => interpret(entry, payload),
+        resolve: (value) => resolve(value as T),
+        reject,
+      };
+      link.pending.push(entry);
+      const timeoutMs = this.options.requestTimeoutMs;
+      entry.timer = setTimeout(() => {
+        this.failOnTimeout(
+          link,
+          entry,
+          new TimeoutError(`The agent at ${this.url} did not answer ${what} within ${timeoutMs} ms: it may be overloaded or the network stalled. The connector reconnects by itself; raise requestTimeoutMs if the agent is just slow.`, {
+            phase: "request",
+            timeoutMs,
+          }),
+        );
+      }, timeoutMs);
+      try {
+        link.transport?.send(encodeRequest(request));
+      } catch (cause) {
+        this.dropLink(link, new ConnectionClosedError(`Could not send ${what} to ${this.url}: ${describe(cause)}`, { cause }));
+      }
+    });
+  }
+
+  private legacyHint(kind: Kind): string {
+    const link = this.link;
+    if (link?.mode !== "legacy" || (kind !== "process_metrics" && kind !== "journal_entries")) return "";
+    return " Agents that predate this request ignore it, which puts replies out of step; the connector reconnects to recover.";
+  }
+
+  metrics(): Promise<Metrics> {
+    return this.request("metrics", undefined, (entry, payload) => this.interpretJson(entry, payload, normaliseMetrics, ""));
+  }
+
+  disks(): Promise<DiskInfo[]> {
+    return this.request("disks", undefined, (entry, payload) => this.interpretJson(entry, payload, normaliseDisks, ""));
+  }
+
+  processes(): Promise<ProcessListReply> {
+    return this.request("processes", undefined, (entry, payload) => {
+      if (payload.kind === "json") {
+        const agentError = agentErrorOf(payload.value, entry.what);
+        if (agentError !== null) throw agentError;
+        throw new ProtocolError(`The agent answered processes with JSON where the binary process list was due: replies are out of step, so the connection is reset.`);
+      }
+      return decodeProcesses(payload.bytes);
+    });
+  }
+
+  processMetrics(pid: number): Promise<ProcessMetricsReply> {
+    try {
+      validPid(pid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.request("process_metrics", pid, (entry, payload) =>
+      this.interpretJson(entry, payload, checkProcessMetrics, this.legacyHint("process_metrics")),
+    );
+  }
+
+  journalEntries(pid: number): Promise<JournalReply> {
+    try {
+      validPid(pid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.request("journal_entries", pid, (entry, payload) =>
+      this.interpretJson(entry, payload, checkJournal, this.legacyHint("journal_entries")),
+    );
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closedByUser = true;
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const link = this.link;
+    const wasClosed = this.currentState === "closed";
+    this.setState("closed");
+    if (link === null || link.transport === null || wasClosed) return;
+    if (!link.dead) {
+      this.linkLost(link, new ConnectionClosedError(`The connection to ${this.url} was closed by close().`, { closeCode: CLOSE_NORMAL }));
+      link.transport.close(CLOSE_NORMAL, "client closing");
+    }
+    // Wait for the agent's acknowledgement, but not for an agent that never sends it.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), CLOSE_GRACE_MS);
+    });
+    const outcome = await Promise.race([link.closed, grace]);
+    clearTimeout(timer);
+    if (outcome === "timeout") link.transport.terminate();
+  }
+}
+
+/** connect() for a given platform: validates, opens, negotiates; rejects with a SocktopError when the agent cannot be reached. */
+export async function connectWith(platform: Platform, url: string, options?: ConnectOptions): Promise<AgentConnection> {
+  const resolved = resolveOptions(options);
+  const agentUrl = parseAgentUrl(url, resolved);
+  const prepared = await platform.prepare(resolved);
+  const connection = new Connection(prepared, agentUrl, resolved);
+  await connection.start();
+  return connection;
+}

@@ -1,0 +1,130 @@
+/**
+ * What the agent is and which protocol to speak with it, from what it stated
+ * while connecting: the upgrade response headers (Node), the hello frame
+ * (subprotocol or `{"type":"hello"}`), or nothing at all (the original agent).
+ */
+import {
+  HEADER_AGENT_VERSION,
+  HEADER_CAPABILITIES,
+  HEADER_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  type HelloReply,
+} from "@socktop/protocol";
+import { ProtocolError, UnsupportedProtocolError } from "./errors.js";
+import { CONNECTOR_VERSION } from "./version.js";
+
+/** The newest protocol this connector speaks. */
+export const CONNECTOR_PROTOCOL_VERSION = PROTOCOL_VERSION;
+/** The oldest protocol this connector speaks. */
+export const CONNECTOR_MIN_PROTOCOL_VERSION = LEGACY_PROTOCOL_VERSION;
+
+/**
+ * Optional upgrade header with the oldest protocol the agent still speaks.
+ * Read when present, so that a future agent can be refused before anything is
+ * sent; without it the connector asks with a pipelined hello instead.
+ */
+export const HEADER_MIN_PROTOCOL_VERSION = "x-socktop-min-protocol";
+
+export interface AgentInfo {
+  /** The agent's own version (e.g. "0.2.0"); null when the agent does not state it (the original agent). */
+  agentVersion: string | null;
+  /** The protocol spoken on this connection: 2, or 1 (the legacy commands). */
+  protocolVersion: number;
+  /** The newest protocol the agent speaks (1 for the original agent). */
+  agentProtocolVersion: number;
+  /** The oldest protocol the agent speaks; null until it says (hello). */
+  agentMinProtocolVersion: number | null;
+  /** What the agent says it can do (e.g. "metrics", "request_id"); empty when it does not say (the original agent). */
+  capabilities: string[];
+  /** True when the agent stated no version at all: the original socktop_agent (or a proxy that hides the headers). */
+  legacy: boolean;
+  /** How the connector learned the above. */
+  source: "headers" | "hello" | "none";
+}
+
+/** The description of an agent that states nothing: everything it understands is protocol 1. */
+export function legacyAgentInfo(): AgentInfo {
+  return {
+    agentVersion: null,
+    protocolVersion: LEGACY_PROTOCOL_VERSION,
+    agentProtocolVersion: LEGACY_PROTOCOL_VERSION,
+    agentMinProtocolVersion: null,
+    capabilities: [],
+    legacy: true,
+    source: "none",
+  };
+}
+
+function parseVersionHeader(name: string, value: string, where: string): number {
+  if (!/^\s*[0-9]{1,6}\s*$/.test(value)) {
+    throw new ProtocolError(`The agent at ${where} sent the header ${name}: ${JSON.stringify(value.slice(0, 40))}, which is not a protocol number: is it a socktop agent?`);
+  }
+  return Number(value);
+}
+
+/** Throws UnsupportedProtocolError when the agent's range and ours do not overlap. */
+export function checkCompatible(agentMax: number, agentMin: number | null, where: string, forcedLegacy: boolean): void {
+  const ours = `this connector (@socktop/connector ${CONNECTOR_VERSION}) speaks protocols ${CONNECTOR_MIN_PROTOCOL_VERSION}–${CONNECTOR_PROTOCOL_VERSION}`;
+  const theirs = agentMin === null ? `protocol ${agentMax}` : `protocols ${agentMin}–${agentMax}`;
+  const details = {
+    agentProtocolVersion: agentMax,
+    agentMinProtocolVersion: agentMin,
+    connectorProtocolVersion: CONNECTOR_PROTOCOL_VERSION,
+    connectorMinProtocolVersion: CONNECTOR_MIN_PROTOCOL_VERSION,
+  };
+  if (agentMax < CONNECTOR_MIN_PROTOCOL_VERSION) {
+    throw new UnsupportedProtocolError(`The agent at ${where} speaks ${theirs}, too old: ${ours}. Upgrade socktop_agent on that host.`, details);
+  }
+  if (agentMin !== null && agentMin > CONNECTOR_PROTOCOL_VERSION) {
+    throw new UnsupportedProtocolError(
+      `The agent at ${where} speaks ${theirs}, too new: ${ours}. Upgrade @socktop/connector (or the program using it) to a version that speaks protocol ${agentMin}.`,
+      details,
+    );
+  }
+  if (forcedLegacy && agentMin !== null && agentMin > LEGACY_PROTOCOL_VERSION) {
+    throw new UnsupportedProtocolError(
+      `The agent at ${where} speaks ${theirs} and no longer the legacy protocol ${LEGACY_PROTOCOL_VERSION} that protocol: "legacy" asks for: use protocol: "auto".`,
+      details,
+    );
+  }
+}
+
+/**
+ * The agent as its upgrade headers describe it; null when it sent no version
+ * header (the original agent, which then gets the legacy commands).
+ */
+export function infoFromHeaders(headers: Readonly<Record<string, string>>, where: string, forcedLegacy: boolean): AgentInfo | null {
+  const protocolHeader = headers[HEADER_PROTOCOL_VERSION];
+  if (protocolHeader === undefined) return null;
+  const agentMax = parseVersionHeader(HEADER_PROTOCOL_VERSION, protocolHeader, where);
+  const minHeader = headers[HEADER_MIN_PROTOCOL_VERSION];
+  const agentMin = minHeader === undefined ? null : parseVersionHeader(HEADER_MIN_PROTOCOL_VERSION, minHeader, where);
+  checkCompatible(agentMax, agentMin, where, forcedLegacy);
+  const capabilities = (headers[HEADER_CAPABILITIES] ?? "")
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  return {
+    agentVersion: headers[HEADER_AGENT_VERSION]?.trim() || null,
+    protocolVersion: forcedLegacy ? LEGACY_PROTOCOL_VERSION : Math.min(agentMax, CONNECTOR_PROTOCOL_VERSION),
+    agentProtocolVersion: agentMax,
+    agentMinProtocolVersion: agentMin,
+    capabilities,
+    legacy: false,
+    source: "headers",
+  };
+}
+
+export function infoFromHello(hello: HelloReply, where: string): AgentInfo {
+  checkCompatible(hello.protocol_version, hello.min_protocol_version, where, false);
+  return {
+    agentVersion: hello.agent_version,
+    protocolVersion: Math.min(hello.protocol_version, CONNECTOR_PROTOCOL_VERSION),
+    agentProtocolVersion: hello.protocol_version,
+    agentMinProtocolVersion: hello.min_protocol_version,
+    capabilities: [...hello.capabilities],
+    legacy: false,
+    source: "hello",
+  };
+}

@@ -1,0 +1,69 @@
+/** The agent URL: validated, token applied, scheme upgraded for TLS pinning, and a redacted form for messages. */
+import { InvalidUrlError } from "./errors.js";
+
+export interface AgentUrl {
+  /** What the transport dials (carries the token). */
+  href: string;
+  /** What messages and `connection.url` show: the token replaced by `***`. */
+  display: string;
+  secure: boolean;
+  /** host:port as dialled, for messages. */
+  authority: string;
+}
+
+const EXAMPLE = "ws://HOST:PORT/ws";
+
+function redact(url: URL): string {
+  if (!url.searchParams.has("token")) return url.href;
+  const copy = new URL(url.href);
+  copy.searchParams.set("token", "***");
+  // URLSearchParams encodes * as %2A; the literal reads better and is still a valid URL.
+  return copy.href.replace(/token=%2A%2A%2A/, "token=***");
+}
+
+export function parseAgentUrl(input: string, options: { token?: string | undefined; tlsCa?: string | undefined }): AgentUrl {
+  if (typeof input !== "string" || input.trim() === "") {
+    throw new InvalidUrlError(`No agent URL given: pass the agent's WebSocket URL, e.g. ${EXAMPLE}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch (cause) {
+    // The input may carry a token; quote only its start.
+    const shown = input.length > 40 ? `${input.slice(0, 40)}…` : input;
+    throw new InvalidUrlError(`'${shown.replace(/token=[^&]*/g, "token=***")}' is not a URL: expected ${EXAMPLE}`, { cause });
+  }
+  switch (url.protocol) {
+    case "ws:":
+    case "wss:":
+      break;
+    case "http:":
+      url.protocol = "ws:";
+      break;
+    case "https:":
+      url.protocol = "wss:";
+      break;
+    default:
+      if (!input.includes("://")) {
+        // "localhost:3000" parses as scheme "localhost:"; the user meant a host and port.
+        const guess = `ws://${input.trim().replace(/^\/+/, "")}`;
+        const hint = /\/[^/]/.test(guess.slice(5)) ? guess : `${guess.replace(/\/$/, "")}/ws`;
+        throw new InvalidUrlError(`'${redact(url)}' has no ws:// scheme: expected ${EXAMPLE} (did you mean ${hint.replace(/token=[^&]*/g, "token=***")}?)`);
+      }
+      throw new InvalidUrlError(`Unsupported URL scheme '${url.protocol}' in ${redact(url)}: use ws:// (or wss:// for TLS), e.g. ${EXAMPLE}`);
+  }
+  if (url.hostname === "") throw new InvalidUrlError(`The URL ${redact(url)} has no host: expected ${EXAMPLE}`);
+  if (url.username !== "" || url.password !== "") {
+    throw new InvalidUrlError(`Agent URLs carry no user name or password: pass the token with the token option or ?token=`);
+  }
+  // WebSocket URLs cannot carry a fragment (browsers throw on one); it would mean nothing to the agent anyway.
+  url.hash = "";
+  if (options.tlsCa !== undefined && url.protocol === "ws:") url.protocol = "wss:";
+  if (options.token !== undefined) url.searchParams.set("token", options.token);
+  return {
+    href: url.href,
+    display: redact(url),
+    secure: url.protocol === "wss:",
+    authority: url.host,
+  };
+}

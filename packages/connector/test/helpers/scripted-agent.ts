@@ -1,0 +1,65 @@
+/**
+ * A WebSocket server scripted by the test: chosen upgrade headers and
+ * subprotocol behaviour, and a function deciding what (if anything) to send
+ * back for each frame. For situations the real agent cannot be made to
+ * produce: a future protocol version, garbage replies, unsolicited frames.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { WebSocketServer, type WebSocket } from "ws";
+
+export interface ScriptedAgent {
+  url: string;
+  port: number;
+  received: string[];
+  sockets: Set<WebSocket>;
+  close(): Promise<void>;
+}
+
+export interface Script {
+  headers?: Record<string, string>;
+  /** Select this subprotocol when offered (default: select none). */
+  subprotocol?: string;
+  /** Sent right after the connection opens. */
+  onOpen?: (socket: WebSocket) => void;
+  onMessage?: (text: string, socket: WebSocket) => void;
+}
+
+export async function startScriptedAgent(script: Script): Promise<ScriptedAgent> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => (script.subprotocol !== undefined && offered.has(script.subprotocol) ? script.subprotocol : false),
+  });
+  wss.on("headers", (headers) => {
+    for (const [name, value] of Object.entries(script.headers ?? {})) headers.push(`${name}: ${value}`);
+  });
+  const received: string[] = [];
+  http.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => {});
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => {});
+      ws.on("message", (data) => {
+        const text = data.toString();
+        received.push(text);
+        script.onMessage?.(text, ws);
+      });
+      script.onOpen?.(ws);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const port = (http.address() as AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}/ws`,
+    port,
+    received,
+    sockets: wss.clients,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeAllConnections();
+      await closed;
+    },
+  };
+}

@@ -11,7 +11,10 @@ import { WebSocketServer, type WebSocket } from "ws";
 import {
   HEADER_AGENT_VERSION,
   HEADER_CAPABILITIES,
+  HEADER_MIN_PROTOCOL_VERSION,
   HEADER_PROTOCOL_VERSION,
+  HELLO_QUERY_PARAMETER,
+  LEGACY_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   SUBPROTOCOL_V2,
 } from "@socktop/protocol";
@@ -99,6 +102,7 @@ export class AgentServer {
       headers.push(
         `${HEADER_AGENT_VERSION}: ${AGENT_VERSION}`,
         `${HEADER_PROTOCOL_VERSION}: ${PROTOCOL_VERSION}`,
+        `${HEADER_MIN_PROTOCOL_VERSION}: ${LEGACY_PROTOCOL_VERSION}`,
         `${HEADER_CAPABILITIES}: ${options.handler.capabilities.join(",")}`,
       );
     });
@@ -174,12 +178,14 @@ export class AgentServer {
     socket.once("close", settle);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       settle();
-      this.onConnection(ws);
+      this.onConnection(ws, req);
     });
   }
 
-  private onConnection(ws: WebSocket): void {
-    const session: Session = { protocol: ws.protocol === SUBPROTOCOL_V2 ? PROTOCOL_VERSION : 1 };
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
+    const wantsHello = ws.protocol === SUBPROTOCOL_V2 || query.get(HELLO_QUERY_PARAMETER) === "1";
+    const session: Session = { protocol: wantsHello ? PROTOCOL_VERSION : LEGACY_PROTOCOL_VERSION };
     const alive = ws as Alive;
     alive.socktopAlive = true;
     ws.on("pong", () => {
@@ -187,9 +193,8 @@ export class AgentServer {
     });
     ws.on("close", () => this.updateHeartbeat());
     serveConnection(ws, this.options.handler, session, this.options.log, this.options.limits ?? DEFAULT_CONNECTION_LIMITS);
-    if (session.protocol === PROTOCOL_VERSION) {
-      ws.send(JSON.stringify(helloReply(this.options.handler.capabilities)));
-    }
+    // Sent before any reply can be, so it is always the connection's first frame.
+    if (wantsHello) ws.send(JSON.stringify(helloReply(this.options.handler.capabilities)));
     this.updateHeartbeat();
   }
 

@@ -1,6 +1,7 @@
 /** End to end: HTTP routes, ordering, errors, cache sharing, idleness. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import WebSocket from "ws";
 import { decodeProcessList } from "@socktop/protocol";
 import { TestClient, json, startTestAgent, unzip, wsUrl } from "./helpers/agent.js";
 
@@ -134,6 +135,47 @@ test("an idle agent keeps no timers, before and after serving clients", async ()
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(agent.server.clientCount, 0);
     assert.equal(timers(), baseline, "the heartbeat stops with the last client");
+  } finally {
+    await agent.close();
+  }
+});
+
+test("versioning: headers always; a pushed hello for the socktop.v2 subprotocol or ?socktop_hello=1; ids echoed", async () => {
+  const agent = await startTestAgent();
+  try {
+    const headers = await new Promise<Record<string, string | string[] | undefined>>((resolve, reject) => {
+      const socket = new WebSocket(wsUrl(agent));
+      socket.once("upgrade", (res) => resolve(res.headers));
+      socket.once("open", () => socket.close());
+      socket.once("error", reject);
+    });
+    assert.equal(headers["x-socktop-protocol"], "2");
+    assert.equal(headers["x-socktop-min-protocol"], "1");
+    assert.match(String(headers["x-socktop-agent-version"]), /^\d+\.\d+\.\d+/);
+    assert.match(String(headers["x-socktop-capabilities"]), /metrics,disks,processes/);
+
+    for (const [url, protocols] of [[wsUrl(agent), ["socktop.v2"]], [wsUrl(agent, "?socktop_hello=1"), undefined]] as const) {
+      const client = await TestClient.connect(url, {}, protocols ? [...protocols] : undefined);
+      const hello = json<{ type: string; protocol_version: number; capabilities: string[] }>(await client.next());
+      assert.equal(hello.type, "hello");
+      assert.equal(hello.protocol_version, 2);
+      assert.ok(hello.capabilities.includes("process_metrics"));
+      // protocol 2 on this connection: typed error frames
+      const error = json<{ type: string; code: string; id: number }>(await client.request('{"type":"nope","id":9}'));
+      assert.deepEqual([error.type, error.code, error.id], ["error", "UNKNOWN_REQUEST", 9]);
+      await client.close();
+    }
+
+    const plain = await TestClient.connect(wsUrl(agent));
+    const envelope = json<{ id: string; type: string; data: { process_count: number; hostname: string } }>(
+      await plain.request('{"type":"metrics","id":"m1"}'),
+    );
+    assert.equal(envelope.id, "m1");
+    assert.equal(envelope.type, "metrics");
+    assert.equal(typeof envelope.data.process_count, "number");
+    // without a hello, errors stay in the protocol-1 shape
+    assert.deepEqual(Object.keys(json<object>(await plain.request('{"type":"nope"}'))).sort(), ["error", "request"]);
+    await plain.close();
   } finally {
     await agent.close();
   }

@@ -24,7 +24,8 @@ export const CONNECTOR_MIN_PROTOCOL_VERSION = LEGACY_PROTOCOL_VERSION;
  * Read when present, so that a future agent can be refused before anything is
  * sent; without it the connector asks with a pipelined hello instead.
  */
-export const HEADER_MIN_PROTOCOL_VERSION = "x-socktop-min-protocol";
+export { HEADER_MIN_PROTOCOL_VERSION } from "@socktop/protocol";
+import { HEADER_MIN_PROTOCOL_VERSION } from "@socktop/protocol";
 
 export interface AgentInfo {
   /** The agent's own version (e.g. "0.2.0"); null when the agent does not state it (the original agent). */

@@ -17,3 +17,11 @@ export const SUBPROTOCOL_V2 = "socktop.v2";
 export const HEADER_AGENT_VERSION = "x-socktop-agent-version";
 export const HEADER_PROTOCOL_VERSION = "x-socktop-protocol";
 export const HEADER_CAPABILITIES = "x-socktop-capabilities";
+export const HEADER_MIN_PROTOCOL_VERSION = "x-socktop-min-protocol";
+
+/**
+ * Query parameter asking the agent to push its hello frame first without a
+ * subprotocol (for browsers, which cannot read headers and fail a handshake
+ * whose offered subprotocol the original agent ignores).
+ */
+export const HELLO_QUERY_PARAMETER = "socktop_hello";

@@ -1,1 +1,21 @@
-export {};
+/**
+ * socktop's terminal UI as a library: the pieces the CLI is built from, for
+ * tests, benchmarks and the process details view.
+ */
+export { App, type AppOptions, type DetailsContext, type DetailsView, type DetailsViewFactory } from "./app.js";
+export { ArgError, helpText, normalizeUrl, parseArgs, USAGE, type Command, type RunOptions } from "./args.js";
+export { asAgentClient, connectorSource, type ConnectorSourceOptions } from "./connector-source.js";
+export { agentCliPath, checkPortFree, DEMO_HOST, DEMO_PORT, DemoError, startDemoAgent, type DemoAgent } from "./demo.js";
+export * from "./format.js";
+export { KEY_TABLE, keyTableText, type KeyHelp } from "./keys.js";
+export { computeLayout, type Layout, type TableColumn } from "./layout.js";
+export { planRun, type Plan, type PlanIO } from "./plan.js";
+export * from "./profiles.js";
+export { drawBar, drawSparkline, renderFrame, scrollThumb, wrap, type Overlay, type RenderContext } from "./render.js";
+export { run, type RunExtras } from "./run.js";
+export * from "./screen.js";
+export * from "./session.js";
+export * from "./state.js";
+export { openTerminal, RESTORE_SEQUENCE, type MouseInput, type TerminalIO } from "./terminal.js";
+export { colorEnabled, createTheme, levelStyle, type Theme } from "./theme.js";
+export { VERSION } from "./version.js";

@@ -1,0 +1,143 @@
+/**
+ * One run of the UI: plan, optional demo agent, terminal, app, and the
+ * shutdown path that every exit goes through (q, Ctrl-C, signals, crashes),
+ * so the terminal is always restored and the demo agent always stopped.
+ */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { ArgError, type RunOptions } from "./args.js";
+import { App, type DetailsViewFactory } from "./app.js";
+import { connectorSource } from "./connector-source.js";
+import { DEMO_HOST, DEMO_PORT, startDemoAgent, type DemoAgent } from "./demo.js";
+import { planRun } from "./plan.js";
+import { LineReader } from "./profiles.js";
+import { openTerminal, type TerminalIO } from "./terminal.js";
+import { colorEnabled, createTheme } from "./theme.js";
+import { VERSION } from "./version.js";
+
+export interface RunExtras {
+  /** The process details view, once it exists. */
+  details?: DetailsViewFactory;
+}
+
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/** Returns an exit status, or -1 once the UI runs (it then exits by itself). */
+export async function run(options: RunOptions, extras: RunExtras = {}): Promise<number> {
+  const interactive = !!(process.stdin.isTTY && process.stdout.isTTY);
+  let reader: LineReader | null = null;
+  let plan;
+  try {
+    plan = await planRun(options, {
+      env: process.env,
+      home: homedir(),
+      cwd: process.cwd(),
+      interactive,
+      reader: () => (reader ??= new LineReader(process.stdin, process.stdout)),
+      out: process.stdout,
+    });
+  } finally {
+    (reader as LineReader | null)?.close();
+  }
+  if (plan.kind === "quit") return 0;
+  // A CA file that cannot be read would otherwise become an endless retry loop.
+  if (plan.tlsCa && !plan.tlsCa.includes("-----BEGIN")) {
+    try {
+      readFileSync(plan.tlsCa);
+    } catch (error) {
+      throw new ArgError(`cannot read the --tls-ca file ${plan.tlsCa}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  if (!process.stdout.isTTY) throw new ArgError("socktop needs a terminal: standard output is not a TTY");
+
+  let demo: DemoAgent | null = null;
+  let url = plan.url!;
+  if (plan.kind === "demo") {
+    // SOCKTOP_DEMO_PORT exists for tests that must not collide on 3231.
+    const port = Number(process.env.SOCKTOP_DEMO_PORT) || DEMO_PORT;
+    process.stdout.write(`Starting a local agent on ${DEMO_HOST}:${port}…\n`);
+    demo = await startDemoAgent({ host: DEMO_HOST, port });
+    url = demo.url;
+  }
+
+  let terminal: TerminalIO;
+  try {
+    terminal = await openTerminal();
+  } catch (error) {
+    await demo?.stop();
+    throw error;
+  }
+  let demoDied: string | null = null;
+  let shuttingDown = false;
+  let app: App | null = null;
+
+  const shutdown = async (code: number, error?: unknown, signal?: NodeJS.Signals): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    terminal.restore();
+    // Whatever happens below, this process ends soon.
+    setTimeout(() => process.exit(code), 3000).unref();
+    if (error !== undefined) {
+      process.stderr.write(`socktop: crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    const stopApp = app ? app.stop() : Promise.resolve();
+    await Promise.race([stopApp.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    if (demo) await demo.stop(1500).catch(() => undefined);
+    if (demoDied) process.stderr.write(`socktop: ${demoDied}\n`);
+    if (signal === "SIGHUP") {
+      // The terminal is gone. A normal exit would make Node reset the tty
+      // modes and abort on the failure (a core dump instead of an exit), so
+      // end the way an unhandled SIGHUP does.
+      process.removeAllListeners("SIGHUP");
+      process.kill(process.pid, "SIGHUP");
+      return;
+    }
+    process.exit(code);
+  };
+
+  demo?.onExit((code, signal) => {
+    if (shuttingDown) return;
+    const last = demo!.log[demo!.log.length - 1];
+    demoDied = `the demo agent stopped unexpectedly (${signal ?? `exit ${code}`})${last ? `: ${last}` : ""}`;
+  });
+
+  // Last-resort guards. 'exit' runs synchronously only, hence restore() and
+  // stopSync() being synchronous.
+  process.on("exit", () => {
+    terminal.restore();
+    demo?.stopSync();
+  });
+  for (const signal of Object.keys(SIGNAL_CODES) as NodeJS.Signals[]) {
+    process.on(signal, () => void shutdown(SIGNAL_CODES[signal]!, undefined, signal));
+  }
+  process.on("uncaughtException", (error) => {
+    // Restore first: if the async shutdown itself fails, the terminal is already usable.
+    terminal.restore();
+    demo?.stopSync();
+    void shutdown(1, error);
+  });
+  process.on("unhandledRejection", (reason) => {
+    terminal.restore();
+    demo?.stopSync();
+    void shutdown(1, reason);
+  });
+
+  const theme = createTheme(colorEnabled(process.env));
+  app = new App({
+    terminal,
+    source: connectorSource(url, { tlsCa: plan.tlsCa, verifyHostname: plan.verifyHostname }),
+    url,
+    intervals: plan.intervals,
+    theme,
+    version: VERSION,
+    tls: url.startsWith("wss:"),
+    tlsCa: plan.tlsCa,
+    verifyHostname: plan.verifyHostname,
+    demo: demo !== null,
+    ...(extras.details ? { details: extras.details } : {}),
+    onQuit: () => void shutdown(0),
+  });
+  terminal.enter();
+  app.start();
+  return -1;
+}

@@ -1,0 +1,279 @@
+/**
+ * A cell buffer and the diff writer that turns two of them into the shortest
+ * escape sequence stream we can cheaply find.
+ *
+ * Why our own buffer instead of terminal-kit's ScreenBuffer: panels are drawn
+ * from scratch every frame (simple and stateless), so the cost that matters is
+ * "compare two frames and emit only what changed". Here a frame is two flat
+ * arrays and an unchanged frame costs one linear scan and zero bytes written;
+ * tests read the same buffer back as text. See the README for the measurement.
+ */
+import { charWidth } from "./format.js";
+
+/** Attribute bits of a style. */
+export const BOLD = 1;
+export const DIM = 2;
+export const UNDERLINE = 4;
+export const INVERSE = 8;
+export const ITALIC = 16;
+
+/** Colour value meaning "the terminal's default". 0..15 are the ANSI palette. */
+export const DEFAULT_COLOR = 256;
+
+/**
+ * A style packed in one number: fg (9 bits), bg (9 bits), attributes (5 bits).
+ * Packed so that comparing two cells is one integer comparison.
+ */
+export type Style = number;
+
+export function makeStyle(fg: number = DEFAULT_COLOR, bg: number = DEFAULT_COLOR, attrs = 0): Style {
+  return (fg & 0x1ff) | ((bg & 0x1ff) << 9) | ((attrs & 0x1f) << 18);
+}
+
+export const PLAIN: Style = makeStyle();
+
+export function styleFg(s: Style): number {
+  return s & 0x1ff;
+}
+export function styleBg(s: Style): number {
+  return (s >>> 9) & 0x1ff;
+}
+export function styleAttrs(s: Style): number {
+  return (s >>> 18) & 0x1f;
+}
+export function withAttrs(s: Style, attrs: number): Style {
+  return s | ((attrs & 0x1f) << 18);
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function contains(r: Rect, x: number, y: number): boolean {
+  return x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h;
+}
+
+/** The empty string in a cell marks the right half of a wide character. */
+const CONTINUATION = "";
+
+export class Screen {
+  width = 0;
+  height = 0;
+  chars: string[] = [];
+  styles: Uint32Array = new Uint32Array(0);
+
+  constructor(width: number, height: number) {
+    this.resize(width, height);
+  }
+
+  resize(width: number, height: number): void {
+    this.width = Math.max(0, Math.floor(width));
+    this.height = Math.max(0, Math.floor(height));
+    const n = this.width * this.height;
+    this.chars = new Array<string>(n).fill(" ");
+    this.styles = new Uint32Array(n);
+  }
+
+  clear(style: Style = PLAIN): void {
+    this.chars.fill(" ");
+    this.styles.fill(style);
+  }
+
+  private setCell(i: number, ch: string, style: Style): void {
+    const { chars } = this;
+    // Overwriting either half of a wide character blanks the other half, or
+    // the terminal and our model would disagree about what is on screen.
+    if (chars[i] === CONTINUATION && i % this.width > 0) chars[i - 1] = " ";
+    if ((i + 1) % this.width !== 0 && chars[i + 1] === CONTINUATION) chars[i + 1] = " ";
+    chars[i] = ch;
+    this.styles[i] = style;
+  }
+
+  /**
+   * Write text at (x, y), clipped to `maxWidth` cells and to the screen.
+   * Returns the column after the last written cell.
+   */
+  put(x: number, y: number, text: string, style: Style = PLAIN, maxWidth = Infinity): number {
+    if (y < 0 || y >= this.height) return x;
+    const limit = Math.min(this.width, x + maxWidth);
+    let cx = x;
+    const row = y * this.width;
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!;
+      const w = charWidth(cp);
+      if (w === 0) {
+        // Combining mark: attach to the previous cell so it renders there.
+        if (cx > 0 && cx - 1 >= x && cx - 1 < limit) this.chars[row + cx - 1] += ch;
+        continue;
+      }
+      if (cx + w > limit) {
+        if (w === 2 && cx < limit && cx >= 0) this.setCell(row + cx, " ", style);
+        break;
+      }
+      if (cx >= 0) {
+        if (w === 2) {
+          this.setCell(row + cx, ch, style);
+          this.setCell(row + cx + 1, CONTINUATION, style);
+        } else {
+          this.setCell(row + cx, ch, style);
+        }
+      }
+      cx += w;
+    }
+    return cx;
+  }
+
+  /** Fill a rectangle with one character (clipped). */
+  fill(rect: Rect, ch = " ", style: Style = PLAIN): void {
+    const x0 = Math.max(0, rect.x);
+    const y0 = Math.max(0, rect.y);
+    const x1 = Math.min(this.width, rect.x + rect.w);
+    const y1 = Math.min(this.height, rect.y + rect.h);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) this.setCell(y * this.width + x, ch, style);
+    }
+  }
+
+  /** Add attributes (e.g. DIM for stale data) to every cell of a rectangle. */
+  addAttrs(rect: Rect, attrs: number): void {
+    const x0 = Math.max(0, rect.x);
+    const y0 = Math.max(0, rect.y);
+    const x1 = Math.min(this.width, rect.x + rect.w);
+    const y1 = Math.min(this.height, rect.y + rect.h);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const i = y * this.width + x;
+        this.styles[i] = withAttrs(this.styles[i]!, attrs);
+      }
+    }
+  }
+
+  /** Replace the style of a rectangle, keeping the characters (selection highlight). */
+  setStyle(rect: Rect, style: Style): void {
+    const x0 = Math.max(0, rect.x);
+    const y0 = Math.max(0, rect.y);
+    const x1 = Math.min(this.width, rect.x + rect.w);
+    const y1 = Math.min(this.height, rect.y + rect.h);
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) this.styles[y * this.width + x] = style;
+    }
+  }
+
+  charAt(x: number, y: number): string {
+    return this.chars[y * this.width + x] ?? "";
+  }
+
+  styleAt(x: number, y: number): Style {
+    return this.styles[y * this.width + x] ?? PLAIN;
+  }
+
+  /** One row as text (wide characters once, trailing spaces kept). */
+  rowText(y: number): string {
+    let out = "";
+    for (let x = 0; x < this.width; x++) out += this.chars[y * this.width + x];
+    return out;
+  }
+
+  /** The whole screen as text, trailing spaces trimmed per row: what a test asserts on. */
+  text(): string {
+    const rows: string[] = [];
+    for (let y = 0; y < this.height; y++) rows.push(this.rowText(y).trimEnd());
+    return rows.join("\n");
+  }
+
+  copyFrom(other: Screen): void {
+    if (other.width !== this.width || other.height !== this.height) this.resize(other.width, other.height);
+    for (let i = 0; i < other.chars.length; i++) this.chars[i] = other.chars[i]!;
+    this.styles.set(other.styles);
+  }
+}
+
+const sgrCache = new Map<Style, string>();
+
+/** The SGR sequence selecting a style from scratch (reset first, so no state leaks). */
+export function sgr(style: Style): string {
+  let seq = sgrCache.get(style);
+  if (seq !== undefined) return seq;
+  const parts = ["0"];
+  const attrs = styleAttrs(style);
+  if (attrs & BOLD) parts.push("1");
+  if (attrs & DIM) parts.push("2");
+  if (attrs & ITALIC) parts.push("3");
+  if (attrs & UNDERLINE) parts.push("4");
+  if (attrs & INVERSE) parts.push("7");
+  const fg = styleFg(style);
+  if (fg < 8) parts.push(String(30 + fg));
+  else if (fg < 16) parts.push(String(90 + fg - 8));
+  else if (fg < 256) parts.push(`38;5;${fg}`);
+  const bg = styleBg(style);
+  if (bg < 8) parts.push(String(40 + bg));
+  else if (bg < 16) parts.push(String(100 + bg - 8));
+  else if (bg < 256) parts.push(`48;5;${bg}`);
+  seq = `\x1b[${parts.join(";")}m`;
+  sgrCache.set(style, seq);
+  return seq;
+}
+
+/**
+ * Escape sequences that turn a terminal showing `prev` into one showing `next`.
+ * With no `prev` (first frame, after a resize) everything is written.
+ * Returns "" when nothing changed, so an idle frame writes nothing at all.
+ */
+export function diffScreens(prev: Screen | null, next: Screen): string {
+  const full = !prev || prev.width !== next.width || prev.height !== next.height;
+  const { width, height, chars, styles } = next;
+  const out: string[] = [];
+  if (full) out.push("\x1b[0m\x1b[2J");
+  let curX = -1;
+  let curY = -1;
+  let curStyle = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const i = row + x;
+      const ch = chars[i]!;
+      if (ch === CONTINUATION) continue;
+      // The clear already left default-styled blanks everywhere.
+      if (full && ch === " " && styles[i] === PLAIN) continue;
+      if (!full && prev!.chars[i] === ch && prev!.styles[i] === styles[i]) continue;
+      if (curY !== y || curX !== x) {
+        // Bridging a short gap by rewriting the unchanged cells is cheaper than
+        // a cursor move (which costs 6-8 bytes), as long as the style matches.
+        const gap = x - curX;
+        let bridged = false;
+        if (curY === y && gap > 0 && gap <= 4) {
+          let ok = true;
+          for (let k = curX; k < x; k++) {
+            if (styles[row + k] !== curStyle || chars[row + k] === CONTINUATION || charWidth(chars[row + k]!.codePointAt(0)!) !== 1) {
+              ok = false;
+              break;
+            }
+          }
+          if (ok) {
+            for (let k = curX; k < x; k++) out.push(chars[row + k]!);
+            bridged = true;
+          }
+        }
+        if (!bridged) out.push(`\x1b[${y + 1};${x + 1}H`);
+      }
+      const st = styles[i]!;
+      if (st !== curStyle) {
+        out.push(sgr(st));
+        curStyle = st;
+      }
+      out.push(ch);
+      const w = charWidth(ch.codePointAt(0)!);
+      curX = x + (w === 2 ? 2 : 1);
+      curY = y;
+      // After writing the last column the terminal's cursor position is
+      // ambiguous (pending wrap), so force an explicit move next time.
+      if (curX >= width) curX = -1;
+    }
+  }
+  if (out.length === (full ? 1 : 0)) return full ? out[0]! : "";
+  out.push("\x1b[0m");
+  return out.join("");
+}

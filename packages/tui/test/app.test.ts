@@ -1,0 +1,318 @@
+/**
+ * The App with a fake terminal and a fake connector: keys and mouse change
+ * state, frames reach the terminal as diffs, the details seam works.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { App, type DetailsContext, type DetailsView } from "../src/app.js";
+import { DEFAULT_INTERVALS, type AgentClient } from "../src/session.js";
+import { createTheme } from "../src/theme.js";
+import { FakeClient, FakeTerminal, flush, ManualClock, manyProcesses, socktopError } from "./helpers/fixtures.js";
+
+interface Harness {
+  app: App;
+  term: FakeTerminal;
+  clock: ManualClock;
+  client: FakeClient;
+  quits: number;
+  render(): string;
+}
+
+async function harness(options: { w?: number; h?: number; details?: (ctx: DetailsContext) => DetailsView; source?: () => Promise<AgentClient> } = {}): Promise<Harness> {
+  const term = new FakeTerminal(options.w ?? 80, options.h ?? 24);
+  const clock = new ManualClock();
+  const client = new FakeClient();
+  const h: Harness = {
+    term,
+    clock,
+    client,
+    quits: 0,
+    app: null as unknown as App,
+    render() {
+      h.app.renderNow();
+      return h.app.screen!.text();
+    },
+  };
+  h.app = new App({
+    terminal: term,
+    source: options.source ?? (async () => client),
+    url: "ws://127.0.0.1:3231/ws?token=secret",
+    intervals: { ...DEFAULT_INTERVALS },
+    theme: createTheme(true),
+    version: "0.1.0",
+    tls: false,
+    clock,
+    ...(options.details ? { details: options.details } : {}),
+    onQuit: () => h.quits++,
+  });
+  h.app.start();
+  await clock.advance(0);
+  await flush();
+  return h;
+}
+
+function rowOf(text: string, needle: string): number {
+  return text.split("\n").findIndex((r) => r.includes(needle));
+}
+
+test("data arrives and is drawn; the token never reaches the screen", async () => {
+  const h = await harness();
+  const text = h.render();
+  assert.match(text, /testhost/);
+  assert.match(text, /CPU 42\.5%/);
+  assert.match(text, /postgres/);
+  assert.ok(!h.term.written.includes("secret"));
+  await h.app.stop();
+});
+
+test("an unchanged frame writes nothing; a changed one writes a little", async () => {
+  const h = await harness();
+  h.render();
+  const before = h.term.written.length;
+  h.render();
+  assert.equal(h.term.written.length, before, "nothing changed, nothing written");
+  h.term.key("j"); // select the first row
+  h.render();
+  const delta = h.term.written.length - before;
+  assert.ok(delta > 0 && delta < 400, `selection change wrote ${delta} bytes`);
+  await h.app.stop();
+});
+
+test("sort keys and header clicks change the order; a second click reverses", async () => {
+  const h = await harness();
+  let text = h.render();
+  assert.ok(rowOf(text, " node ") < rowOf(text, " postgres "), "by CPU: node first");
+  h.term.key("N");
+  text = h.render();
+  assert.match(text, /▲PID/);
+  assert.ok(rowOf(text, " systemd ") < rowOf(text, " postgres "), "by PID ascending");
+  const layout = h.app.renderNow();
+  const mem = layout.columns.find((c) => c.key === "mem")!;
+  h.term.click(mem.x + 1, layout.procHeaderY);
+  text = h.render();
+  assert.equal(h.app.state.table.sortKey, "mem");
+  assert.ok(rowOf(text, " postgres ") < rowOf(text, " node "), "by memory, biggest first");
+  h.term.click(mem.x + 1, layout.procHeaderY);
+  assert.equal(h.app.state.table.descending, false);
+  text = h.render();
+  assert.ok(rowOf(text, " bash ") < rowOf(text, " postgres "), "reversed");
+  h.term.key("r");
+  assert.equal(h.app.state.table.descending, true);
+  h.term.key(">");
+  assert.equal(h.app.state.table.sortKey, "mem%");
+  h.term.key("<");
+  h.term.key("<");
+  assert.equal(h.app.state.table.sortKey, "cpu");
+  await h.app.stop();
+});
+
+test("/ filters live; Enter keeps it and selects the first hit; Esc and c clear", async () => {
+  const h = await harness();
+  h.term.key("/");
+  h.term.type("ng");
+  let text = h.render();
+  assert.match(text, /Processes 1\/5/);
+  assert.equal(h.app.state.table.filterEditing, true);
+  // Letters are filter text while typing, not commands.
+  h.term.key("q");
+  assert.equal(h.quits, 0);
+  h.term.key("BACKSPACE");
+  h.term.key("ENTER");
+  assert.equal(h.app.state.table.filter, "ng");
+  assert.equal(h.app.state.table.selected()?.name, "nginx");
+  text = h.render();
+  assert.match(text, /filter “ng” c clears/);
+  h.term.key("c");
+  assert.equal(h.app.state.table.filter, "");
+  h.term.key("/");
+  h.term.type("post");
+  h.term.key("ESCAPE");
+  assert.equal(h.app.state.table.filter, "");
+  assert.equal(h.app.state.table.filterEditing, false);
+  // Esc with a kept filter clears it instead of quitting.
+  h.term.key("/");
+  h.term.type("bash");
+  h.term.key("ENTER");
+  h.term.key("ESCAPE");
+  assert.equal(h.app.state.table.filter, "");
+  assert.equal(h.quits, 0);
+  await h.app.stop();
+});
+
+test("wheel, clicks and scrollbar drag", async () => {
+  const h = await harness();
+  h.client.processesReply = async () => manyProcesses(300);
+  await h.clock.advance(2000);
+  const layout = h.app.renderNow();
+  const rows = layout.procRows!;
+  h.term.mouse({ kind: "wheel-down", button: null, x: rows.x + 5, y: rows.y + 2 });
+  assert.equal(h.app.state.table.scroll, 3);
+  h.term.mouse({ kind: "wheel-up", button: null, x: rows.x + 5, y: rows.y + 2 });
+  assert.equal(h.app.state.table.scroll, 0);
+  h.term.click(rows.x + 10, rows.y + 4);
+  assert.equal(h.app.state.table.selectedIndex(), 4);
+  const sb = layout.scrollbar!;
+  h.term.mouse({ kind: "press", button: "left", x: sb.x, y: sb.y });
+  h.term.mouse({ kind: "drag", button: "left", x: sb.x, y: sb.y + sb.h - 1 });
+  assert.equal(h.app.state.table.scroll, h.app.state.table.maxScroll());
+  h.term.mouse({ kind: "drag", button: "left", x: sb.x, y: sb.y + Math.floor((sb.h - 1) / 2) });
+  const mid = h.app.state.table.scroll;
+  assert.ok(mid > 100 && mid < 200, `middle of the track → middle of the list (${mid})`);
+  h.term.mouse({ kind: "release", button: null, x: sb.x, y: sb.y });
+  h.term.mouse({ kind: "drag", button: "left", x: sb.x, y: sb.y });
+  assert.equal(h.app.state.table.scroll, mid, "no drag after release");
+  // Wheel over the cores scrolls the cores.
+  h.client.metricsReply = async () => ({ ...(await new FakeClient().metrics()), cpu_per_core: new Array(32).fill(1) });
+  await h.clock.advance(500);
+  const l2 = h.app.renderNow();
+  h.term.mouse({ kind: "wheel-down", button: null, x: l2.cores!.x + 3, y: l2.cores!.y + 2 });
+  assert.equal(h.app.state.coreScroll, 1);
+  h.term.key("]");
+  assert.equal(h.app.state.coreScroll, 2);
+  h.term.key("[");
+  assert.equal(h.app.state.coreScroll, 1);
+  await h.app.stop();
+});
+
+test("keyboard navigation of the selection", async () => {
+  const h = await harness();
+  h.client.processesReply = async () => manyProcesses(100);
+  await h.clock.advance(2000);
+  h.app.renderNow();
+  const t = h.app.state.table;
+  h.term.key("DOWN");
+  assert.equal(t.selectedIndex(), 0);
+  h.term.key("DOWN");
+  h.term.key("j");
+  assert.equal(t.selectedIndex(), 2);
+  h.term.key("UP");
+  h.term.key("k");
+  assert.equal(t.selectedIndex(), 0);
+  h.term.key("PAGE_DOWN");
+  assert.equal(t.selectedIndex(), t.pageSize - 1);
+  h.term.key("END");
+  assert.equal(t.selectedIndex(), 99);
+  h.term.key("PAGE_UP");
+  assert.equal(t.selectedIndex(), 99 - (t.pageSize - 1));
+  h.term.key("HOME");
+  assert.equal(t.selectedIndex(), 0);
+  h.term.key("G");
+  assert.equal(t.selectedIndex(), 99);
+  h.term.key("g");
+  assert.equal(t.selectedIndex(), 0);
+  await h.app.stop();
+});
+
+test("Enter without a details view only selects; with one, opens it and Esc comes back", async () => {
+  const plain = await harness();
+  plain.term.key("ENTER");
+  assert.equal(plain.app.state.table.selected()?.name, "node");
+  await plain.app.stop();
+
+  const opened: number[] = [];
+  let disposed = 0;
+  const h = await harness({
+    details: (ctx) => {
+      opened.push(ctx.pid);
+      assert.ok(ctx.client(), "the view can make its own requests");
+      return {
+        render: (screen, area) => screen.put(area.x, area.y, `DETAILS ${ctx.pid} ${ctx.name}`),
+        handleKey: (name) => (name === "x" ? "close" : "ignored"),
+        dispose: () => disposed++,
+      };
+    },
+  });
+  h.term.key("DOWN");
+  h.term.key("DOWN");
+  const pid = h.app.state.table.selectedPid;
+  h.term.key("ENTER");
+  assert.deepEqual(opened, [pid]);
+  assert.match(h.render(), new RegExp(`DETAILS ${pid} postgres`));
+  // Data keeps arriving underneath; the table keeps its selection.
+  await h.clock.advance(2000);
+  h.term.key("ESCAPE");
+  assert.equal(disposed, 1);
+  assert.equal(h.quits, 0);
+  assert.equal(h.app.state.table.selectedPid, pid);
+  assert.doesNotMatch(h.render(), /DETAILS/);
+  // Double-click on a row opens it too.
+  const layout = h.app.renderNow();
+  const rows = layout.procRows!;
+  h.term.click(rows.x + 10, rows.y);
+  h.term.click(rows.x + 10, rows.y);
+  assert.equal(opened.length, 2);
+  h.term.key("x");
+  assert.equal(disposed, 2);
+  await h.app.stop();
+});
+
+test("help and about modals; q and Esc close them before quitting", async () => {
+  const h = await harness();
+  h.term.key("h");
+  assert.match(h.render(), /─ Keys ─/);
+  h.term.key("q");
+  assert.equal(h.quits, 0);
+  assert.equal(h.app.state.modal, null);
+  h.term.key("?");
+  assert.equal((h.app.state.modal as { kind: string } | null)?.kind, "help");
+  h.term.key("a");
+  assert.match(h.render(), /─ About ─/);
+  assert.match(h.render(), /token=•••/);
+  h.term.key("ESCAPE");
+  assert.equal(h.app.state.modal, null);
+  h.term.key("q");
+  assert.equal(h.quits, 1);
+  await h.app.stop();
+});
+
+test("Ctrl-C quits from anywhere, even while typing a filter", async () => {
+  const h = await harness();
+  h.term.key("/");
+  h.term.key("CTRL_C");
+  assert.equal(h.quits, 1);
+  await h.app.stop();
+});
+
+test("connection loss: stale banner with countdown, then back to live data", async () => {
+  let n = 0;
+  const clients: FakeClient[] = [];
+  const h = await harness({
+    source: async () => {
+      n++;
+      if (n === 2) throw socktopError("CONNECTION_FAILED", "refused", { code: "ECONNREFUSED" });
+      const c = new FakeClient();
+      clients.push(c);
+      return c;
+    },
+  });
+  assert.doesNotMatch(h.render(), /stale/);
+  clients[0]!.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"));
+  await h.clock.advance(0);
+  let text = h.render();
+  assert.match(text, /✖ stale · retry 1s/);
+  assert.match(text, /⚠ connection to 127\.0\.0\.1:3231 lost/);
+  assert.match(text, /postgres/, "the last data stays");
+  await h.clock.advance(1000); // second attempt: refused
+  text = h.render();
+  assert.match(text, /connection refused: no agent listening on 127\.0\.0\.1:3231/);
+  assert.match(text, /retrying in 2s \(attempt 3\)/);
+  h.term.key("R"); // skip the countdown
+  await h.clock.advance(0);
+  text = h.render();
+  assert.doesNotMatch(text, /stale/);
+  assert.match(text, /● connected/);
+  await h.app.stop();
+});
+
+test("resizing redraws everything at the new size", async () => {
+  const h = await harness();
+  h.render();
+  h.term.resize(120, 40);
+  h.term.written = "";
+  const text = h.render();
+  assert.equal(text.split("\n").length, 40);
+  assert.ok(h.term.written.startsWith("\x1b[0m\x1b[2J"));
+  h.term.resize(30, 10);
+  assert.match(h.render(), /socktop needs 40×12/);
+  await h.app.stop();
+});

@@ -1,0 +1,122 @@
+/**
+ * The real program in a real terminal: a tmux server of our own (its own
+ * socket, so nothing touches the user's tmux), one pane, keys and mouse
+ * sequences in, the screen text out.
+ */
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
+export const TUI_SRC = join(ROOT, "packages", "tui", "src", "cli.ts");
+export const AGENT_SRC = join(ROOT, "packages", "agent", "src", "cli.ts");
+
+export const HAVE_TMUX = spawnSync("tmux", ["-V"], { stdio: "ignore" }).status === 0;
+
+/** Run TypeScript sources the way the test runner does, so no build is needed. */
+export function nodeSource(script: string, args: readonly string[]): string[] {
+  return [process.execPath, "--conditions=source", "--import", "tsx", script, ...args];
+}
+
+function quote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+let counter = 0;
+
+export class TmuxPane {
+  readonly socket: string;
+  private socketPath = "";
+
+  private constructor(socket: string) {
+    this.socket = socket;
+  }
+
+  /**
+   * Start `argv` in a fresh tmux server. When the program exits, the pane
+   * prints its exit status and stays, so the terminal state can be inspected.
+   */
+  static start(argv: readonly string[], options: { width?: number; height?: number; env?: Record<string, string> } = {}): TmuxPane {
+    const socket = `socktop-tui-test-${process.pid}-${++counter}`;
+    const env = Object.entries(options.env ?? {})
+      .map(([k, v]) => `${k}=${quote(v)}`)
+      .join(" ");
+    const command = `cd ${quote(ROOT)} && env ${env} ${argv.map(quote).join(" ")}; echo "[exited $?]"; exec sleep 60`;
+    const r = spawnSync(
+      "tmux",
+      ["-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", String(options.width ?? 80), "-y", String(options.height ?? 24), command],
+      { encoding: "utf8" },
+    );
+    if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`);
+    const pane = new TmuxPane(socket);
+    pane.socketPath = pane.display("#{socket_path}");
+    return pane;
+  }
+
+  private tmux(...args: string[]): string {
+    const r = spawnSync("tmux", ["-L", this.socket, ...args], { encoding: "utf8" });
+    return r.stdout ?? "";
+  }
+
+  capture(): string {
+    return this.tmux("capture-pane", "-p");
+  }
+
+  /** tmux's view of the pane: e.g. "#{alternate_on}". */
+  display(format: string): string {
+    return this.tmux("display-message", "-p", format).trim();
+  }
+
+  /** Named keys (Enter, Escape, Down…) or single characters. */
+  keys(...keys: string[]): void {
+    this.tmux("send-keys", ...keys);
+  }
+
+  /** Bytes as typed, escape sequences included (e.g. an SGR mouse report). */
+  literal(text: string): void {
+    this.tmux("send-keys", "-l", text);
+  }
+
+  /** A left click at 0-based cell (x, y), as an SGR (1006) mouse report. */
+  click(x: number, y: number): void {
+    this.literal(`\x1b[<0;${x + 1};${y + 1}M`);
+    this.literal(`\x1b[<0;${x + 1};${y + 1}m`);
+  }
+
+  async waitFor(test: RegExp | ((screen: string) => boolean), timeoutMs = 8000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = "";
+    while (Date.now() < deadline) {
+      screen = this.capture();
+      if (typeof test === "function" ? test(screen) : test.test(screen)) return screen;
+      await sleep(50);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(test)}; screen:\n${screen}`);
+  }
+
+  kill(): void {
+    spawnSync("tmux", ["-L", this.socket, "kill-server"], { stdio: "ignore" });
+    // tmux may leave its socket file behind.
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
+  }
+}
+
+/** The row (0-based) of the first line containing `needle`. */
+export function rowOf(screen: string, needle: string): number {
+  return screen.split("\n").findIndex((l) => l.includes(needle));
+}

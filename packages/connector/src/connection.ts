@@ -1,12 +1,14 @@
 /**
  * The connection core: one logical connection to an agent over a succession
  * of links (WebSocket connections), with pipelined requests matched to replies
- * by order, protocol negotiation per link, request timeouts, and reconnection.
+ * by order, protocol negotiation per link (from the upgrade headers, or from
+ * the link's first frame where the platform hides them), request timeouts, and
+ * reconnection.
  * Platform-neutral: everything Node- or browser-specific is behind Platform.
  */
 import {
+  HELLO_QUERY_PARAMETER,
   LEGACY_PROTOCOL_VERSION,
-  SUBPROTOCOL_V2,
   encodeRequest,
   type DiskInfo,
   type HelloReply,
@@ -40,10 +42,10 @@ import {
   shaped,
   type Payload,
 } from "./decode.js";
-import { CONNECTOR_PROTOCOL_VERSION, infoFromHeaders, infoFromHello, legacyAgentInfo, type AgentInfo } from "./negotiate.js";
+import { CONNECTOR_PROTOCOL_VERSION, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
 import { Backoff, resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
 import type { Frame, Platform, PreparedPlatform, Transport } from "./transport.js";
-import { parseAgentUrl, type AgentUrl } from "./url.js";
+import { parseAgentUrl, withQueryParameter, type AgentUrl } from "./url.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
@@ -52,13 +54,21 @@ export interface ConnectionEvents {
   state: (state: ConnectionState, error?: SocktopError) => void;
   /** A reconnection attempt will start in `delayMs` (attempt counts from 1); `error` is why the last link or attempt failed. */
   "reconnect-scheduled": (delayMs: number, attempt: number, error: SocktopError) => void;
+  /**
+   * `info` was replaced: on every new link, and when the agent identifies itself after the link
+   * opened (browsers: the first frame; Node: the pipelined hello's reply).
+   */
+  info: (info: AgentInfo) => void;
 }
 
 export interface AgentConnection {
-  /** What the agent stated while connecting; refreshed on every reconnection. */
+  /**
+   * What the agent stated; refreshed on every reconnection. In browsers it is `source: "pending"`
+   * until the link's first frame arrives (at the latest, when the first reply resolves).
+   */
   readonly info: AgentInfo;
   readonly state: ConnectionState;
-  /** The agent URL as dialled, with the token shown as `***`. */
+  /** The agent URL as dialled, with the token shown as `***` (and without the `socktop_hello=1` browsers add). */
   readonly url: string;
   /** Fast metrics, always in the seed's field names plus `process_count`, whichever agent and protocol. */
   metrics(): Promise<Metrics>;
@@ -89,6 +99,8 @@ class Link {
   transport: Transport | null = null;
   mode: "legacy" | "v2" = "legacy";
   useIds = false;
+  /** Set while the link's first frame is still to tell which agent this is (discovery "first-frame"). */
+  identifying = false;
   readonly pending: Pending[] = [];
   /** Replies are decoded one after the other so that they resolve in request order. */
   decodeTail: Promise<void> = Promise.resolve();
@@ -125,6 +137,19 @@ function asSocktopError(error: unknown, what: string): SocktopError {
   return new DecodeError(`Could not read the agent's reply to ${what}: ${describe(error)}`, { cause: error });
 }
 
+/** The agent's pushed hello, unchecked, when the frame is one; null for anything else (a reply). */
+function pushedHello(frame: Frame): unknown {
+  // Cheap test first: a legacy reply is never a JSON object typed "hello", and most are binary.
+  if (typeof frame !== "string" || !frame.includes('"hello"')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return null;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) && (value as { type?: unknown }).type === "hello" ? value : null;
+}
+
 function validPid(pid: number): void {
   if (!Number.isInteger(pid) || pid < 1 || pid > 0xffff_ffff) {
     throw new RangeError(`pid must be an integer from 1 to 4294967295, not ${String(pid)}`);
@@ -143,6 +168,7 @@ export class Connection implements AgentConnection {
   private readonly listeners = {
     state: new Set<ConnectionEvents["state"]>(),
     "reconnect-scheduled": new Set<ConnectionEvents["reconnect-scheduled"]>(),
+    info: new Set<ConnectionEvents["info"]>(),
   };
 
   constructor(
@@ -160,6 +186,7 @@ export class Connection implements AgentConnection {
   private setInfo(info: AgentInfo): void {
     Object.freeze(info.capabilities);
     this.currentInfo = Object.freeze(info);
+    this.emit("info", this.currentInfo);
   }
 
   get state(): ConnectionState {
@@ -172,7 +199,7 @@ export class Connection implements AgentConnection {
 
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
     const set = this.listeners[event] as Set<ConnectionEvents[E]> | undefined;
-    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state" or "reconnect-scheduled"`);
+    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state", "reconnect-scheduled" or "info"`);
     set.add(listener);
     return () => {
       set.delete(listener);
@@ -216,9 +243,11 @@ export class Connection implements AgentConnection {
     this.link = link;
     const { protocol, connectTimeoutMs } = this.options;
     const started = Date.now();
-    const subprotocols = protocol === "auto" && this.platform.offerSubprotocol ? [SUBPROTOCOL_V2] : [];
+    // Our agent then pushes its hello as the link's first frame; the original ignores the parameter.
+    const url =
+      protocol === "auto" && this.platform.discovery === "first-frame" ? withQueryParameter(this.agentUrl, HELLO_QUERY_PARAMETER, "1") : this.agentUrl;
     const transport = await this.platform.open(
-      { url: this.agentUrl, subprotocols, timeoutMs: connectTimeoutMs },
+      { url, timeoutMs: connectTimeoutMs },
       {
         message: (frame) => this.onFrame(link, frame),
         close: (code, reason, error) => this.onClose(link, code, reason, error),
@@ -251,13 +280,14 @@ export class Connection implements AgentConnection {
       this.markReady(link);
       return;
     }
-    if (transport.subprotocol === SUBPROTOCOL_V2) {
-      // The agent sends its hello first, unasked: waiting for it costs no round trip.
-      const hello = this.expectHello(link, undefined, timeoutMs);
+    if (this.platform.discovery === "first-frame") {
+      // Waiting for the first frame would cost the original agent a request timeout, since it
+      // sends nothing unasked. So the link is usable at once, in the legacy dialect every agent
+      // answers, and the first frame (our agent's pushed hello, or a reply) settles it: onFrame.
+      this.setInfo(pendingAgentInfo());
+      link.mode = "legacy";
+      link.identifying = true;
       this.markReady(link);
-      this.setInfo(infoFromHello(await hello, where));
-      link.mode = "v2";
-      link.useIds = this.currentInfo.capabilities.includes("request_id");
       return;
     }
     const stated = transport.headers === null ? null : infoFromHeaders(transport.headers, where, false);
@@ -299,7 +329,7 @@ export class Connection implements AgentConnection {
     for (const frame of link.early.splice(0)) this.onFrame(link, frame);
   }
 
-  /** Queues the hello's reply slot (sent or pushed by the agent) and waits for it. */
+  /** Queues the reply slot of the hello just sent, and waits for its reply. */
   private expectHello(link: Link, id: RequestId | undefined, timeoutMs: number): Promise<HelloReply> {
     return new Promise<HelloReply>((resolve, reject) => {
       const entry: Pending = {
@@ -355,10 +385,14 @@ export class Connection implements AgentConnection {
       return;
     }
     link.framesReceived++;
+    const wasHello = link.identifying && this.identify(link, frame);
+    // A hello it could not accept ends the link: that is no sign of a working agent.
+    if (link.dead) return;
     // A link counts as working once the agent has said something on it: an agent that
     // accepts and then drops every connection (as the original does on a wrong token)
     // keeps backing off instead of being retried at the initial delay forever.
     if (link.framesReceived === 1) this.backoff.reset();
+    if (wasHello) return;
     const entry = link.pending.shift();
     if (entry === undefined) {
       const kind = typeof frame === "string" ? `a text frame (${JSON.stringify(frame.slice(0, 60))})` : `a ${frame.length}-byte binary frame`;
@@ -380,6 +414,36 @@ export class Connection implements AgentConnection {
       }
       entry.resolve(value);
     });
+  }
+
+  /**
+   * Settles a "first-frame" link from its first frame. True when the frame was our agent's
+   * pushed hello (consumed here); false when it is a reply, to be matched as usual.
+   */
+  private identify(link: Link, frame: Frame): boolean {
+    link.identifying = false;
+    const hello = pushedHello(frame);
+    if (hello === null) {
+      // Our agent sends its hello before any reply can be sent, so a reply first means an agent
+      // that ignored ?socktop_hello=1: the original, which keeps the legacy commands.
+      this.setInfo(legacyAgentInfo());
+      return false;
+    }
+    let info: AgentInfo;
+    try {
+      info = infoFromHello(shaped("hello", () => checkHello(hello)), this.url);
+    } catch (error) {
+      this.dropLink(link, asSocktopError(error, "hello"));
+      return true;
+    }
+    this.setInfo(info);
+    // Only requests issued from now on change dialect: those already sent went out as legacy
+    // commands, and their replies (which follow the hello, in order) are read as such.
+    if (info.protocolVersion > LEGACY_PROTOCOL_VERSION) {
+      link.mode = "v2";
+      link.useIds = info.capabilities.includes("request_id");
+    }
+    return true;
   }
 
   private onClose(link: Link, code: number, reason: string, error?: SocktopError): void {
@@ -427,13 +491,17 @@ export class Connection implements AgentConnection {
     for (const entry of waiting) {
       if (entry.timer !== undefined) clearTimeout(entry.timer);
       entry.reject(
-        error instanceof ConnectionClosedError
-          ? new ConnectionClosedError(`No reply to ${entry.what}: ${error.message}`, { cause: error, closeCode: error.closeCode, closeReason: error.closeReason })
-          : new ConnectionClosedError(`No reply to ${entry.what}: the connection to ${this.url} was lost (${error.message})`, { cause: error }),
+        // A version mismatch is the real reason, and CONNECTION_CLOSED would invite a retry.
+        error instanceof UnsupportedProtocolError
+          ? error
+          : error instanceof ConnectionClosedError
+            ? new ConnectionClosedError(`No reply to ${entry.what}: ${error.message}`, { cause: error, closeCode: error.closeCode, closeReason: error.closeReason })
+            : new ConnectionClosedError(`No reply to ${entry.what}: the connection to ${this.url} was lost (${error.message})`, { cause: error }),
       );
     }
     if (this.link !== link || this.closedByUser || this.currentState !== "open") return;
-    if (this.options.reconnect === null) {
+    // Retrying cannot help a version mismatch until someone upgrades one side.
+    if (this.options.reconnect === null || error instanceof UnsupportedProtocolError) {
       this.setState("closed", error);
       return;
     }

@@ -1,7 +1,8 @@
 /**
- * What the agent is and which protocol to speak with it, from what it stated
- * while connecting: the upgrade response headers (Node), the hello frame
- * (subprotocol or `{"type":"hello"}`), or nothing at all (the original agent).
+ * What the agent is and which protocol to speak with it, from what it stated:
+ * the upgrade response headers (Node), a hello frame (pushed on
+ * `?socktop_hello=1`, or the reply to `{"type":"hello"}`), or nothing at all
+ * (the original agent).
  */
 import {
   HEADER_AGENT_VERSION,
@@ -38,10 +39,18 @@ export interface AgentInfo {
   agentMinProtocolVersion: number | null;
   /** What the agent says it can do (e.g. "metrics", "request_id"); empty when it does not say (the original agent). */
   capabilities: string[];
-  /** True when the agent stated no version at all: the original socktop_agent (or a proxy that hides the headers). */
+  /**
+   * True when the agent stated no version at all: the original socktop_agent (or a proxy that hides
+   * the headers). Also true while `source` is "pending", since until then the legacy commands are spoken.
+   */
   legacy: boolean;
-  /** How the connector learned the above. */
-  source: "headers" | "hello" | "none";
+  /**
+   * How the connector learned the above. "pending" (browsers only): the link is open but the agent's
+   * first frame has not arrived yet; the other fields then describe what is spoken meanwhile (the
+   * legacy commands), and `info` is replaced when that frame lands — at the latest when the first
+   * reply resolves.
+   */
+  source: "headers" | "hello" | "none" | "pending";
 }
 
 /** The description of an agent that states nothing: everything it understands is protocol 1. */
@@ -55,6 +64,11 @@ export function legacyAgentInfo(): AgentInfo {
     legacy: true,
     source: "none",
   };
+}
+
+/** A link whose agent is not identified yet: requests go out as legacy commands, which every agent answers. */
+export function pendingAgentInfo(): AgentInfo {
+  return { ...legacyAgentInfo(), source: "pending" };
 }
 
 function parseVersionHeader(name: string, value: string, where: string): number {

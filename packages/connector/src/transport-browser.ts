@@ -1,16 +1,10 @@
 /**
  * The browser platform: the native WebSocket and DecompressionStream, nothing
- * from Node. Browsers hide the upgrade headers, so the agent's version comes
- * from the socktop.v2 subprotocol and the hello frame the agent pushes with it.
- *
- * Browsers (and every client that follows the WHATWG WebSocket standard) fail
- * the handshake when an offered subprotocol is not selected, which is what the
- * original agent does. So when the first attempt with the subprotocol fails
- * before opening, one attempt without it follows, and that link speaks the
- * legacy commands. Browsers do not say why a handshake failed, so this retry
- * also happens when the agent is simply down; both failures are reported.
+ * from Node. Browsers hide the upgrade headers, so the agent is identified by
+ * the link's first frame (see `discovery: "first-frame"`): one handshake with
+ * no subprotocol, which every agent accepts.
  */
-import { ConnectionFailedError, InvalidUrlError, SocktopError, TimeoutError, TlsError, describe } from "./errors.js";
+import { ConnectionFailedError, InvalidUrlError, TimeoutError, TlsError, describe } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Frame, OpenRequest, Platform, PreparedPlatform, Transport, TransportEvents } from "./transport.js";
 
@@ -18,10 +12,6 @@ class BrowserTransport implements Transport {
   readonly headers = null;
 
   constructor(private readonly socket: WebSocket) {}
-
-  get subprotocol(): string {
-    return this.socket.protocol;
-  }
 
   send(text: string): void {
     this.socket.send(text);
@@ -37,12 +27,12 @@ class BrowserTransport implements Transport {
   }
 }
 
-function openOnce(request: OpenRequest, subprotocols: readonly string[], events: TransportEvents, timeoutMs: number): Promise<Transport> {
-  const { url } = request;
+function open(request: OpenRequest, events: TransportEvents): Promise<Transport> {
+  const { url, timeoutMs } = request;
   return new Promise<Transport>((resolve, reject) => {
     let socket: WebSocket;
     try {
-      socket = subprotocols.length > 0 ? new WebSocket(url.href, [...subprotocols]) : new WebSocket(url.href);
+      socket = new WebSocket(url.href);
     } catch (cause) {
       // SyntaxError for a bad URL; SecurityError for ws:// from an https:// page.
       const mixed = (cause as { name?: unknown } | null)?.name === "SecurityError";
@@ -98,22 +88,6 @@ function openOnce(request: OpenRequest, subprotocols: readonly string[], events:
   });
 }
 
-async function open(request: OpenRequest, events: TransportEvents): Promise<Transport> {
-  const started = Date.now();
-  try {
-    return await openOnce(request, request.subprotocols, events, request.timeoutMs);
-  } catch (first) {
-    if (request.subprotocols.length === 0 || !(first instanceof ConnectionFailedError)) throw first;
-    const remaining = Math.max(1, request.timeoutMs - (Date.now() - started));
-    try {
-      return await openOnce(request, [], events, remaining);
-    } catch (second) {
-      if (second instanceof SocktopError && second.code === first.code) throw first;
-      throw second;
-    }
-  }
-}
-
 async function gunzip(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -150,6 +124,6 @@ export const browserPlatform: Platform = {
         "tlsCa cannot be used in a browser: the browser decides which certificates it trusts. Use wss:// and make the browser trust the agent's certificate (import its cert.pem, or open https://HOST:PORT/healthz once and accept it).",
       );
     }
-    return { offerSubprotocol: true, open, gunzip };
+    return { discovery: "first-frame", open, gunzip };
   },
 };

@@ -1,8 +1,8 @@
 /**
  * The Node platform: `ws` for the socket, node:fs for the pinned CA, node:zlib
  * for gzip. Learns the agent's version from the upgrade response headers, so it
- * never offers the socktop.v2 subprotocol (ws fails a handshake in which an
- * offered subprotocol is not selected, which is what the original agent does).
+ * offers no subprotocol (ws fails a handshake in which an offered subprotocol is
+ * not selected, which is what the original agent does) and needs no pushed hello.
  */
 import { readFile } from "node:fs/promises";
 import type { ClientRequest, IncomingMessage } from "node:http";
@@ -169,7 +169,6 @@ function readBody(res: IncomingMessage, limitBytes: number, timeoutMs: number): 
 }
 
 class NodeTransport implements Transport {
-  subprotocol = "";
   headers: Record<string, string> | null = null;
 
   constructor(readonly socket: WebSocket) {}
@@ -207,7 +206,7 @@ function open(request: OpenRequest, events: TransportEvents, tls: { ca: string |
     let settled = false;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(url.href, request.subprotocols.length > 0 ? [...request.subprotocols] : undefined, options);
+      socket = new WebSocket(url.href, options);
     } catch (cause) {
       reject(new InvalidUrlError(`Cannot open ${url.display}: ${describe(cause)}`, { cause }));
       return;
@@ -248,7 +247,6 @@ function open(request: OpenRequest, events: TransportEvents, tls: { ca: string |
       settled = true;
       opened = true;
       clearTimeout(timer);
-      transport.subprotocol = socket.protocol;
       resolve(transport);
     });
     socket.on("message", (data, isBinary) => {
@@ -292,7 +290,7 @@ export const nodePlatform: Platform = {
     const ca = options.tlsCa === undefined ? undefined : await loadCa(options.tlsCa);
     const tls = { ca, verifyHostname: options.verifyHostname };
     return {
-      offerSubprotocol: false,
+      discovery: "headers",
       open: (request, events) => open(request, events, tls),
       gunzip,
     };

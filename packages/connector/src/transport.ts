@@ -18,16 +18,12 @@ export interface TransportEvents {
 
 export interface OpenRequest {
   url: AgentUrl;
-  /** WebSocket subprotocols to offer; empty to offer none. */
-  subprotocols: readonly string[];
   /** Give up (with a connect TimeoutError) after this long. */
   timeoutMs: number;
 }
 
 /** One open WebSocket. */
 export interface Transport {
-  /** The subprotocol the agent selected ("" for none). */
-  readonly subprotocol: string;
   /** The upgrade response's headers, lower-cased names; null where the platform hides them (browsers). */
   readonly headers: Readonly<Record<string, string>> | null;
   send(text: string): void;
@@ -44,11 +40,14 @@ export interface Platform {
 
 export interface PreparedPlatform {
   /**
-   * Whether to offer the `socktop.v2` subprotocol. Only where the platform
-   * cannot read the upgrade headers: offering it to an agent that selects
-   * none makes spec-following clients fail the handshake.
+   * How the agent is identified. "headers": from the upgrade response, before
+   * anything is sent. "first-frame": where the headers are hidden (browsers),
+   * the URL asks for a pushed hello (`?socktop_hello=1`) and the link's first
+   * frame tells our agent (the hello) from the original (a reply). Not the
+   * `socktop.v2` subprotocol: spec-following clients fail the handshake when
+   * the original agent does not select it, and retrying costs a handshake.
    */
-  readonly offerSubprotocol: boolean;
+  readonly discovery: "headers" | "first-frame";
   /** Opens a WebSocket; rejects with a SocktopError that says why not. Events may fire before it resolves. */
   open(request: OpenRequest, events: TransportEvents): Promise<Transport>;
   /** Gunzips a reply, refusing to produce more than maxBytes. */

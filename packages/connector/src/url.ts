@@ -67,3 +67,19 @@ export function parseAgentUrl(input: string, options: { token?: string | undefin
     authority: url.host,
   };
 }
+
+/**
+ * The URL with one more query parameter, appended to whatever query it has so that the
+ * user's own parameters (the token) go out exactly as they wrote them. `display` is left
+ * alone: messages show the URL the user gave, not the connector's additions.
+ */
+export function withQueryParameter(url: AgentUrl, name: string, value: string): AgentUrl {
+  const target = new URL(url.href);
+  if (target.searchParams.has(name)) {
+    target.searchParams.set(name, value);
+  } else {
+    const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+    target.search = target.search === "" || target.search === "?" ? pair : `${target.search}&${pair}`;
+  }
+  return { ...url, href: target.href };
+}

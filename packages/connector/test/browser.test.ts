@@ -1,10 +1,12 @@
 /**
  * The browser entry point: it imports nothing from Node, type-checks with the
  * DOM library alone, and works over a standards-following WebSocket (Node's
- * built-in one, run in a child process with --experimental-websocket) against
- * the real agent (socktop.v2 subprotocol + pushed hello) and the original
- * (subprotocol refused, so one plain attempt follows and speaks legacy).
+ * built-in one, run in a child process with --experimental-websocket) with one
+ * handshake against each agent: `?socktop_hello=1`, no subprotocol; the real
+ * agent pushes its hello first, the original ignores the parameter and is
+ * recognised by its first reply.
  */
+import type { IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -20,17 +22,31 @@ const here = dirname(fileURLToPath(import.meta.url));
 const packageDir = resolve(here, "..");
 const repoRoot = resolve(packageDir, "../..");
 
+interface Info {
+  protocolVersion: number;
+  legacy: boolean;
+  source: string;
+  agentVersion: string | null;
+  agentMinProtocolVersion: number | null;
+  capabilities: string[];
+}
+
 interface Outcome {
   ok: boolean;
   code?: string;
   message?: string;
-  info?: { protocolVersion: number; legacy: boolean; source: string; agentVersion: string | null; capabilities: string[] };
+  infoAtConnect?: Info;
+  info?: Info;
+  infoEvents?: string[];
   connectMs?: number;
   hostname?: string;
+  lateHostname?: string;
   processCount?: number | null;
   disks?: number;
   processes?: number;
-  agentError?: string;
+  /** code:agentCode:request of processMetrics(4e9), issued at once / after the first replies. */
+  earlyError?: string;
+  lateError?: string;
   state?: string;
 }
 
@@ -45,9 +61,24 @@ async function browserClient(url: string, protocol: "auto" | "legacy"): Promise<
 
 let agent: StartedAgent;
 let original: OriginalAgent;
+/** Upgrade requests the real agent admitted: the subprotocols offered and the URL. */
+const agentUpgrades: Array<{ protocols: string | undefined; url: string }> = [];
+
+function recordUpgrade(request: IncomingMessage): null {
+  agentUpgrades.push({ protocols: request.headers["sec-websocket-protocol"], url: request.url ?? "" });
+  return null;
+}
+
+/**
+ * The upgrades of one test: the tests run side by side against shared agents, so each
+ * dials with its own ?client= (which also shows that the URL's own query is kept).
+ */
+function upgradesOf(upgrades: ReadonlyArray<{ protocols: string | undefined; url: string }>, client: string) {
+  return upgrades.filter((u) => new URL(u.url, "http://agent").searchParams.get("client") === client);
+}
 
 before(async () => {
-  agent = await startLiveAgent();
+  agent = await startLiveAgent({}, { admission: [recordUpgrade] });
   original = await startOriginalAgent();
 });
 after(async () => {
@@ -87,48 +118,76 @@ describe("browser entry", { concurrency: true }, () => {
     );
   });
 
-  test("real agent: socktop.v2 is selected and the pushed hello describes the agent (no round trip)", async () => {
-    const outcome = await browserClient(liveUrl(agent), "auto");
+  test("real agent: ONE handshake (?socktop_hello=1, no subprotocol); the pushed hello switches later requests to protocol 2", async () => {
+    const outcome = await browserClient(`${liveUrl(agent)}?client=v2`, "auto");
     assert.equal(outcome.ok, true, outcome.message);
+    assert.deepEqual(upgradesOf(agentUpgrades, "v2"), [{ protocols: undefined, url: "/ws?client=v2&socktop_hello=1" }], "exactly one upgrade request");
+    // connect() resolved on open: the hello is identified when it lands, not waited for.
+    assert.ok(["pending", "hello"].includes(outcome.infoAtConnect?.source ?? ""), outcome.infoAtConnect?.source);
     assert.equal(outcome.info?.protocolVersion, 2);
     assert.equal(outcome.info?.source, "hello");
     assert.equal(outcome.info?.legacy, false);
+    assert.equal(outcome.info?.agentMinProtocolVersion, 1);
     assert.ok(outcome.info?.agentVersion);
     assert.ok(outcome.info?.capabilities.includes("request_id"));
     assert.ok((outcome.processes ?? 0) > 5);
     assert.equal(typeof outcome.processCount, "number");
-    assert.match(outcome.agentError ?? "", /^AGENT_ERROR:(NOT_FOUND|UNKNOWN_REQUEST)$/, "typed error frames under protocol 2");
+    assert.equal(outcome.lateHostname, outcome.hostname);
+    if (outcome.infoAtConnect?.source === "pending") {
+      assert.deepEqual(outcome.infoEvents, ["hello"]);
+      // Sent before the hello was read: a legacy command, answered in order after the hello
+      // (with a typed error, since ?socktop_hello=1 put the connection in protocol 2).
+      assert.match(outcome.earlyError ?? "", /^AGENT_ERROR:(NOT_FOUND|UNKNOWN_REQUEST):get_process_metrics$/);
+    }
+    assert.match(outcome.lateError ?? "", /^AGENT_ERROR:(NOT_FOUND|UNKNOWN_REQUEST):process_metrics$/, "a JSON request once identified");
     assert.equal(outcome.state, "closed");
   });
 
-  test('real agent, protocol: "legacy": no subprotocol, legacy commands', async () => {
-    const outcome = await browserClient(liveUrl(agent), "legacy");
+  test('real agent, protocol: "legacy": ONE handshake without ?socktop_hello, legacy commands', async () => {
+    const outcome = await browserClient(`${liveUrl(agent)}?client=legacy`, "legacy");
     assert.equal(outcome.ok, true, outcome.message);
+    assert.deepEqual(upgradesOf(agentUpgrades, "legacy"), [{ protocols: undefined, url: "/ws?client=legacy" }]);
+    assert.equal(outcome.infoAtConnect?.source, "none", "a browser cannot read the headers, and nothing is asked");
     assert.equal(outcome.info?.protocolVersion, 1);
-    assert.equal(outcome.info?.source, "none", "a browser cannot read the headers");
-    assert.equal(outcome.agentError, "AGENT_ERROR:-");
+    assert.deepEqual(outcome.infoEvents, []);
+    assert.equal(outcome.earlyError, "AGENT_ERROR:-:get_process_metrics", "protocol 1: untyped errors");
+    assert.equal(outcome.lateError, "AGENT_ERROR:-:get_process_metrics");
   });
 
-  test("original agent: the subprotocol handshake fails, one plain attempt follows, legacy commands only", async () => {
-    const outcome = await browserClient(original.url, "auto");
+  test("original agent: ONE handshake; it ignores ?socktop_hello=1, its first reply identifies it, legacy commands only", async () => {
+    const outcome = await browserClient(`${original.url}?client=original`, "auto");
     assert.equal(outcome.ok, true, outcome.message);
+    assert.deepEqual(upgradesOf(original.upgrades, "original"), [{ protocols: undefined, url: "/ws?client=original&socktop_hello=1" }], "exactly one upgrade request");
+    assert.equal(outcome.infoAtConnect?.source, "pending", "the original sends nothing unasked, and nothing waits for it");
+    assert.deepEqual(outcome.infoEvents, ["none"]);
     assert.equal(outcome.info?.legacy, true);
+    assert.equal(outcome.info?.source, "none");
+    assert.equal(outcome.info?.protocolVersion, 1);
     assert.equal(outcome.hostname, "original-host");
+    assert.equal(outcome.lateHostname, "original-host");
     assert.equal(outcome.disks, 2);
-    assert.deepEqual(
-      original.upgrades.map((u) => u.protocols),
-      ["socktop.v2", undefined],
-      "first with the subprotocol, then without",
-    );
+    assert.equal(outcome.processes, 60);
+    assert.equal(outcome.earlyError, "AGENT_ERROR:-:get_process_metrics");
+    assert.equal(outcome.lateError, "AGENT_ERROR:-:get_process_metrics");
     for (const frame of original.received) assert.match(frame, /^get_/);
   });
 
   test("a refused upgrade (wrong token) is CONNECTION_FAILED in a browser, which hides the status", async () => {
-    const guarded = await startLiveAgent({}, { admission: [requireToken("right")] });
+    const upgrades: Array<{ protocols: string | undefined; url: string }> = [];
+    const guarded = await startLiveAgent({}, {
+      admission: [
+        (request) => {
+          upgrades.push({ protocols: request.headers["sec-websocket-protocol"], url: request.url ?? "" });
+          return null;
+        },
+        requireToken("right"),
+      ],
+    });
     try {
       const outcome = await browserClient(`${liveUrl(guarded)}?token=wrong`, "auto");
       assert.equal(outcome.ok, false);
       assert.equal(outcome.code, "CONNECTION_FAILED");
+      assert.deepEqual(upgrades, [{ protocols: undefined, url: "/ws?token=wrong&socktop_hello=1" }], "no second attempt");
       assert.match(outcome.message ?? "", /token wrong \(HTTP 401\)/);
       assert.doesNotMatch(outcome.message ?? "", /token=wrong/, "the token is not repeated");
     } finally {

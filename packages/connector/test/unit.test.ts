@@ -6,7 +6,7 @@ import { encodeProcessList } from "@socktop/protocol";
 import { agentErrorOf, normaliseDisks, normaliseMetrics, readFrame, shaped } from "../src/decode.js";
 import { AgentError, ConnectionFailedError, ERROR_CODES, InvalidUrlError, SocktopError, isSocktopError } from "../src/errors.js";
 import { DEFAULT_RECONNECT, resolveOptions } from "../src/options.js";
-import { parseAgentUrl } from "../src/url.js";
+import { parseAgentUrl, withQueryParameter } from "../src/url.js";
 
 const gunzip = async (bytes: Uint8Array): Promise<Uint8Array> => gunzipSync(bytes);
 
@@ -24,6 +24,17 @@ test("URL: schemes, token, TLS upgrade, redaction", () => {
     assert.throws(() => parseAgentUrl(bad, {}), InvalidUrlError, bad);
   }
   assert.throws(() => parseAgentUrl("localhost:3000", {}), /did you mean ws:\/\/localhost:3000\/ws\?/);
+});
+
+test("URL: ?socktop_hello=1 is appended to the query as the user wrote it, and not shown", () => {
+  const url = parseAgentUrl("ws://h:3000/ws?token=a%20b&x=~y", {});
+  const dialled = withQueryParameter(url, "socktop_hello", "1");
+  assert.equal(dialled.href, "ws://h:3000/ws?token=a%20b&x=~y&socktop_hello=1");
+  assert.equal(dialled.display, url.display);
+  assert.doesNotMatch(dialled.display, /socktop_hello/);
+  assert.equal(withQueryParameter(parseAgentUrl("ws://h/ws", {}), "socktop_hello", "1").href, "ws://h/ws?socktop_hello=1");
+  assert.equal(withQueryParameter(parseAgentUrl("ws://h/ws?", {}), "socktop_hello", "1").href, "ws://h/ws?socktop_hello=1");
+  assert.equal(withQueryParameter(parseAgentUrl("ws://h/ws?socktop_hello=0", {}), "socktop_hello", "1").href, "ws://h/ws?socktop_hello=1");
 });
 
 test("options: defaults, and mistakes refused with a clear message", () => {

@@ -16,7 +16,7 @@ export interface OriginalAgent {
   port: number;
   /** Every text frame received, in order, across all connections. */
   received: string[];
-  /** Upgrade requests seen: the subprotocols offered and the headers. */
+  /** Upgrade requests seen: the subprotocols offered and the URL. */
   upgrades: Array<{ protocols: string | undefined; url: string }>;
   /** Wall-clock times (ms) at which each connection opened. */
   connectedAt: number[];

@@ -12,6 +12,8 @@ export interface ScriptedAgent {
   url: string;
   port: number;
   received: string[];
+  /** Upgrade requests seen: the subprotocols offered and the URL. */
+  upgrades: Array<{ protocols: string | undefined; url: string }>;
   sockets: Set<WebSocket>;
   close(): Promise<void>;
 }
@@ -20,8 +22,8 @@ export interface Script {
   headers?: Record<string, string>;
   /** Select this subprotocol when offered (default: select none). */
   subprotocol?: string;
-  /** Sent right after the connection opens. */
-  onOpen?: (socket: WebSocket) => void;
+  /** Sent right after the connection opens; `url` is the upgrade request's path and query. */
+  onOpen?: (socket: WebSocket, url: string) => void;
   onMessage?: (text: string, socket: WebSocket) => void;
 }
 
@@ -36,8 +38,10 @@ export async function startScriptedAgent(script: Script): Promise<ScriptedAgent>
     for (const [name, value] of Object.entries(script.headers ?? {})) headers.push(`${name}: ${value}`);
   });
   const received: string[] = [];
+  const upgrades: ScriptedAgent["upgrades"] = [];
   http.on("upgrade", (req, socket, head) => {
     socket.on("error", () => {});
+    upgrades.push({ protocols: req.headers["sec-websocket-protocol"], url: req.url ?? "" });
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => {});
       ws.on("message", (data) => {
@@ -45,7 +49,7 @@ export async function startScriptedAgent(script: Script): Promise<ScriptedAgent>
         received.push(text);
         script.onMessage?.(text, ws);
       });
-      script.onOpen?.(ws);
+      script.onOpen?.(ws, req.url ?? "");
     });
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
@@ -54,6 +58,7 @@ export async function startScriptedAgent(script: Script): Promise<ScriptedAgent>
     url: `ws://127.0.0.1:${port}/ws`,
     port,
     received,
+    upgrades,
     sockets: wss.clients,
     close: async () => {
       for (const client of wss.clients) client.terminate();

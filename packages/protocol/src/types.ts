@@ -125,7 +125,7 @@ export interface ErrorFrame extends ErrorReply {
 
 export type RequestId = string | number;
 
-/** Reply to `{"type":"hello"}` (and first frame under the socktop.v2 subprotocol). */
+/** Reply to `{"type":"hello"}`, and the first frame pushed under the socktop.v2 subprotocol or `?socktop_hello=1`. */
 export interface HelloReply {
   type: "hello";
   agent: "socktop_agent";

@@ -5,7 +5,7 @@
  *           [ws://HOST:PORT/ws]
  * plus --help and --version. Pure: argv in, a value or an ArgError out.
  */
-import { keyTableText } from "./keys.js";
+import { DETAILS_KEY_TABLE, keyTableText } from "./keys.js";
 import { MIN_METRICS_MS, MIN_PROCESSES_MS } from "./session.js";
 
 export class ArgError extends Error {
@@ -50,6 +50,9 @@ With no arguments, socktop lists the saved profiles to choose from
 
 Keys:
 ${keyTableText()}
+
+Keys in the process details view (Enter on a row):
+${keyTableText("  ", DETAILS_KEY_TABLE)}
 `;
 }
 

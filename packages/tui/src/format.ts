@@ -74,6 +74,35 @@ export function formatClock(date: Date): string {
   return `${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())}`;
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+
+/** Local date and time as journalctl's short format writes it: "May 17 13:37:42". */
+export function formatShortDate(date: Date): string {
+  return `${MONTHS[date.getMonth()]} ${String(date.getDate()).padStart(2, " ")} ${formatClock(date)}`;
+}
+
+/** A moment earlier today as "13:37:42", an older one as "May 17 13:37". */
+export function formatSince(date: Date, now: Date): string {
+  const sameDay = date.getFullYear() === now.getFullYear() && date.getMonth() === now.getMonth() && date.getDate() === now.getDate();
+  return sameDay ? formatClock(date) : formatShortDate(date).slice(0, -3);
+}
+
+/**
+ * CPU time from microseconds, like top's TIME+: "0:01.23", "12:34.56", then
+ * "2h03m" and "3d04h" so the column never needs more than 8 cells.
+ */
+export function formatCpuTime(micros: number | null | undefined): string {
+  if (micros == null || !Number.isFinite(micros)) return "–";
+  const cs = Math.floor(Math.max(0, micros) / 10_000);
+  const s = Math.floor(cs / 100);
+  const m = Math.floor(s / 60);
+  const p = (n: number): string => String(n).padStart(2, "0");
+  if (m < 100) return `${m}:${p(s % 60)}.${p(cs % 100)}`;
+  const h = Math.floor(m / 60);
+  if (h < 100) return `${h}h${p(m % 60)}m`;
+  return `${Math.floor(h / 24)}d${p(h % 24)}h`;
+}
+
 /**
  * Terminal cell width of one code point: 0 for combining marks and
  * zero-width characters, 2 for East Asian wide/fullwidth and emoji, 1 otherwise.

@@ -6,8 +6,20 @@ export { App, type AppOptions, type DetailsContext, type DetailsView, type Detai
 export { ArgError, helpText, normalizeUrl, parseArgs, USAGE, type Command, type RunOptions } from "./args.js";
 export { asAgentClient, connectorSource, type ConnectorSourceOptions } from "./connector-source.js";
 export { agentCliPath, checkPortFree, DEMO_HOST, DEMO_PORT, DemoError, startDemoAgent, type DemoAgent } from "./demo.js";
+export * from "./details-state.js";
+export {
+  computeDetailsLayout,
+  DETAILS_INTERVAL_MS,
+  detailsViewFactory,
+  JOURNAL_INTERVAL_MS,
+  ProcessDetailsView,
+  renderDetails,
+  type DetailsLayout,
+  type DetailsRenderOptions,
+  type DetailsViewOptions,
+} from "./details-view.js";
 export * from "./format.js";
-export { KEY_TABLE, keyTableText, type KeyHelp } from "./keys.js";
+export { DETAILS_KEY_TABLE, KEY_TABLE, keyTableText, type KeyHelp } from "./keys.js";
 export { computeLayout, type Layout, type TableColumn } from "./layout.js";
 export { planRun, type Plan, type PlanIO } from "./plan.js";
 export * from "./profiles.js";
@@ -17,5 +29,5 @@ export * from "./screen.js";
 export * from "./session.js";
 export * from "./state.js";
 export { openTerminal, RESTORE_SEQUENCE, type MouseInput, type TerminalIO } from "./terminal.js";
-export { colorEnabled, createTheme, levelStyle, type Theme } from "./theme.js";
+export { colorEnabled, createTheme, journalStyle, levelStyle, type Theme } from "./theme.js";
 export { VERSION } from "./version.js";

@@ -27,8 +27,24 @@ export const KEY_TABLE: readonly KeyHelp[] = [
   { keys: "", action: "wheel: scroll; drag the scrollbar to move fast" },
 ];
 
-/** The table as aligned plain text (for --help and the README). */
-export function keyTableText(indent = "  "): string {
-  const w = Math.max(...KEY_TABLE.map((k) => k.keys.length));
-  return KEY_TABLE.map((k) => `${indent}${k.keys.padEnd(w)}  ${k.action}`).join("\n");
+/** Keys of the process details view (its own `?` box, `--help` and the README). */
+export const DETAILS_KEY_TABLE: readonly KeyHelp[] = [
+  { keys: "Esc, q", action: "back to the process table (selection kept)" },
+  { keys: "Tab, Shift-Tab", action: "focus threads / children / journal" },
+  { keys: "↑ ↓, k j", action: "scroll the focused section, or pick a child" },
+  { keys: "PgUp PgDn", action: "a page up / down" },
+  { keys: "Home End, g G", action: "top / bottom" },
+  { keys: "Enter", action: "open the selected child process" },
+  { keys: "p", action: "open the parent process" },
+  { keys: "s", action: "sort threads by CPU time / by TID" },
+  { keys: "r", action: "reverse the thread order" },
+  { keys: "h, ?", action: "these keys" },
+  { keys: "mouse", action: "click a section: focus it; double-click a child: open it" },
+  { keys: "", action: "wheel: scroll the section under the pointer" },
+];
+
+/** A key table as aligned plain text (for --help and the README). */
+export function keyTableText(indent = "  ", table: readonly KeyHelp[] = KEY_TABLE): string {
+  const w = Math.max(...table.map((k) => k.keys.length));
+  return table.map((k) => `${indent}${k.keys.padEnd(w)}  ${k.action}`).join("\n");
 }

@@ -91,7 +91,7 @@ function renderTooSmall(screen: Screen, ctx: RenderContext): void {
 }
 
 /** A title line "─ Title ───────" across the top of a panel. */
-function titleLine(screen: Screen, rect: Rect, title: string, ctx: RenderContext, right = ""): void {
+export function titleLine(screen: Screen, rect: Rect, title: string, ctx: RenderContext, right = ""): void {
   const { theme } = ctx;
   screen.fill({ x: rect.x, y: rect.y, w: rect.w, h: 1 }, "─", theme.border);
   let x = rect.x + 1;
@@ -105,7 +105,7 @@ function titleLine(screen: Screen, rect: Rect, title: string, ctx: RenderContext
   }
 }
 
-function vline(screen: Screen, x: number, y: number, h: number, ctx: RenderContext, top = "┬"): void {
+export function vline(screen: Screen, x: number, y: number, h: number, ctx: RenderContext, top = "┬"): void {
   screen.put(x, y, top, ctx.theme.border);
   for (let i = 1; i < h; i++) screen.put(x, y + i, "│", ctx.theme.border);
 }
@@ -595,7 +595,7 @@ function renderFooter(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
   }
 }
 
-function box(screen: Screen, rect: Rect, title: string, ctx: RenderContext): void {
+export function box(screen: Screen, rect: Rect, title: string, ctx: RenderContext): void {
   const { theme } = ctx;
   screen.fill(rect, " ", theme.modal);
   const right = rect.x + rect.w - 1;

@@ -9,6 +9,7 @@ import { ArgError, type RunOptions } from "./args.js";
 import { App, type DetailsViewFactory } from "./app.js";
 import { connectorSource } from "./connector-source.js";
 import { DEMO_HOST, DEMO_PORT, startDemoAgent, type DemoAgent } from "./demo.js";
+import { detailsViewFactory } from "./details-view.js";
 import { planRun } from "./plan.js";
 import { LineReader } from "./profiles.js";
 import { openTerminal, type TerminalIO } from "./terminal.js";
@@ -16,7 +17,7 @@ import { colorEnabled, createTheme } from "./theme.js";
 import { VERSION } from "./version.js";
 
 export interface RunExtras {
-  /** The process details view, once it exists. */
+  /** Replaces the process details view (tests, embedders). */
   details?: DetailsViewFactory;
 }
 
@@ -134,7 +135,7 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
     tlsCa: plan.tlsCa,
     verifyHostname: plan.verifyHostname,
     demo: demo !== null,
-    ...(extras.details ? { details: extras.details } : {}),
+    details: extras.details ?? detailsViewFactory(),
     onQuit: () => void shutdown(0),
   });
   terminal.enter();

@@ -7,6 +7,7 @@
  * With NO_COLOR (https://no-color.org) every colour is dropped and only
  * attributes (bold, dim, reverse, underline) remain.
  */
+import type { JournalPriority } from "@socktop/protocol";
 import { BOLD, DEFAULT_COLOR, DIM, INVERSE, UNDERLINE, makeStyle, type Style } from "./screen.js";
 
 const RED = 1;
@@ -45,6 +46,10 @@ export interface Theme {
   modalTitle: Style;
   key: Style;
   filter: Style;
+  /** Journal entries by priority (see journalStyle). */
+  journalError: Style;
+  journalWarning: Style;
+  journalDebug: Style;
 }
 
 export function createTheme(color: boolean): Theme {
@@ -81,6 +86,12 @@ export function createTheme(color: boolean): Theme {
     modalTitle: makeStyle(DEFAULT_COLOR, DEFAULT_COLOR, BOLD),
     key: c(CYAN, BOLD),
     filter: makeStyle(DEFAULT_COLOR, DEFAULT_COLOR, BOLD | UNDERLINE),
+    // Bold keeps errors apart from the rest under NO_COLOR too.
+    journalError: c(RED, BOLD),
+    // The one place yellow is text: warnings are yellow in every journal
+    // viewer (journalctl itself), which is what users look for.
+    journalWarning: c(YELLOW),
+    journalDebug: makeStyle(DEFAULT_COLOR, DEFAULT_COLOR, DIM),
   };
 }
 
@@ -94,4 +105,21 @@ export function levelStyle(theme: Theme, percent: number): Style {
   if (percent >= 85) return theme.high;
   if (percent >= 60) return theme.mid;
   return theme.low;
+}
+
+/** Emergency to Error red, Warning yellow, Notice and Info plain, Debug dim. */
+export function journalStyle(theme: Theme, priority: JournalPriority | string): Style {
+  switch (priority) {
+    case "Emergency":
+    case "Alert":
+    case "Critical":
+    case "Error":
+      return theme.journalError;
+    case "Warning":
+      return theme.journalWarning;
+    case "Debug":
+      return theme.journalDebug;
+    default:
+      return theme.text;
+  }
 }

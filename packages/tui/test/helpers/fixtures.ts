@@ -1,5 +1,5 @@
 /** Deterministic replies and fakes for the TUI's unit and rendering tests. */
-import type { DiskInfo, Metrics, ProcessEntry, ProcessListReply } from "@socktop/protocol";
+import type { DiskInfo, JournalReply, Metrics, ProcessEntry, ProcessListReply, ProcessMetricsReply } from "@socktop/protocol";
 import type { AgentClient, AgentInfoLike, Clock } from "../../src/session.js";
 import type { MouseInput, TerminalIO } from "../../src/terminal.js";
 
@@ -117,6 +117,8 @@ export class FakeClient implements AgentClient {
   metricsReply: () => Promise<ReturnType<typeof metrics>> = async () => metrics();
   processesReply: () => Promise<ProcessListReply> = async () => processes();
   disksReply: () => Promise<DiskInfo[]> = async () => disks();
+  processMetricsReply: (pid: number) => Promise<ProcessMetricsReply> = () => Promise.reject(new Error("not in this test"));
+  journalReply: (pid: number) => Promise<JournalReply> = () => Promise.reject(new Error("not in this test"));
   private listeners: StateListener[] = [];
 
   metrics() {
@@ -131,11 +133,13 @@ export class FakeClient implements AgentClient {
     this.calls.push("disks");
     return this.disksReply();
   }
-  processMetrics(): Promise<never> {
-    return Promise.reject(new Error("not in this test"));
+  processMetrics(pid: number): Promise<ProcessMetricsReply> {
+    this.calls.push(`processMetrics:${pid}`);
+    return this.processMetricsReply(pid);
   }
-  journalEntries(): Promise<never> {
-    return Promise.reject(new Error("not in this test"));
+  journalEntries(pid: number): Promise<JournalReply> {
+    this.calls.push(`journalEntries:${pid}`);
+    return this.journalReply(pid);
   }
   async close(): Promise<void> {
     this.closed = true;

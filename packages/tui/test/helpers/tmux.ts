@@ -77,6 +77,11 @@ export class TmuxPane {
     return this.tmux("capture-pane", "-p");
   }
 
+  /** The screen with its SGR attributes as escape sequences (e.g. to find reverse video). */
+  captureStyled(): string {
+    return this.tmux("capture-pane", "-p", "-e");
+  }
+
   /** tmux's view of the pane: e.g. "#{alternate_on}". */
   display(format: string): string {
     return this.tmux("display-message", "-p", format).trim();

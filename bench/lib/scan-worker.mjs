@@ -1,0 +1,135 @@
+/**
+ * Suite 1 worker: times one process scan by each contender, interleaved
+ * round by round so drift in machine load hits all of them alike.
+ *
+ * Run by suites/scan.mjs as
+ *   node --import tsx --conditions=source bench/lib/scan-worker.mjs '<json options>'
+ * so that the agent's ProcessCollector is imported from its TypeScript source
+ * (what the agent runs, transpiled by esbuild exactly as tsc would emit it).
+ * Prints one JSON object on stdout.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+
+const options = JSON.parse(process.argv[2]);
+const { root, procscan, rounds, warmup, siRounds, cIterationsPerRound } = options;
+
+const { ProcessCollector } = await import(pathToFileURL(`${root}/packages/agent/src/collectors/processes.ts`).href);
+const require = createRequire(`${root}/package.json`);
+let si = null;
+try {
+  si = require("systeminformation");
+} catch {
+  si = null;
+}
+
+const collector = new ProcessCollector();
+collector.baseline();
+
+const samples = { ours: [], oursCpu: [], floor: [], c: [], ps: [], si: [] };
+const seen = { ours: 0, floor: 0, c: 0, ps: 0, si: 0 };
+
+// What Node's fs calls alone cost for the C reference's work: list /proc and
+// open/read/close each stat into one buffer, no parsing, nothing kept. No
+// Node scan can be faster than this; the gap to C is the binding's overhead.
+const floorBuf = Buffer.allocUnsafe(1024);
+function floor(record) {
+  const t0 = performance.now();
+  let n = 0;
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 49 || c > 57) continue;
+    let fd;
+    try {
+      fd = openSync(`/proc/${name}/stat`, "r");
+    } catch {
+      continue;
+    }
+    try {
+      if (readSync(fd, floorBuf, 0, 1024, null) > 0) n++;
+    } catch {
+      /* exited */
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const ms = performance.now() - t0;
+  if (record) {
+    samples.floor.push(ms);
+    seen.floor = n;
+  }
+}
+
+async function ours(record) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const list = await collector.collect();
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (record) {
+    samples.ours.push(ms);
+    samples.oursCpu.push((cpu.user + cpu.system) / 1000);
+    seen.ours = list.length;
+  }
+}
+
+function cRef(record) {
+  const r = spawnSync(procscan, [String(cIterationsPerRound)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`procscan failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  if (record) {
+    for (const ns of out.ns) samples.c.push(ns / 1e6);
+    seen.c = out.processes;
+  }
+}
+
+function ps(record) {
+  const t0 = performance.now();
+  const r = spawnSync("ps", ["-eo", "pid,comm,rss,time"], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`ps failed: ${r.stderr}`);
+  if (record) {
+    samples.ps.push(ms);
+    seen.ps = r.stdout.trimEnd().split("\n").length - 1;
+  }
+}
+
+// systeminformation returns its previous result when called again within
+// 500 ms (lib/processes.js): wait that out so every timed call really scans.
+let siLastEnd = -Infinity;
+
+async function sysinfo(record) {
+  if (si === null) return;
+  const wait = siLastEnd + 520 - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  const t0 = performance.now();
+  const result = await si.processes();
+  const ms = performance.now() - t0;
+  siLastEnd = performance.now();
+  if (record) {
+    samples.si.push(ms);
+    seen.si = result.list.length;
+  }
+}
+
+for (let i = 0; i < warmup; i++) {
+  await ours(false);
+  floor(false);
+  cRef(false);
+  ps(false);
+}
+if (si !== null) await sysinfo(false);
+
+for (let round = 0; round < rounds; round++) {
+  // A short pause between rounds: the agent scans on request, not back to back.
+  await new Promise((r) => setTimeout(r, 20));
+  await ours(true);
+  floor(true);
+  cRef(true);
+  ps(true);
+  if (round < siRounds) await sysinfo(true);
+}
+
+process.stdout.write(`${JSON.stringify({ samples, seen, siAvailable: si !== null, siVersion: si?.version?.() ?? null })}\n`);

@@ -1,0 +1,86 @@
+/**
+ * Suite 5 — fan-out: 100, 500 and 1000 concurrent clients polling at the
+ * recommended rates (metrics 500 ms, processes 2 s, disks 5 s) for 30 s each,
+ * against a freshly started agent with default TTLs. Clients live in a
+ * separate worker process; on a 2-core machine that worker competes with the
+ * agent for CPU, so its own event-loop lag is reported next to the latency.
+ */
+import { startAgent } from "../lib/peers.mjs";
+import { runLoad } from "../lib/load.mjs";
+import { CpuMeter, fmtBytes, fmtMs, fmtNum, procMemory, procSmaps, sleep } from "../lib/util.mjs";
+
+export function errorsOf(f) {
+  return f.connectErrors + f.errorReplies + f.unexpectedCloses + f.socketErrors + f.timeouts + f.unanswered + (f.connect?.failed ?? 0);
+}
+
+export async function run(ctx) {
+  const levels = ctx.quick ? [100, 500] : [100, 500, 1000];
+  const durationMs = ctx.quick ? 8_000 : 30_000;
+  const rows = [];
+  const targets = [];
+  const data = [];
+  for (const clients of levels) {
+    const agent = await startAgent(ctx, { label: `agent-fanout-${clients}` });
+    try {
+      await sleep(300);
+      const rssStart = procMemory(agent.pid).rss;
+      let meter = null;
+      let rssMax = rssStart;
+      const rssTimer = setInterval(() => {
+        const m = procMemory(agent.pid).rss;
+        if (m > rssMax) rssMax = m;
+      }, 500);
+      ctx.log(`fanout: ${clients} clients for ${durationMs / 1000} s`);
+      let cpu = null;
+      const final = await runLoad(ctx, {
+        url: agent.url,
+        clients,
+        durationMs,
+        windowMs: durationMs + 1000,
+        onConnected: () => {
+          meter = new CpuMeter(agent.pid);
+          setTimeout(() => {
+            cpu = meter.read();
+          }, durationMs).unref();
+        },
+      });
+      clearInterval(rssTimer);
+      cpu ??= meter?.read();
+      const rssEnd = procMemory(agent.pid).rss;
+      const smaps = procSmaps(agent.pid);
+      const errors = errorsOf(final);
+      const d = { clients, final, cpu, rssStart, rssEnd, rssMax, smaps, errors, rps: final.replies / final.elapsedS };
+      data.push(d);
+      rows.push(
+        `| ${clients} | ${final.clients} | ${fmtNum(d.rps, 0)} | ${fmtMs(final.latency.p50)} | ${fmtMs(final.latency.p99)} | ${fmtMs(final.latency.max)} | ${errors}${final.late ? ` (late: ${final.late})` : ""} | ${fmtNum(cpu.coreFraction * 100, 1)} % | ${fmtBytes(rssStart)} → ${fmtBytes(rssEnd)} (max ${fmtBytes(rssMax)}) | ${fmtBytes(smaps.private)} | ${fmtMs(final.loopLag.p99Ms)} / ${fmtNum(final.workerCpuS / final.elapsedS * 100, 0)} % |`,
+      );
+      if (clients >= 1000) {
+        targets.push({ name: "1000 clients: p99 < 50 ms", figure: `p99 ${fmtMs(final.latency.p99)} (p50 ${fmtMs(final.latency.p50)})`, met: final.latency.p99 < 50 });
+        targets.push({ name: "1000 clients: zero errors", figure: `${errors} errors in ${final.requests} requests`, met: errors === 0 });
+        targets.push({ name: "1000 clients: agent RSS < 80 MB", figure: `max ${fmtNum(rssMax / 1e6, 1)} MB VmRSS (private ${fmtNum(smaps.private / 1e6, 1)} MB)`, met: rssMax < 80e6 });
+        targets.push({ name: "1000 clients: agent CPU below one core", figure: `${fmtNum(cpu.coreFraction * 100, 1)} % of one core`, met: cpu.coreFraction < 1 });
+      }
+      if (final.errorSamples?.length) ctx.log(`fanout ${clients}: errors: ${final.errorSamples.join(" | ")}`);
+    } finally {
+      await agent.stop();
+    }
+  }
+  const last = data[data.length - 1];
+  const perKind = last
+    ? Object.entries(last.final.byKind)
+        .map(([k, s]) => `${k} p50 ${fmtMs(s.p50)} / p99 ${fmtMs(s.p99)}`)
+        .join("; ")
+    : "";
+  const markdown = [
+    `Each level: a freshly started agent (default TTLs), ${ctx.quick ? "8" : "30"} s of polling after all clients connected. Every client polls metrics every 500 ms, processes every 2 s and disks every 5 s with a random phase; a client never has two requests of one kind outstanding (skipped sends are counted as "late"). Errors = failed connections + error replies + unexpected closes + socket errors + replies missing at the end. Agent CPU = CPU time of all the agent's threads over the polling window, as a share of one core.`,
+    "",
+    "| clients | connected | replies/s | p50 | p99 | max | errors | agent CPU | agent RSS start → end | agent private memory at end | client worker: loop lag p99 / CPU |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+    "",
+    last ? `At ${last.clients} clients, by kind: ${perKind}.` : "",
+    "",
+    "The client worker runs on the same 2 cores: its event-loop lag p99 is added to every latency it measures, so the latency figures are an upper bound for the agent.",
+  ].join("\n");
+  return { id: "fanout", title: "5. Fan-out", markdown, targets, data };
+}

@@ -1,0 +1,359 @@
+/**
+ * Suites 4, 6 and 7, run side by side to keep the full run near 15 minutes:
+ *
+ *  6. Memory: an agent under fan-out for `soakMinutes` (default 10) with
+ *     `soakClients` clients; RSS sampled every 5 s (start, after warm-up,
+ *     end, trend); and the bytes one poll cycle puts on the wire, raw vs gzip.
+ *  4. Idle: during the same window, two more agents nobody talks to (one
+ *     never used, one that served a client which then left) and the peers,
+ *     idle: CPU ticks over the first 60 s and over the whole window.
+ *  7. TUI: `socktop` against an agent of its own, under tmux, at its default
+ *     intervals: CPU and RSS over 60 s after a 5 s warm-up. Skipped, with the
+ *     reason, when packages/tui/dist/cli.js is missing or does not stay up.
+ *
+ * The idle agents and the TUI share the machine with the soak: idle ticks
+ * count work the agent does by itself, which load elsewhere cannot create;
+ * the TUI's CPU is its own process's, measured the same way.
+ */
+import { existsSync } from "node:fs";
+import { gunzipSync, gzipSync, constants as zlib } from "node:zlib";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { connectAgent, startAgent, startGlances, startNodeExporter } from "../lib/peers.mjs";
+import { runLoad } from "../lib/load.mjs";
+import { errorsOf } from "./fanout.mjs";
+import {
+  CpuMeter,
+  descendants,
+  fmtBytes,
+  fmtMs,
+  fmtNum,
+  onCleanup,
+  procMemory,
+  procSmaps,
+  procStat,
+  sleep,
+  startProcess,
+  track,
+  untrack,
+  waitFor,
+} from "../lib/util.mjs";
+import { spawnSync } from "node:child_process";
+
+const MiB = 1024 * 1024;
+/** Seconds after start-up / the last client before idle is measured (see below). */
+const SETTLE_S = 15;
+
+function slopePerMinute(points) {
+  // least squares of rss (MiB) over t (min)
+  const n = points.length;
+  if (n < 3) return NaN;
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const [t, y] of points) {
+    const x = t / 60;
+    const v = y / MiB;
+    sx += x;
+    sy += v;
+    sxx += x * x;
+    sxy += x * v;
+  }
+  const den = n * sxx - sx * sx;
+  return den === 0 ? NaN : (n * sxy - sx * sy) / den;
+}
+
+async function wireBytes(ctx, url) {
+  let protocol = null;
+  try {
+    protocol = await import(pathToFileURL(join(ctx.root, "packages", "protocol", "dist", "index.js")).href);
+  } catch {
+    protocol = null;
+  }
+  const isGzip = (b) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+  const client = await connectAgent(url);
+  const out = {};
+  try {
+    for (const kind of ["metrics", "processes", "disks"]) {
+      const r = await client.request(kind);
+      const gz = isGzip(r.data);
+      const raw = gz ? gunzipSync(r.data) : r.data;
+      out[kind] = {
+        onWire: r.bytes,
+        sentAs: gz ? "gzip" : r.binary ? "binary" : "text",
+        raw: raw.length,
+        gzip: gz ? r.bytes : gzipSync(raw, { level: zlib.Z_BEST_SPEED }).length,
+        rows: kind === "processes" && protocol ? protocol.decodeProcessList(raw).processes.length : null,
+      };
+    }
+  } finally {
+    await client.close();
+  }
+  return out;
+}
+
+/** Runs the TUI under a tmux server of our own (foreground, our child, so it is reaped). */
+async function measureTui(ctx, windowS) {
+  const cli = join(ctx.root, "packages", "tui", "dist", "cli.js");
+  if (!existsSync(cli)) return { skipped: `packages/tui/dist/cli.js is absent (the TUI has not landed or was not built)` };
+  if (!spawnSync("sh", ["-c", "command -v tmux"]).stdout?.length) return { skipped: "tmux is not installed" };
+  const agent = await startAgent(ctx, { label: "agent-tui" });
+  const socket = `socktop-bench-${process.pid}`;
+  const server = startProcess("tmux", ["-L", socket, "-D", "-f", "/dev/null"], { label: "tmux-server", stdio: ["ignore", "ignore", "ignore"] });
+  const killServer = () => spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
+  onCleanup(killServer);
+  let tuiPid = null;
+  try {
+    await sleep(300);
+    // Profiles and settings go to a directory of the bench's, never the user's.
+    const xdg = join(ctx.outDir, "xdg");
+    const command = `exec env NODE_ENV=production TERM=xterm-256color XDG_CONFIG_HOME=${xdg} XDG_DATA_HOME=${xdg} ${process.execPath} ${cli} ${agent.url}`;
+    const r = spawnSync("tmux", ["-L", socket, "new-session", "-d", "-s", "tui", "-x", "160", "-y", "50", command], { encoding: "utf8" });
+    if (r.status !== 0) return { skipped: `tmux new-session failed: ${r.stderr.trim()}` };
+    const panePid = Number(spawnSync("tmux", ["-L", socket, "list-panes", "-t", "tui", "-F", "#{pane_pid}"], { encoding: "utf8" }).stdout.trim());
+    tuiPid = panePid;
+    if (tuiPid > 0) track(tuiPid, "tui");
+    await sleep(5000); // warm-up: connect, first frames
+    const alive = procStat(tuiPid);
+    const screen = spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "tui"], { encoding: "utf8" }).stdout ?? "";
+    if (alive === null || alive.state === "Z") {
+      return { skipped: `the TUI exited during warm-up; its screen: ${screen.trim().split("\n").slice(-3).join(" / ").slice(0, 300)}` };
+    }
+    // The TUI may be a wrapper with a child doing the work: measure the whole tree.
+    const pids = [tuiPid, ...descendants(tuiPid)];
+    const meters = pids.map((p) => new CpuMeter(p));
+    const rssSamples = [];
+    const deadline = performance.now() + windowS * 1000;
+    while (performance.now() < deadline) {
+      await sleep(1000);
+      rssSamples.push(pids.reduce((s, p) => s + (procMemory(p).rss || 0), 0));
+    }
+    const reads = meters.map((m) => m.read());
+    const ticks = reads.reduce((s, r) => s + (Number.isFinite(r.ticks) ? r.ticks : 0), 0);
+    const cpuSeconds = reads.reduce((s, r) => s + (Number.isFinite(r.cpuSeconds) ? r.cpuSeconds : 0), 0);
+    const seconds = reads[0].seconds;
+    const after = spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "tui"], { encoding: "utf8" }).stdout ?? "";
+    const nonBlank = after.split("\n").filter((l) => l.trim()).length;
+    return {
+      ticks,
+      seconds,
+      coreFraction: cpuSeconds / seconds,
+      rssMax: Math.max(...rssSamples),
+      rssEnd: rssSamples[rssSamples.length - 1],
+      processes: pids.length,
+      screenLines: nonBlank,
+      screenHead: after.split("\n").find((l) => l.trim())?.trim().slice(0, 120) ?? "",
+    };
+  } finally {
+    if (tuiPid) {
+      try {
+        process.kill(tuiPid, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      await sleep(500);
+      untrack(tuiPid);
+    }
+    killServer();
+    await server.stop(2000);
+    await agent.stop();
+  }
+}
+
+export async function run(ctx) {
+  const soakMs = ctx.soakMinutes * 60_000;
+  const idleWindowS = Math.min(60, Math.max(5, ctx.soakMinutes * 60 - SETTLE_S - 5));
+  const tuiWindowS = Math.min(60, Math.max(10, ctx.soakMinutes * 60 - 10));
+  const servers = [];
+  try {
+    // ---------------- idle contenders
+    ctx.log("soak: starting idle agents and idle peers");
+    const idleFresh = await startAgent(ctx, { label: "agent-idle-fresh" });
+    servers.push(idleFresh);
+    const idleUsed = await startAgent(ctx, { label: "agent-idle-used" });
+    servers.push(idleUsed);
+    {
+      const c = await connectAgent(idleUsed.url);
+      for (let i = 0; i < 3; i++) for (const k of ["metrics", "processes", "disks"]) await c.request(k);
+      await c.close();
+    }
+    const idleNe = await startNodeExporter(ctx);
+    if (idleNe) servers.push(idleNe);
+    const idleGl = await startGlances(ctx, { plugins: null, cachedTime: 1, time: 2, label: "glances-idle" });
+    if (idleGl) servers.push(idleGl);
+    // V8 runs a few "memory reducer" garbage collections some 8 s after a
+    // process stops allocating (start-up, or the last client leaving): a
+    // one-off, reported apart as settling. Steady idle is measured after it.
+    const idle = [
+      { name: "socktop_agent, never used", pid: idleFresh.pid },
+      { name: "socktop_agent, after a client came and left", pid: idleUsed.pid },
+      ...(idleNe ? [{ name: "node_exporter (defaults)", pid: idleNe.pid }] : []),
+      ...(idleGl ? [{ name: "Glances REST server (defaults)", pid: idleGl.pid }] : []),
+    ].map((c) => ({ ...c, settleMeter: new CpuMeter(c.pid), settle: null, meter: null, first: null }));
+    const idleTimers = [];
+    idleTimers.push(
+      setTimeout(() => {
+        for (const c of idle) {
+          c.settle = c.settleMeter.read();
+          c.meter = new CpuMeter(c.pid);
+        }
+        idleTimers.push(
+          setTimeout(() => {
+            for (const c of idle) c.first = c.meter.read();
+          }, idleWindowS * 1000),
+        );
+      }, SETTLE_S * 1000),
+    );
+
+    // ---------------- soak agent
+    const agent = await startAgent(ctx, { label: "agent-soak" });
+    servers.push(agent);
+    await sleep(500);
+    const rssAtStart = procMemory(agent.pid).rss;
+    const smapsAtStart = procSmaps(agent.pid);
+    const wire = await wireBytes(ctx, agent.url);
+
+    // ---------------- TUI, side by side
+    const tuiPromise = measureTui(ctx, tuiWindowS).catch((error) => ({ skipped: `failed: ${error.message}` }));
+
+    ctx.log(`soak: ${ctx.soakClients} clients for ${ctx.soakMinutes} min`);
+    const samples = [];
+    let t0 = null;
+    let cpuMeter = null;
+    const rssTimer = setInterval(() => {
+      if (t0 !== null) samples.push([(performance.now() - t0) / 1000, procMemory(agent.pid).rss]);
+    }, 5000);
+    const windows = [];
+    const final = await runLoad(ctx, {
+      url: agent.url,
+      clients: ctx.soakClients,
+      durationMs: soakMs,
+      windowMs: ctx.quick ? 5000 : 60_000,
+      onConnected: () => {
+        t0 = performance.now();
+        cpuMeter = new CpuMeter(agent.pid);
+        samples.push([0, procMemory(agent.pid).rss]);
+      },
+      onWindow: (w) => {
+        windows.push({ ...w, rss: procMemory(agent.pid).rss });
+        ctx.log(`soak: ${w.t.toFixed(0)} s: p99 ${fmtMs(w.latency.p99)}, RSS ${fmtBytes(procMemory(agent.pid).rss)}`);
+      },
+    });
+    clearInterval(rssTimer);
+    const soakCpu = cpuMeter.read();
+    // After the load: 200 clients closing at once is an allocation burst of its own,
+    // reported apart from the samples taken under load.
+    const rssAfterClose = procMemory(agent.pid).rss;
+    const hwm = procMemory(agent.pid).hwm;
+    const smapsAtEnd = procSmaps(agent.pid);
+    for (const t of idleTimers) clearTimeout(t);
+    for (const c of idle) {
+      c.settle ??= c.settleMeter.read();
+      c.total = c.meter ? c.meter.read() : { ticks: NaN, seconds: 0 };
+      c.first ??= c.total;
+    }
+    const tui = await tuiPromise;
+
+    // ---------------- memory analysis
+    // RSS under load saw-tooths with V8's collections: compare the median of the
+    // first and last thirds of the samples after warm-up, and fit a trend line.
+    const warmS = Math.min(60, (ctx.soakMinutes * 60) / 5);
+    const steady = samples.filter(([t]) => t >= warmS);
+    const third = Math.max(1, Math.floor(steady.length / 3));
+    const medianOf = (pts) => pts.map(([, r]) => r).sort((a, b) => a - b)[pts.length >> 1];
+    const firstThird = medianOf(steady.slice(0, third));
+    const lastThird = medianOf(steady.slice(-third));
+    const end = samples[samples.length - 1];
+    const slope = slopePerMinute(steady);
+    const maxRss = Math.max(...samples.map(([, r]) => r), hwm || 0);
+    const growth = lastThird - firstThird;
+    const flat = growth <= Math.max(5 * MiB, 0.1 * firstThird) && !(slope > 1);
+    const errors = errorsOf(final);
+
+    const targets = [];
+    for (const c of idle.slice(0, 2)) {
+      targets.push({
+        name: `Idle: 0 ticks per minute (${c.name})`,
+        figure: `${c.first.ticks} ticks in ${fmtNum(c.first.seconds, 0)} s; ${c.total.ticks} in ${fmtNum(c.total.seconds, 0)} s (after ${SETTLE_S} s settling: ${c.settle.ticks} ticks)`,
+        met: c.first.ticks === 0 && c.total.ticks === 0,
+      });
+    }
+    targets.push({
+      name: `RSS < 80 MB (${final.clients} clients, ${ctx.soakMinutes} min)`,
+      figure: `max ${fmtNum(maxRss / 1e6, 1)} MB VmRSS (start ${fmtNum(rssAtStart / 1e6, 1)} MB, end ${fmtNum(end[1] / 1e6, 1)} MB; private ${fmtNum(smapsAtEnd.private / 1e6, 1)} MB at the end)`,
+      met: maxRss < 80e6,
+    });
+    targets.push({
+      name: `RSS flat over ${ctx.soakMinutes} min of fan-out`,
+      figure: `median of the last third ${growth >= 0 ? "+" : ""}${fmtNum(growth / MiB, 1)} MiB vs the first third after ${fmtNum(warmS, 0)} s warm-up (${fmtNum(firstThird / MiB, 1)} → ${fmtNum(lastThird / MiB, 1)} MiB); trend ${fmtNum(slope, 2)} MiB/min`,
+      met: flat,
+    });
+    if (tui.skipped) targets.push({ name: "TUI < 2 % of one core", figure: `skipped: ${tui.skipped}`, met: null });
+    else targets.push({ name: "TUI < 2 % of one core", figure: `${fmtNum(tui.coreFraction * 100, 2)} % (${tui.ticks} ticks in ${fmtNum(tui.seconds, 0)} s), RSS ${fmtBytes(tui.rssMax)}`, met: tui.coreFraction < 0.02 });
+
+    // ---------------- markdown
+    const idleMd = [
+      `CPU ticks (10 ms each) of servers nobody talks to: during the first ${SETTLE_S} s after start-up (or after the client left) — "settling", where V8's memory reducer runs a one-off garbage collection some 8 s after allocation stops — then over the next ${idleWindowS} s and over the whole remaining ${fmtNum(idle[0].total.seconds, 0)} s (measured while the memory soak ran on another agent: ticks count only work a process does by itself). The "after a client" agent served 3 rounds of metrics, processes and disks to one client, which then disconnected.`,
+      "",
+      `| server | ticks while settling (${SETTLE_S} s) | ticks, next ${idleWindowS} s | ticks, whole window | ticks per minute (steady) | exact CPU time, whole window |`,
+      "|---|---:|---:|---:|---:|---:|",
+      ...idle.map(
+        (c) =>
+          `| ${c.name} | ${c.settle.ticks} | ${c.first.ticks} | ${c.total.ticks} | ${fmtNum((c.total.ticks / c.total.seconds) * 60, 2)} | ${c.total.exact ? fmtMs(c.total.cpuSeconds * 1000) : "–"} |`,
+      ),
+    ].join("\n");
+
+    const perSecond = (k, r) => (1000 / { metrics: 500, processes: 2000, disks: 5000 }[k]) * r;
+    const cycleRaw = wire.metrics.raw + wire.processes.raw + wire.disks.raw;
+    const cycleWire = wire.metrics.onWire + wire.processes.onWire + wire.disks.onWire;
+    const cycleGzip = wire.metrics.gzip + wire.processes.gzip + wire.disks.gzip;
+    const rateWire = ["metrics", "processes", "disks"].reduce((s, k) => s + perSecond(k, wire[k].onWire), 0);
+    const latency = ctx.results?.find((r) => r.id === "latency");
+    const peerLines = [];
+    if (latency?.peerBytes) {
+      for (const [key, b] of Object.entries(latency.peerBytes)) peerLines.push(`| ${key} | ${fmtBytes(b.raw)} | ${fmtBytes(b.gzip)} |`);
+    }
+    const memMd = [
+      `An agent (default TTLs) polled by ${final.clients} clients at the recommended rates for ${ctx.soakMinutes} min; RSS (VmRSS) sampled every 5 s.`,
+      "",
+      "| RSS at start (no client) | under load: first third → last third (medians) | last sample under load | max (incl. VmHWM) | trend after warm-up | after the clients closed | private memory start → end | Pss start → end | agent CPU | p50 / p99 | errors |",
+      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+      `| ${fmtBytes(rssAtStart)} | ${fmtBytes(firstThird)} → ${fmtBytes(lastThird)} | ${fmtBytes(end[1])} (${fmtNum(end[0], 0)} s) | ${fmtBytes(maxRss)} | ${fmtNum(slope, 2)} MiB/min | ${fmtBytes(rssAfterClose)} | ${fmtBytes(smapsAtStart.private)} → ${fmtBytes(smapsAtEnd.private)} | ${fmtBytes(smapsAtStart.pss)} → ${fmtBytes(smapsAtEnd.pss)} | ${fmtNum(soakCpu.coreFraction * 100, 1)} % of a core | ${fmtMs(final.latency.p50)} / ${fmtMs(final.latency.p99)} | ${errors} |`,
+      "",
+      windows.length
+        ? `RSS by window: ${windows.map((w) => `${fmtNum(w.t, 0)} s ${fmtNum(w.rss / MiB, 1)}`).join(", ")} (MiB).`
+        : "",
+      "",
+      "**Bytes on the wire per poll cycle** (one reply of each kind, WebSocket payload; the agent gzips the process list when it is over 768 bytes, JSON replies of the seed dialect go as text):",
+      "",
+      "| reply | sent as | on the wire | raw | gzip (level 1) |",
+      "|---|---|---:|---:|---:|",
+      ...["metrics", "processes", "disks"].map(
+        (k) => `| ${k}${wire[k].rows ? ` (${wire[k].rows} processes)` : ""} | ${wire[k].sentAs} | ${fmtBytes(wire[k].onWire)} | ${fmtBytes(wire[k].raw)} | ${fmtBytes(wire[k].gzip)} |`,
+      ),
+      `| **one cycle** | | **${fmtBytes(cycleWire)}** | ${fmtBytes(cycleRaw)} | ${fmtBytes(cycleGzip)} |`,
+      "",
+      `At the recommended rates one client receives about ${fmtBytes(rateWire)}/s.` +
+        (latency?.legacy ? ` Released socktop clients ask \`get_metrics\` instead: that reply went as ${latency.legacy.binary ? "gzip binary" : "text"}, ${fmtBytes(latency.legacy.bytes)}.` : ""),
+      ...(peerLines.length
+        ? ["", "The peers' replies for the same data (from suite 2):", "", "| peer / data | raw | gzip |", "|---|---:|---:|", ...peerLines]
+        : []),
+    ].join("\n");
+
+    const tuiMd = tui.skipped
+      ? `**Skipped**: ${tui.skipped}.`
+      : [
+          `\`socktop ${"ws://127.0.0.1:PORT/ws"}\` at its default intervals in a 160×50 tmux pane, against an agent of its own, measured for ${fmtNum(tui.seconds, 0)} s after a 5 s warm-up (${tui.processes} process(es)).`,
+          "",
+          "| CPU (share of one core) | ticks | RSS max | RSS end | screen lines drawn |",
+          "|---:|---:|---:|---:|---:|",
+          `| ${fmtNum(tui.coreFraction * 100, 2)} % | ${tui.ticks} | ${fmtBytes(tui.rssMax)} | ${fmtBytes(tui.rssEnd)} | ${tui.screenLines} |`,
+        ].join("\n");
+
+    return [
+      { id: "idle", title: "4. Idle", markdown: idleMd, targets: targets.slice(0, 2), data: idle.map(({ meter, ...c }) => c) },
+      { id: "memory", title: "6. Memory and bytes on the wire", markdown: memMd, targets: targets.slice(2, 4), data: { samples, rssAtStart, smapsAtStart, smapsAtEnd, wire, final, slope } },
+      { id: "tui", title: "7. TUI", markdown: tuiMd, targets: targets.slice(4), data: tui },
+    ];
+  } finally {
+    for (const s of servers.splice(0)) await s.stop();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Suite 3 — CPU cost of one watcher: one client polling at the recommended
+ * rates (metrics 500 ms, processes 2 s, disks 5 s) for a while; the server's
+ * CPU seconds per minute from /proc/<pid>/stat. Contenders take turns
+ * (agent, node_exporter, Glances, agent, …) so drifting background load hits
+ * them alike; the median and min–max over the rounds are reported.
+ *
+ * Same data at the same rates:
+ *  - agent (default TTLs): `{"type":"metrics"|"processes"|"disks"}` over one WebSocket;
+ *  - node_exporter: its cpu/meminfo/netdev/hwmon scrape every 500 ms and its
+ *    filesystem scrape every 5 s (it has no process list: it does less work);
+ *  - Glances: the plugins behind the same data, each refreshed at the same
+ *    rate (config `refresh=`; `--cached-time 0` so the REST server does not
+ *    hold them back), polled on its per-plugin REST endpoints.
+ */
+import { GLANCES_PATHS, GLANCES_PLUGINS, NODE_EXPORTER_QUERIES, connectAgent, startAgent, startGlances, startNodeExporter } from "../lib/peers.mjs";
+import { CpuMeter, fmtBytes, fmtNum, fmtRatio, httpGet, median, procMemory, sleep } from "../lib/util.mjs";
+
+const RATES = { metrics: 500, processes: 2000, disks: 5000 };
+
+/** Runs `poll(kind)` for every kind at its rate for durationMs; returns the number of failures. */
+async function pollFor(durationMs, poll) {
+  let failures = 0;
+  let requests = 0;
+  const timers = [];
+  const inflight = new Set();
+  const fire = (kind) => {
+    requests++;
+    const p = poll(kind)
+      .catch(() => {
+        failures++;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  for (const [kind, every] of Object.entries(RATES)) {
+    fire(kind);
+    timers.push(setInterval(() => fire(kind), every));
+  }
+  await sleep(durationMs);
+  for (const t of timers) clearInterval(t);
+  await Promise.allSettled([...inflight]);
+  return { failures, requests };
+}
+
+export async function run(ctx) {
+  const rounds = ctx.quick ? 1 : 3;
+  const durationMs = ctx.quick ? 6_000 : 10_000;
+  const servers = [];
+  try {
+    ctx.log("watcher: starting the agent, node_exporter and Glances");
+    const agent = await startAgent(ctx, { label: "agent-watcher" });
+    servers.push(agent);
+    const ne = await startNodeExporter(ctx);
+    if (ne) servers.push(ne);
+    const plugins = [...GLANCES_PLUGINS.metrics, ...GLANCES_PLUGINS.disks, ...GLANCES_PLUGINS.processes];
+    const refresh = {};
+    for (const [kind, list] of Object.entries(GLANCES_PLUGINS)) for (const p of list) refresh[p] = RATES[kind] / 1000;
+    const glances = await startGlances(ctx, { plugins, cachedTime: 0, time: 0.5, refresh, label: "glances-watcher" });
+    if (glances) servers.push(glances);
+
+    const client = await connectAgent(agent.url);
+    const contenders = [
+      {
+        id: "agent",
+        name: "socktop_agent",
+        pid: agent.pid,
+        poll: async (kind) => {
+          await client.request(kind);
+        },
+      },
+    ];
+    if (ne) {
+      // The same agent asked only for what node_exporter can give: comparable work.
+      contenders.push({
+        id: "agent-nop",
+        name: "socktop_agent, metrics + disks only",
+        pid: agent.pid,
+        poll: async (kind) => {
+          if (kind !== "processes") await client.request(kind);
+        },
+      });
+      contenders.push({
+        id: "node_exporter",
+        name: "node_exporter (no process list)",
+        pid: ne.pid,
+        poll: async (kind) => {
+          const path = NODE_EXPORTER_QUERIES[kind];
+          if (!path) return;
+          const r = await httpGet(ne.port, path);
+          if (r.status !== 200) throw new Error(String(r.status));
+        },
+      });
+    }
+    if (glances) {
+      contenders.push({
+        id: "glances",
+        name: "Glances",
+        pid: glances.pid,
+        poll: async (kind) => {
+          for (const path of GLANCES_PATHS[kind]) {
+            const r = await httpGet(glances.port, path);
+            if (r.status !== 200) throw new Error(String(r.status));
+          }
+        },
+      });
+    }
+
+    // Warm-up: first scans, JIT, Glances' first refresh.
+    for (const c of contenders) await pollFor(ctx.quick ? 1000 : 2000, c.poll);
+
+    const perMinute = Object.fromEntries(contenders.map((c) => [c.id, []]));
+    const failures = Object.fromEntries(contenders.map((c) => [c.id, 0]));
+    let exact = true;
+    for (let round = 0; round < rounds; round++) {
+      for (const c of contenders) {
+        ctx.log(`watcher: round ${round + 1}/${rounds}: ${c.id} for ${durationMs / 1000} s`);
+        const meter = new CpuMeter(c.pid);
+        const r = await pollFor(durationMs, c.poll);
+        const reading = meter.read();
+        exact &&= reading.exact;
+        perMinute[c.id].push(reading.cpuSecondsPerMinute);
+        failures[c.id] += r.failures;
+      }
+    }
+    await client.close();
+
+    const agentMedian = median(perMinute.agent);
+    const rows = contenders.map((c) => {
+      const v = perMinute[c.id];
+      const m = median(v);
+      return `| ${c.name} | ${fmtNum(m, 3)} s | ${fmtNum(Math.min(...v), 3)} – ${fmtNum(Math.max(...v), 3)} s | ${fmtNum((m / 60) * 100, 2)} % | ${c.id === "agent" ? "1.00×" : fmtRatio(m / agentMedian)} | ${fmtBytes(procMemory(c.pid).rss)} | ${failures[c.id]} |`;
+    });
+    const nopMedian = perMinute["agent-nop"] ? median(perMinute["agent-nop"]) : NaN;
+    const targets = contenders
+      .filter((c) => c.id === "node_exporter" || c.id === "glances")
+      .map((c) => {
+        const m = median(perMinute[c.id]);
+        // node_exporter serves no process list: compare with the agent doing the same work.
+        const ours = c.id === "node_exporter" ? nopMedian : agentMedian;
+        const what = c.id === "node_exporter" ? "metrics + disks" : "metrics + processes + disks";
+        // CPU is exact (schedstat) where the kernel has it; otherwise one 10 ms tick over
+        // all rounds is the resolution. Differences within it (or within 3 %) are a tie.
+        const resolution = exact ? 0.03 * Math.max(ours, m) : (0.01 / ((rounds * durationMs) / 1000)) * 60;
+        const tie = Math.abs(ours - m) <= resolution;
+        return {
+          name: `Agent CPU per watcher below ${c.id === "glances" ? "Glances" : "node_exporter"} (${what})`,
+          figure: `${fmtNum(ours, 3)} vs ${fmtNum(m, 3)} CPU s/min (${c.id} uses ${fmtRatio(m / ours)})${tie ? `: a tie, within one tick (${fmtNum(resolution, 3)} s/min)` : ""}`,
+          met: ours < m && !tie,
+        };
+      });
+    const markdown = [
+      `One client, ${rounds} round(s) of ${durationMs / 1000} s per contender, taking turns. CPU = CPU time of all threads of the server process per minute of wall time (${exact ? "exact, from /proc/<pid>/task/*/schedstat" : "utime+stime, 10 ms ticks"}); median and min – max over the rounds. Ratio = median ÷ the agent's median.`,
+      "",
+      "| server | CPU s / min (median) | min – max | of one core | vs agent | RSS at end | failed polls |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...rows,
+      "",
+      "node_exporter is polled for the same metrics and disks but has no per-process list; the agent's \"metrics + disks only\" row is the comparable work (the same agent process, polled without the process list). Glances refreshes each plugin at the rate it is polled (its REST server's own cache is switched off with `--cached-time 0`, as it only takes whole seconds).",
+    ].join("\n");
+    return { id: "watcher", title: "3. CPU cost of one watcher", markdown, targets, data: { perMinute, failures } };
+  } finally {
+    for (const s of servers.splice(0)) await s.stop();
+  }
+}

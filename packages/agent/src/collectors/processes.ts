@@ -98,6 +98,113 @@ export function parsePidStat(text: string): PidStat | null {
   };
 }
 
+/** What a scan needs of /proc/<pid>/stat. */
+export interface ScanFields {
+  pid: number;
+  comm: string;
+  utime: number;
+  stime: number;
+  starttime: number;
+  rssPages: number;
+}
+
+// Field numbers after "comm) " (0 = state) that must be decimal integers, as parsePidStat checks them.
+const F_PPID = 1;
+const F_UTIME = 11;
+const F_STIME = 12;
+const F_THREADS = 17;
+const F_STARTTIME = 19;
+const F_VSIZE = 20;
+const F_RSS = 21;
+
+const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
+
+/**
+ * The hot-path twin of {@link parsePidStat}: the same rules and the same
+ * nulls, but read from the bytes in the reused buffer, so no string is built
+ * for the line and no array for its fields (bench: the string and split()
+ * were most of the collector's own cost per process). Only the name becomes a
+ * string.
+ */
+export function parseScanFields(bytes: Buffer, length: number): ScanFields | null {
+  let open = -1;
+  for (let i = 0; i < length; i++) {
+    if (bytes[i] === 0x28 /* ( */) {
+      open = i;
+      break;
+    }
+  }
+  let close = -1;
+  for (let i = length - 1; i >= 0 && i >= open; i--) {
+    if (bytes[i] === 0x29 /* ) */) {
+      close = i;
+      break;
+    }
+  }
+  if (open <= 0 || close < open || bytes[close + 1] !== 0x20) return null;
+  let pidEnd = open;
+  while (pidEnd > 0 && isSpace(bytes[pidEnd - 1])) pidEnd--;
+  if (pidEnd === 0) return null;
+  let pid = 0;
+  for (let i = 0; i < pidEnd; i++) {
+    const digit = (bytes[i] as number) - 48;
+    if (digit < 0 || digit > 9) return null;
+    pid = pid * 10 + digit;
+  }
+  if (!(pid > 0)) return null;
+
+  let end = length;
+  while (end > close + 2 && isSpace(bytes[end - 1])) end--;
+  let field = 0;
+  let fieldStart = close + 2;
+  let value = 0;
+  let numeric = true;
+  let utime = NaN;
+  let stime = NaN;
+  let starttime = NaN;
+  let rssPages = NaN;
+  for (let i = close + 2; i <= end && field <= F_RSS; i++) {
+    const c = i < end ? (bytes[i] as number) : 0x20;
+    if (c !== 0x20) {
+      const digit = c - 48;
+      if (digit < 0 || digit > 9) numeric = false;
+      else value = value * 10 + digit;
+      continue;
+    }
+    const empty = i === fieldStart;
+    const number = numeric && !empty ? value : NaN;
+    switch (field) {
+      case 0:
+        if (i - fieldStart !== 1) return null; // the state is one letter
+        break;
+      case F_PPID:
+      case F_THREADS:
+      case F_VSIZE:
+        if (!(number >= 0)) return null;
+        break;
+      case F_UTIME:
+        utime = number;
+        break;
+      case F_STIME:
+        stime = number;
+        break;
+      case F_STARTTIME:
+        starttime = number;
+        break;
+      case F_RSS:
+        rssPages = number;
+        break;
+    }
+    field++;
+    fieldStart = i + 1;
+    value = 0;
+    numeric = true;
+  }
+  if (field <= F_RSS) return null;
+  if (!(utime >= 0 && stime >= 0 && starttime >= 0 && rssPages >= 0)) return null;
+  return { pid, comm: decodeComm(bytes.toString("latin1", open + 1, close)), utime, stime, starttime, rssPages };
+}
+
 /** /proc entries that are processes: all-digit names ("self", "sys", … are not). */
 function pidOf(name: string): number {
   const pid = parseUint(name);
@@ -213,16 +320,16 @@ export class ProcessCollector {
 
   /** Reads one process; null when it exited or cannot be read (never an error). */
   private sample(pid: number, clock: ScanClock, next: Map<number, PreviousTimes>): ProcessEntry | null {
-    let text: string | null;
+    let length: number | null;
     try {
-      text = this.reader.read(`${this.procRoot}/${pid}/stat`);
+      length = this.reader.readBytes(`${this.procRoot}/${pid}/stat`);
     } catch {
       // Beyond the usual ENOENT/ESRCH (handled by the reader): a process must
       // never make the whole list fail.
       return null;
     }
-    if (text === null) return null;
-    const stat = parsePidStat(text);
+    if (length === null) return null;
+    const stat = parseScanFields(this.reader.bytes, length);
     if (stat === null) return null;
 
     const ticks = stat.utime + stat.stime;

@@ -52,6 +52,16 @@ export class ReusableFileReader {
 
   /** The file's text (latin1), or null when absent. Grows the buffer for larger files. */
   read(path: string): string | null {
+    const length = this.readBytes(path);
+    return length === null ? null : this.buffer.toString("latin1", 0, length);
+  }
+
+  /**
+   * Reads the file into {@link bytes} and returns its length, or null when
+   * absent: for parsers that work on the bytes without building a string.
+   * The bytes are valid until the next read.
+   */
+  readBytes(path: string): number | null {
     let fd: number;
     try {
       fd = openSync(path, "r");
@@ -77,10 +87,15 @@ export class ReusableFileReader {
           this.buffer = bigger;
         }
       }
-      return this.buffer.toString("latin1", 0, length);
+      return length;
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The buffer the last {@link readBytes} filled. */
+  get bytes(): Buffer {
+    return this.buffer;
   }
 }
 

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessEntry } from "@socktop/protocol";
-import { ProcessCollector, YIELD_EVERY, parsePidStat } from "../../src/collectors/processes.js";
+import { ProcessCollector, YIELD_EVERY, parsePidStat, parseScanFields } from "../../src/collectors/processes.js";
 import { parseProcStat } from "../../src/collectors/cpu.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/processes/proc", import.meta.url));
@@ -355,5 +355,67 @@ describe("ProcessCollector on this machine", () => {
     // One busy thread can never exceed one core's share.
     const cpus = parseProcStat(readFileSync("/proc/stat", "latin1")).cores.length;
     assert.ok(row.cpu_usage <= (100 / cpus) * 1.1);
+  });
+});
+
+describe("parseScanFields (the scan's byte parser) agrees with parsePidStat", () => {
+  const pick = (s: ReturnType<typeof parsePidStat>) =>
+    s === null ? null : { pid: s.pid, comm: s.comm, utime: s.utime, stime: s.stime, starttime: s.starttime, rssPages: s.rssPages };
+  const agree = (text: string): void => {
+    const bytes = Buffer.from(text, "latin1");
+    // Parse from a larger buffer, as the reused reader hands it over.
+    const padded = Buffer.concat([bytes, Buffer.from("9) 9 9 9 garbage after the end")]);
+    assert.deepEqual(parseScanFields(padded, bytes.length), pick(parsePidStat(text)), JSON.stringify(text));
+  };
+  const line = "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 1234 0 0 0 150 75 0 0 20 0 3 0 98765 123456789 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+
+  it("on every process of this machine", () => {
+    for (const name of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${name}/stat`, "latin1");
+      } catch {
+        continue; // exited meanwhile
+      }
+      agree(text);
+    }
+  });
+
+  it("on crafted and broken lines", () => {
+    const cases = [
+      line,
+      line.trimEnd(),
+      line.replace("(a) b (c)", "(sd-pam)"),
+      line.replace("(a) b (c)", "()"),
+      line.replace("(a) b (c)", "(x\ny)"),
+      line.replace("(a) b (c)", "(n\u00c3\u00a4me)"),
+      line.replace(" S ", " SS "),
+      line.replace(" 150 75 ", " 150  75 "),
+      line.replace(" 150 ", " -150 "),
+      line.replace(" 98765 ", " 9x765 "),
+      line.replace("4242 (", " 4242 ("),
+      line.replace("4242 (", "0 ("),
+      line.replace("4242 (", "("),
+      line.replace(") S", ")S"),
+      "",
+      "garbage",
+      "1 (x",
+      "1 x) S",
+    ];
+    for (const text of cases) agree(text);
+  });
+
+  it("on every truncation and 500 byte mutations of a real line", () => {
+    for (let cut = 0; cut <= line.length; cut++) agree(line.slice(0, cut));
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const alphabet = " ()09aS-\n";
+    for (let i = 0; i < 500; i++) {
+      const at = random(line.length);
+      agree(line.slice(0, at) + alphabet[random(alphabet.length)] + line.slice(at + 1));
+    }
   });
 });

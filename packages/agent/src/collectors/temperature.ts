@@ -1,8 +1,13 @@
 /**
  * CPU temperature from hwmon sensors, falling back to thermal zones.
  * Both report millidegrees Celsius in text files.
+ *
+ * Sensors are chosen from their names and labels first, and only the chosen
+ * sensors' inputs are read: reading an input can reach the hardware (drivetemp
+ * issues a SMART command and can keep a disk from spinning down, nvme sends an
+ * admin command, ACPI zones evaluate AML), and names and labels cannot.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { TtlCache } from "../cache.js";
 import { parseNumberFile, readText } from "./procfs.js";
 
@@ -10,95 +15,163 @@ import { parseNumberFile, readText } from "./procfs.js";
 const PLAUSIBLE_MIN_C = -40;
 const PLAUSIBLE_MAX_C = 150;
 
-/** "42000\n" (millidegrees) → 42; null when not a plausible temperature. */
+/**
+ * "42000\n" (millidegrees) → 42 (rounded to 0.1 °C); null when not a plausible temperature.
+ *
+ * Exactly 0 is rejected as well: it is what sensors report when they have no
+ * data (k10temp clamps a negative offset result to 0, some ARM zones read 0
+ * until their first conversion), and a CPU at exactly 0.000 °C is not real.
+ */
 export function parseMillidegrees(text: string | null): number | null {
   const value = parseNumberFile(text);
-  if (value === null) return null;
+  if (value === null || value === 0) return null;
   const celsius = value / 1000;
   if (celsius <= PLAUSIBLE_MIN_C || celsius > PLAUSIBLE_MAX_C) return null;
   return Math.round(celsius * 10) / 10;
 }
 
-/** Entries like hwmon10 sorted by their number, so hwmon2 comes before hwmon10. */
-async function numberedEntries(dir: string, prefix: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  return names
-    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
-}
-
-interface HwmonSensor {
-  chip: string;
-  label: string;
-  celsius: number;
-}
-
-async function readHwmonSensors(sysRoot: string): Promise<HwmonSensor[]> {
-  const base = `${sysRoot}/class/hwmon`;
-  const sensors: HwmonSensor[] = [];
-  for (const hwmon of await numberedEntries(base, "hwmon")) {
-    const dir = `${base}/${hwmon}`;
-    const chip = ((await readText(`${dir}/name`)) ?? "").trim();
-    let files: string[];
-    try {
-      files = await readdir(dir);
-    } catch {
-      continue;
-    }
-    const inputs = files
-      .filter((f) => /^temp\d+_input$/.test(f))
-      .sort((a, b) => Number(a.slice(4, -6)) - Number(b.slice(4, -6)));
-    for (const input of inputs) {
-      const celsius = parseMillidegrees(await readText(`${dir}/${input}`));
-      if (celsius === null) continue;
-      const label = ((await readText(`${dir}/${input.replace("_input", "_label")}`)) ?? "").trim();
-      sensors.push({ chip, label, celsius });
-    }
-  }
-  return sensors;
+/**
+ * How well an hwmon sensor stands for "the CPU temperature": lower is better,
+ * null when it is not a CPU sensor at all.
+ *
+ * - 0 Intel coretemp "Package id N": the whole package, what the CPU throttles on.
+ * - 1 any other coretemp sensor ("Core N"; the first one in index order wins).
+ * - 2 AMD k10temp/zenpower "Tdie", 3 "Tctl", 4 their other sensors (Tccd1…), k8temp.
+ *   Tdie is preferred because it is the measured die temperature, while Tctl is
+ *   a fan-control value that carries a +10…+27 °C offset on Zen 1 / Zen+ X models
+ *   and Threadripper 1000/2000. k10temp exports Tdie only when such an offset
+ *   exists; otherwise Tctl equals the die temperature and is used.
+ * - 5 SoC thermal zones exported as hwmon (cpu_thermal on a Raspberry Pi,
+ *   cpu0_thermal, soc_thermal; thermal zone names get '-' replaced by '_'),
+ *   or a chip named after the CPU (via_cputemp).
+ * - 6 any sensor whose label mentions cpu / package / tctl / tdie (the
+ *   original socktop's only rule; e.g. nct6775 "CPUTIN", thinkpad "CPU").
+ */
+export function cpuSensorRank(chip: string, label: string): number | null {
+  const c = chip.trim().toLowerCase();
+  const l = label.trim().toLowerCase();
+  if (c === "coretemp") return /^package id \d+/.test(l) ? 0 : 1;
+  if (c === "k10temp" || c === "zenpower" || c === "k8temp") return l === "tdie" ? 2 : l === "tctl" ? 3 : 4;
+  if (c.includes("cpu") || /^soc[\w-]*thermal$/.test(c)) return 5;
+  if (/cpu|package|tctl|tdie/.test(l)) return 6;
+  return null;
 }
 
 /**
- * The CPU's temperature, by preference:
- * 1. Intel coretemp "Package id N" (the whole package), else its first core;
- * 2. AMD k10temp/zenpower "Tdie" (the real die temperature), else "Tctl"
- *    (Tctl carries a fan-control offset on some models, so it is second best);
- * 3. ARM SoC sensors (cpu_thermal, cpu-thermal, soc_thermal: Raspberry Pi and friends);
- * 4. any sensor labelled cpu / package / tctl / tdie (the original's rule);
- * 5. thermal zones: x86_pkg_temp, then cpu/soc zones, then acpitz last
- *    (ACPI's zone is often the motherboard, not the CPU).
+ * The same for /sys/class/thermal zone types, used only when hwmon had nothing:
+ * x86_pkg_temp (Intel package) first, then CPU zones (cpu-thermal, TCPU, …),
+ * then SoC zones and Intel's B0D4 processor participant, and acpitz last
+ * because ACPI's zone is often a motherboard sensor, not the CPU. Other zones
+ * (wifi, battery, PCH, INT3400) are not CPU temperatures.
+ */
+export function thermalZoneRank(type: string): number | null {
+  const t = type.trim().toLowerCase();
+  if (t === "x86_pkg_temp" || t.includes("package")) return 0;
+  if (t.includes("cpu")) return 1;
+  if (t.includes("soc") || t === "b0d4") return 2;
+  if (t === "acpitz") return 3;
+  return null;
+}
+
+/** Directory entries, or none when the directory is missing or unreadable. */
+function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * An attribute's text, or null on any error: sysfs attributes fail with
+ * ENODATA, EAGAIN, EIO… when a sensor has no reading right now (iwlwifi while
+ * the firmware is down), and one broken sensor must not hide the others.
+ */
+async function readAttr(path: string): Promise<string | null> {
+  try {
+    return await readText(path);
+  } catch {
+    return null;
+  }
+}
+
+/** `prefix<N>` entries in numeric order, so hwmon2 comes before hwmon10. */
+function numbered(names: string[], prefix: string, suffix = ""): Array<{ name: string; index: number }> {
+  const out: Array<{ name: string; index: number }> = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(suffix)) continue;
+    const digits = name.slice(prefix.length, name.length - suffix.length);
+    if (/^\d+$/.test(digits)) out.push({ name, index: Number(digits) });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+interface Candidate {
+  rank: number;
+  input: string;
+}
+
+async function hwmonCandidates(sysRoot: string): Promise<Candidate[]> {
+  const base = `${sysRoot}/class/hwmon`;
+  const candidates: Candidate[] = [];
+  for (const { name: hwmon } of numbered(listDir(base), "hwmon")) {
+    let dir = `${base}/${hwmon}`;
+    let chip = await readAttr(`${dir}/name`);
+    if (chip === null) {
+      // Kernels before the hwmon rework kept the attributes on the parent device.
+      const legacy = await readAttr(`${dir}/device/name`);
+      if (legacy !== null) {
+        dir = `${dir}/device`;
+        chip = legacy;
+      }
+    }
+    const files = listDir(dir);
+    const present = new Set(files);
+    for (const { name: input, index } of numbered(files, "temp", "_input")) {
+      const labelFile = `temp${index}_label`;
+      const label = present.has(labelFile) ? ((await readAttr(`${dir}/${labelFile}`)) ?? "") : "";
+      const rank = cpuSensorRank(chip ?? "", label);
+      if (rank !== null) candidates.push({ rank, input: `${dir}/${input}` });
+    }
+  }
+  // Array.prototype.sort is stable: equal ranks keep hwmon and temp index order.
+  return candidates.sort((a, b) => a.rank - b.rank);
+}
+
+async function thermalZoneCandidates(sysRoot: string): Promise<Candidate[]> {
+  const base = `${sysRoot}/class/thermal`;
+  const candidates: Candidate[] = [];
+  for (const { name: zone } of numbered(listDir(base), "thermal_zone")) {
+    const rank = thermalZoneRank((await readAttr(`${base}/${zone}/type`)) ?? "");
+    if (rank !== null) candidates.push({ rank, input: `${base}/${zone}/temp` });
+  }
+  return candidates.sort((a, b) => a.rank - b.rank);
+}
+
+/** The best candidate that gives a plausible reading; a faulty sensor falls through to the next. */
+async function firstPlausible(candidates: Candidate[]): Promise<number | null> {
+  for (const candidate of candidates) {
+    const celsius = parseMillidegrees(await readAttr(candidate.input));
+    if (celsius !== null) return celsius;
+  }
+  return null;
+}
+
+/**
+ * The CPU's temperature in °C, or null when there is no usable sensor.
+ * hwmon sensors by {@link cpuSensorRank}, then thermal zones by
+ * {@link thermalZoneRank}; ties go to the lower hwmonN / thermal_zoneN and
+ * tempN. Never throws.
  */
 export async function readCpuTemperature(sysRoot = "/sys"): Promise<number | null> {
-  const sensors = await readHwmonSensors(sysRoot);
-  const pick = (match: (s: HwmonSensor) => boolean): number | null => sensors.find(match)?.celsius ?? null;
-  const byChip = (chips: string[]) => (s: HwmonSensor) => chips.includes(s.chip);
-  const found =
-    pick((s) => s.chip === "coretemp" && /^package id/i.test(s.label)) ??
-    pick(byChip(["coretemp"])) ??
-    pick((s) => (s.chip === "k10temp" || s.chip === "zenpower") && /^tdie$/i.test(s.label)) ??
-    pick((s) => (s.chip === "k10temp" || s.chip === "zenpower") && /^tctl$/i.test(s.label)) ??
-    pick(byChip(["k10temp", "zenpower"])) ??
-    pick(byChip(["cpu_thermal", "cpu-thermal", "soc_thermal", "soc-thermal", "cpu"])) ??
-    pick((s) => /cpu|package|tctl|tdie/i.test(s.label));
-  if (found !== null) return found;
-
-  const zonesDir = `${sysRoot}/class/thermal`;
-  const zones: Array<{ type: string; celsius: number }> = [];
-  for (const zone of await numberedEntries(zonesDir, "thermal_zone")) {
-    const celsius = parseMillidegrees(await readText(`${zonesDir}/${zone}/temp`));
-    if (celsius === null) continue;
-    zones.push({ type: ((await readText(`${zonesDir}/${zone}/type`)) ?? "").trim(), celsius });
+  try {
+    return (
+      (await firstPlausible(await hwmonCandidates(sysRoot))) ??
+      (await firstPlausible(await thermalZoneCandidates(sysRoot)))
+    );
+  } catch {
+    return null;
   }
-  const zone =
-    zones.find((z) => z.type === "x86_pkg_temp") ??
-    zones.find((z) => /cpu|soc|package/i.test(z.type)) ??
-    zones.find((z) => z.type === "acpitz");
-  return zone?.celsius ?? null;
 }
 
 export interface TemperatureOptions {
@@ -118,9 +191,10 @@ export class TemperatureCollector {
     this.cache =
       options.enabled === false
         ? null
-        : new TtlCache(options.cacheMs ?? 1500, () => readCpuTemperature(sysRoot).catch(() => null), options.now);
+        : new TtlCache(options.cacheMs ?? 1500, () => readCpuTemperature(sysRoot), options.now);
   }
 
+  /** The CPU temperature in °C, null when disabled or there is no sensor. Never throws. */
   read(): Promise<number | null> {
     return this.cache === null ? Promise.resolve(null) : this.cache.get();
   }

@@ -1,29 +1,15 @@
 /**
  * AMD GPUs from amdgpu's sysfs attributes under /sys/class/drm/cardN/device.
  */
-import { readdirSync } from "node:fs";
 import type { GpuReading } from "./gpu.js";
-import { parseNumberFile, readText } from "./procfs.js";
+import { listDir, parseNumberFile, readAttribute } from "./procfs.js";
 import { parseMillidegrees } from "./temperature.js";
 
 const PCI_VENDORS: Record<string, string> = { "0x1002": "amd", "0x10de": "nvidia", "0x8086": "intel" };
 
-function listDir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
 /** An attribute's trimmed text, or null on any error (amdgpu answers EBUSY/EPERM/ENODATA while powering up or down). */
 async function readAttr(path: string): Promise<string | null> {
-  try {
-    const text = await readText(path);
-    return text === null ? null : text.trim();
-  } catch {
-    return null;
-  }
+  return (await readAttribute(path))?.trim() ?? null;
 }
 
 function byNumber(names: string[], prefix: string): string[] {

@@ -6,7 +6,7 @@
  * permission) are normal states, reported as `null` rather than thrown.
  */
 import { closeSync, openSync, readSync } from "node:fs";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 
 /** Errors that mean "this file is not there for us", not "something is broken". */
 const ABSENT = new Set(["ENOENT", "ESRCH", "EACCES", "EPERM", "ENOTDIR", "EINVAL", "ENXIO", "ENODEV", "EIO"]);
@@ -26,6 +26,29 @@ export function isAbsent(error: unknown): boolean {
  */
 export async function readText(path: string): Promise<string | null> {
   return sharedReader.read(path);
+}
+
+/** Directory entries, or none when the directory is missing or unreadable. */
+export function listDir(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A sysfs attribute's text, or null on any error: attributes fail with
+ * ENODATA, EAGAIN, EBUSY, EIO… when a device has no reading right now (a
+ * sensor whose firmware is down, a GPU powering up), and one broken
+ * attribute must not hide the others.
+ */
+export async function readAttribute(path: string): Promise<string | null> {
+  try {
+    return await readText(path);
+  } catch {
+    return null;
+  }
 }
 
 /** Synchronous variant of {@link readText}. */

@@ -7,9 +7,8 @@
  * issues a SMART command and can keep a disk from spinning down, nvme sends an
  * admin command, ACPI zones evaluate AML), and names and labels cannot.
  */
-import { readdirSync } from "node:fs";
 import { TtlCache } from "../cache.js";
-import { parseNumberFile, readText } from "./procfs.js";
+import { listDir, parseNumberFile, readAttribute as readAttr } from "./procfs.js";
 
 /** Readings outside this range are sensor faults (disconnected probes read -127 or 255). */
 const PLAUSIBLE_MIN_C = -40;
@@ -71,28 +70,6 @@ export function thermalZoneRank(type: string): number | null {
   if (t.includes("soc") || t === "b0d4") return 2;
   if (t === "acpitz") return 3;
   return null;
-}
-
-/** Directory entries, or none when the directory is missing or unreadable. */
-function listDir(path: string): string[] {
-  try {
-    return readdirSync(path);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * An attribute's text, or null on any error: sysfs attributes fail with
- * ENODATA, EAGAIN, EIO… when a sensor has no reading right now (iwlwifi while
- * the firmware is down), and one broken sensor must not hide the others.
- */
-async function readAttr(path: string): Promise<string | null> {
-  try {
-    return await readText(path);
-  } catch {
-    return null;
-  }
 }
 
 /** `prefix<N>` entries in numeric order, so hwmon2 comes before hwmon10. */

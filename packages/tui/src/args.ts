@@ -5,6 +5,7 @@
  *           [ws://HOST:PORT/ws]
  * plus --help and --version. Pure: argv in, a value or an ArgError out.
  */
+import { CommandLineError, parseCommandLine, type OptionsConfig } from "@socktop/agent/cli-args";
 import { DETAILS_KEY_TABLE, keyTableText } from "./keys.js";
 import { MIN_METRICS_MS, MIN_PROCESSES_MS } from "./session.js";
 
@@ -56,7 +57,8 @@ ${keyTableText("  ", DETAILS_KEY_TABLE)}
 `;
 }
 
-function parseInterval(flag: string, value: string, min: number): number {
+function interval(flag: string, value: string | undefined, min: number): number | null {
+  if (value === undefined) return null;
   if (!/^\d+$/.test(value)) throw new ArgError(`${flag} needs a whole number of milliseconds, not '${value}'`);
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n > 2 ** 31 - 1) throw new ArgError(`${flag} is too large: ${value}`);
@@ -89,81 +91,68 @@ export function normalizeUrl(input: string, tls: boolean): string {
   return url.toString();
 }
 
-export function parseArgs(argv: readonly string[]): Command {
-  const o: RunOptions = {
-    url: null,
-    tlsCa: null,
-    verifyHostname: false,
-    profile: null,
-    save: false,
-    demo: false,
-    metricsIntervalMs: null,
-    processesIntervalMs: null,
-  };
-  const args = [...argv];
-  let positional: string | null = null;
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i]!;
-    let inline: string | null = null;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    if (eq > 0) {
-      inline = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const value = (): string => {
-      if (inline !== null) return inline;
-      const v = args[++i];
-      if (v === undefined || (v.startsWith("-") && v.length > 1)) throw new ArgError(`${arg} needs a value`);
-      return v;
-    };
-    const flagOnly = (): void => {
-      if (inline !== null) throw new ArgError(`${arg} takes no value`);
-    };
-    switch (arg) {
-      case "-h":
-      case "--help":
-        return { kind: "help" };
-      case "-V":
-      case "--version":
-        return { kind: "version" };
-      case "-t":
-      case "--tls-ca":
-        o.tlsCa = value();
-        break;
-      case "--verify-hostname":
-        flagOnly();
-        o.verifyHostname = true;
-        break;
-      case "-P":
-      case "--profile": {
-        const name = value();
-        if (name.trim() === "") throw new ArgError("--profile needs a non-empty name");
-        o.profile = name;
-        break;
-      }
-      case "--save":
-        flagOnly();
-        o.save = true;
-        break;
-      case "--demo":
-        flagOnly();
-        o.demo = true;
-        break;
-      case "--metrics-interval-ms":
-        o.metricsIntervalMs = parseInterval(arg, value(), MIN_METRICS_MS);
-        break;
-      case "--processes-interval-ms":
-        o.processesIntervalMs = parseInterval(arg, value(), MIN_PROCESSES_MS);
-        break;
-      default:
-        if (arg.startsWith("-") && arg.length > 1) throw new ArgError(`unknown option '${arg}' (see socktop --help)`);
-        if (positional !== null) throw new ArgError(`only one agent URL may be given (got '${positional}' and '${arg}')`);
-        positional = arg;
-    }
+/**
+ * Every option, once: util.parseArgs reads this table (strict, the rule both
+ * socktop programs share, see @socktop/agent/cli-args). `profile` is parsed
+ * as repeatable so that a fleet of profiles can be allowed by relaxing one
+ * check below rather than changing the parser.
+ */
+export const OPTIONS = {
+  "tls-ca": { type: "string", short: "t" },
+  "verify-hostname": { type: "boolean" },
+  profile: { type: "string", short: "P", multiple: true },
+  save: { type: "boolean" },
+  demo: { type: "boolean" },
+  "metrics-interval-ms": { type: "string" },
+  "processes-interval-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const satisfies OptionsConfig;
+
+/** What util.parseArgs made of the command line, before any meaning is given to it. */
+export interface ParsedLine {
+  values: ReturnType<typeof parseCommandLine<typeof OPTIONS>>["values"];
+  positionals: string[];
+}
+
+/** Tokenize strictly; refusals become ArgError (exit status 2). */
+export function parseLine(argv: readonly string[]): ParsedLine {
+  try {
+    const { values, positionals } = parseCommandLine(argv, OPTIONS);
+    return { values, positionals };
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new ArgError(error.message);
+    throw error;
   }
-  if (positional !== null) o.url = normalizeUrl(positional, o.tlsCa !== null);
+}
+
+export function parseArgs(argv: readonly string[]): Command {
+  const { values, positionals } = parseLine(argv);
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+  // A subcommand (`socktop status …`) would be recognised here, from positionals[0].
+  return { kind: "run", options: runOptions(values, positionals) };
+}
+
+function runOptions(values: ParsedLine["values"], positionals: readonly string[]): RunOptions {
+  const profiles = values.profile ?? [];
+  if (profiles.length > 1) throw new ArgError(`only one --profile may be given (got '${profiles[0]}' and '${profiles[1]}')`);
+  const profile = profiles[0] ?? null;
+  if (profile !== null && profile.trim() === "") throw new ArgError("--profile needs a non-empty name");
+  if (positionals.length > 1) throw new ArgError(`only one agent URL may be given (got '${positionals[0]}' and '${positionals[1]}')`);
+  const tlsCa = values["tls-ca"] ?? null;
+  const o: RunOptions = {
+    url: positionals[0] !== undefined ? normalizeUrl(positionals[0], tlsCa !== null) : null,
+    tlsCa,
+    verifyHostname: values["verify-hostname"] ?? false,
+    profile,
+    save: values.save ?? false,
+    demo: values.demo ?? false,
+    metricsIntervalMs: interval("--metrics-interval-ms", values["metrics-interval-ms"], MIN_METRICS_MS),
+    processesIntervalMs: interval("--processes-interval-ms", values["processes-interval-ms"], MIN_PROCESSES_MS),
+  };
   if (o.demo && o.url !== null) throw new ArgError("--demo starts its own agent: give no URL with it");
   if (o.demo && o.profile !== null) throw new ArgError("--demo cannot be combined with --profile");
   if (o.save && o.profile === null) throw new ArgError("--save only makes sense with --profile NAME");
-  return { kind: "run", options: o };
+  return o;
 }

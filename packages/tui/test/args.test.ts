@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ArgError, helpText, normalizeUrl, parseArgs, type RunOptions } from "../src/args.js";
+import { ArgError, helpText, normalizeUrl, parseArgs, parseLine, type RunOptions } from "../src/args.js";
 import { KEY_TABLE } from "../src/keys.js";
 
 function run(argv: string[]): RunOptions {
@@ -44,6 +44,13 @@ test("the original's flags, long and short", () => {
   assert.deepEqual(parseArgs(["-V"]), { kind: "version" });
 });
 
+test("the parsed line keeps repeated profiles and positionals for later meanings", () => {
+  const { values, positionals } = parseLine(["-P", "a", "--profile", "b", "status", "x"]);
+  assert.deepEqual(values.profile, ["a", "b"]);
+  assert.deepEqual(positionals, ["status", "x"]);
+  assert.equal(values.demo, undefined);
+});
+
 test("intervals are clamped like the original (metrics ≥ 100 ms, processes ≥ 200 ms)", () => {
   const o = run(["--metrics-interval-ms", "10", "--processes-interval-ms", "50", "ws://h:1/ws"]);
   assert.equal(o.metricsIntervalMs, 100);
@@ -61,7 +68,7 @@ test("the token stays in the URL; URLs are completed", () => {
 
 test("bad arguments give one clear line", () => {
   const cases: [string[], RegExp][] = [
-    [["--bogus"], /unknown option '--bogus'/],
+    [["--bogus"], /^unknown option '--bogus' \(see --help\)$/],
     [["--tls-ca"], /--tls-ca needs a value/],
     [["--profile", "--save"], /--profile needs a value/],
     [["--metrics-interval-ms", "fast", "ws://h:1/ws"], /whole number of milliseconds, not 'fast'/],
@@ -72,7 +79,15 @@ test("bad arguments give one clear line", () => {
     [["--demo", "ws://h:1/ws"], /--demo starts its own agent/],
     [["--save", "ws://h:1/ws"], /--save only makes sense with --profile/],
     [["--demo", "--profile", "x"], /cannot be combined/],
-    [["--verify-hostname=yes", "ws://h:1/ws"], /takes no value/],
+    [["--verify-hostname=yes", "ws://h:1/ws"], /^--verify-hostname takes no value$/],
+    // A switch is never turned on (or off) by a value: refused, like the agent does.
+    [["--demo=false"], /^--demo takes no value$/],
+    [["--save=0", "-P", "x"], /^--save takes no value$/],
+    [["-x"], /^unknown option '-x' \(see --help\)$/],
+    [["--bogus=1"], /^unknown option '--bogus' \(see --help\)$/],
+    [["--tls-ca", "a.pem", "--tls-ca", "b.pem", "ws://h:1/ws"], /^--tls-ca may be given only once$/],
+    [["-P", "a", "-P", "b", "ws://h:1/ws"], /only one --profile may be given/],
+    [["--profile="], /--profile needs a non-empty name/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(

@@ -38,20 +38,23 @@ test("bad arguments: one line on stderr and a non-zero status", async () => {
     const env = { XDG_CONFIG_HOME: home };
     const runs = await Promise.all([
       socktop(["--frobnicate"], env),
+      socktop(["--verify-hostname=false", "ws://127.0.0.1:1/ws"], env),
       socktop(["--metrics-interval-ms", "soon", "ws://h:1/ws"], env),
       socktop([], env),
       socktop(["--profile", "x"], env),
       socktop(["ws://127.0.0.1:1/ws"], env),
       socktop(["--tls-ca", "/nonexistent/ca.pem", "ws://127.0.0.1:1/ws"], env),
     ]);
-    const [unknown, interval, noUrl, corrupt, notTty, noCa] = runs;
+    const [unknown, boolValue, interval, noUrl, corrupt, notTty, noCa] = runs;
     for (const r of runs) {
       assert.notEqual(r.code, 0);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
       assert.match(r.stderr, /^socktop: /);
     }
-    assert.match(unknown!.stderr, /unknown option '--frobnicate'/);
+    assert.equal(unknown!.stderr, "socktop: unknown option '--frobnicate' (see --help)\n");
     assert.equal(unknown!.code, 2);
+    assert.equal(boolValue!.stderr, "socktop: --verify-hostname takes no value\n");
+    assert.equal(boolValue!.code, 2);
     assert.match(interval!.stderr, /whole number of milliseconds/);
     assert.match(noUrl!.stderr, /no agent URL given/);
     assert.match(corrupt!.stderr, /profiles\.json is not valid JSON/);

@@ -1,0 +1,80 @@
+/**
+ * The one command-line rule both socktop programs follow (socktop_agent and
+ * the socktop TUI, which imports this as `@socktop/agent/cli-args`):
+ * Node's `util.parseArgs` in strict mode, and one wording for its refusals.
+ *
+ * - an unknown option is refused: "unknown option '--x' (see --help)";
+ * - a switch (boolean option) given a value, `--flag=value`, is refused rather
+ *   than honoured or silently turned on: "--enableSSL takes no value";
+ * - an option that takes a value must get one, and a value that looks like an
+ *   option (`--profile --save`) is refused: "--profile needs a value";
+ * - a value option given twice is refused unless declared `multiple`
+ *   (parseArgs would otherwise keep the last one without a word).
+ *
+ * The caller prefixes its own name ("socktop: …", "socktop_agent: …") and
+ * exits with status 2. This module imports nothing but node:util, so the TUI
+ * loads no agent code through it.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export type OptionsConfig = NonNullable<ParseArgsConfig["options"]>;
+
+/** A refused command line; `message` is one line without the program name. */
+export class CommandLineError extends Error {
+  override readonly name = "CommandLineError";
+}
+
+type Parsed<O extends OptionsConfig> = ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
+
+/**
+ * Parse `argv` strictly against `options`. Positionals are returned for the
+ * caller to judge (subcommands, a URL); pass `allowPositionals: false` to
+ * refuse them here.
+ */
+export function parseCommandLine<const O extends OptionsConfig>(
+  argv: readonly string[],
+  options: O,
+  settings: { allowPositionals?: boolean } = {},
+): Parsed<O> {
+  const allowPositionals = settings.allowPositionals ?? true;
+  const args = [...argv];
+  // Explain first: the strict parse below refuses the same things, but with
+  // Node's wording (which differs between Node versions).
+  const problem = findProblem(args, options, allowPositionals);
+  if (problem) throw new CommandLineError(problem);
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true }) as Parsed<O>;
+  } catch (error) {
+    // Anything findProblem missed still ends as one line, never a stack trace.
+    const first = (error as Error).message.split("\n")[0]!;
+    throw new CommandLineError(`${first.replace(/\.$/, "")} (see --help)`);
+  }
+}
+
+function findProblem(args: string[], options: OptionsConfig, allowPositionals: boolean): string | null {
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      if (!allowPositionals) return `unexpected argument '${token.value}' (see --help)`;
+      continue;
+    }
+    if (token.kind !== "option") continue;
+    const config = options[token.name];
+    // rawName is what the user typed: "--x" for "--x=1", "-x" inside "-abx".
+    if (!config) return `unknown option '${token.rawName}' (see --help)`;
+    const label = token.rawName;
+    if (config.type === "boolean") {
+      if (token.value !== undefined) return `${label} takes no value`;
+      continue;
+    }
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith("-") && token.value.length > 1)) {
+      return `${label} needs a value`;
+    }
+    if (!config.multiple) {
+      if (seen.has(token.name)) return `${label} may be given only once`;
+      seen.add(token.name);
+    }
+  }
+  return null;
+}

@@ -67,7 +67,11 @@ Options:
       --allow-origin L  comma-separated browser origins allowed to connect (env SOCKTOP_ALLOW_ORIGIN)
       --prometheus      serve GET /metrics for Prometheus on the agent's port (env SOCKTOP_PROMETHEUS=1)
       --prometheus-port N   serve /metrics on a separate port instead (env SOCKTOP_PROMETHEUS_PORT)
-      --prometheus-top-processes N  per-process series for the top N processes by CPU (default 0: off)
+      --prometheus-top-processes N  per-process series for the top N processes by CPU
+                        (default 0: off; env SOCKTOP_PROMETHEUS_TOP_PROCESSES)
+      --proc-root DIR   read procfs from DIR (default /proc; env SOCKTOP_PROC_ROOT),
+                        e.g. /host/proc in a container with the host's /proc mounted there
+      --sys-root DIR    read sysfs from DIR (default /sys; env SOCKTOP_SYS_ROOT), e.g. /host/sys
   -V, --version         print the version and exit
   -h, --help            print this help and exit
 
@@ -117,6 +121,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   let prometheus = parseFlag(env.SOCKTOP_PROMETHEUS, "SOCKTOP_PROMETHEUS", false);
   let prometheusPort: number | null = env.SOCKTOP_PROMETHEUS_PORT ? parsePort(env.SOCKTOP_PROMETHEUS_PORT, "SOCKTOP_PROMETHEUS_PORT") : null;
   if (prometheusPort !== null) prometheus = true;
+  let procRoot = env.SOCKTOP_PROC_ROOT || "/proc";
+  let sysRoot = env.SOCKTOP_SYS_ROOT || "/sys";
   let topProcesses = parseCount(env.SOCKTOP_PROMETHEUS_TOP_PROCESSES, "SOCKTOP_PROMETHEUS_TOP_PROCESSES", 0, 0);
 
   const args = [...argv];
@@ -165,6 +171,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
         prometheusPort = parsePort(takeValue(flag, inline), flag);
         prometheus = true;
         break;
+      case "--proc-root":
+        procRoot = takeValue(flag, inline);
+        break;
+      case "--sys-root":
+        sysRoot = takeValue(flag, inline);
+        break;
       case "--prometheus-top-processes":
         topProcesses = parseCount(takeValue(flag, inline), flag, 0, 0);
         break;
@@ -200,8 +212,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       disksTtlMs: parseCount(env.SOCKTOP_AGENT_DISKS_TTL_MS, "SOCKTOP_AGENT_DISKS_TTL_MS", 1000, 0),
       gpuEnabled: parseFlag(env.SOCKTOP_AGENT_GPU, "SOCKTOP_AGENT_GPU", true),
       temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
-      procRoot: "/proc",
-      sysRoot: "/sys",
+      procRoot,
+      sysRoot,
       prometheus: { enabled: prometheus, port: prometheusPort, topProcesses },
     },
   };

@@ -24,6 +24,7 @@ import {
   toSeedMetrics,
   type EncodedReply,
 } from "./replies.js";
+import { CollectorFailure } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
 import type { MetricsSnapshot, MetricsSources } from "./sources.js";
 import { AGENT_NAME, AGENT_VERSION } from "./version.js";
@@ -83,7 +84,8 @@ export class RequestHandler {
     } catch (error) {
       const what = parsed.dialect === "legacy" && parsed.kind !== "hello" ? LEGACY_COMMAND[parsed.kind] : parsed.kind;
       const reason = error instanceof Error ? error.message : String(error);
-      this.options.log.warn(`${what}: collection failed: ${reason}`);
+      // The registry has already logged a collector's failure (rate-limited); anything else is logged here.
+      if (!(error instanceof CollectorFailure)) this.options.log.warn(`${what}: collection failed: ${reason}`);
       return errorReply(
         {
           code: "UNAVAILABLE",

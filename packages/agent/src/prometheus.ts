@@ -19,6 +19,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { Counter, Gauge, Registry, type OpenMetricsContentType, type PrometheusContentType } from "prom-client";
 import { PROTOCOL_VERSION, type DiskInfo, type ProcessEntry } from "@socktop/protocol";
+import type { CollectorStatus } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
 import type { Admission, Refusal } from "./server.js";
 import type { MetricsSnapshot } from "./sources.js";
@@ -35,11 +36,12 @@ export function prometheusEnabled(settings: { enabled: boolean; port: number | n
   return settings.enabled || settings.port !== null;
 }
 
-/** The caches a scrape reads; MetricsSources satisfies it. */
+/** The caches a scrape reads, and the collectors' last runs; MetricsSources satisfies it. */
 export interface ScrapeSources {
   metrics: { get(): Promise<MetricsSnapshot> };
   disks: { get(): Promise<DiskInfo[]> };
   processes: { get(): Promise<ProcessEntry[]> };
+  collectorStatuses(): CollectorStatus[];
 }
 
 /** The agent process's own footprint, so "lightweight" can be checked from Prometheus. */
@@ -54,8 +56,8 @@ export interface ScrapeData {
   metrics: MetricsSnapshot | null;
   disks: DiskInfo[] | null;
   processes: ProcessEntry[] | null;
-  /** Per source that was read: whether it succeeded. */
-  collectors: Partial<Record<"metrics" | "disks" | "processes", boolean>>;
+  /** The last run of each collector behind the data (success, duration). */
+  collectors: CollectorStatus[];
   self: AgentSelf | null;
 }
 
@@ -77,11 +79,8 @@ export async function collectScrapeData(sources: ScrapeSources, topProcesses: nu
     sources.disks.get(),
     topProcesses > 0 ? sources.processes.get() : Promise.resolve(null),
   ]);
-  const collectors: ScrapeData["collectors"] = {
-    metrics: metrics.status === "fulfilled",
-    disks: disks.status === "fulfilled",
-  };
-  if (topProcesses > 0) collectors.processes = processes.status === "fulfilled";
+  // Read after the caches: a scrape that triggered a collection reports that run.
+  const collectors = sources.collectorStatuses();
   return {
     metrics: metrics.status === "fulfilled" ? metrics.value : null,
     disks: disks.status === "fulfilled" ? disks.value : null,
@@ -172,7 +171,7 @@ export function buildRegistry(data: ScrapeData, topProcesses: number, format: Ex
 
   const m = data.metrics;
   if (m !== null) {
-    f.gauge("socktop_cpu_usage_ratio", "Share of time all CPUs were busy (0..1) since the previous collection.", [], only(ratio(m.cpuTotal)));
+    f.gauge("socktop_cpu_usage_ratio", "Share of time all CPUs were busy (0..1) since the previous collection.", [], m.cpuTotal === null ? [] : only(ratio(m.cpuTotal)));
     f.gauge(
       "socktop_cpu_core_usage_ratio",
       "Share of time one CPU was busy (0..1) since the previous collection.",
@@ -246,11 +245,18 @@ export function buildRegistry(data: ScrapeData, topProcesses: number, format: Ex
   f.gauge("socktop_agent_build_info", "socktop_agent version and protocol version; always 1.", ["version", "protocol_version"], [
     [{ version: AGENT_VERSION, protocol_version: String(PROTOCOL_VERSION) }, 1],
   ]);
+  // As node_exporter's node_scrape_collector_*: the last run of each collector.
   f.gauge(
-    "socktop_agent_collector_success",
-    "Whether reading a source for this scrape succeeded (1) or failed (0).",
+    "socktop_collector_success",
+    "Whether the collector's last run succeeded (1) or failed (0, its fields left out).",
     ["collector"],
-    Object.entries(data.collectors).map(([collector, ok]) => [{ collector }, ok ? 1 : 0] as const),
+    data.collectors.map((c) => [{ collector: c.name }, c.success ? 1 : 0] as const),
+  );
+  f.gauge(
+    "socktop_collector_duration_seconds",
+    "How long the collector's last run took.",
+    ["collector"],
+    data.collectors.map((c) => [{ collector: c.name }, c.durationSeconds] as const),
   );
   if (data.self !== null) {
     f.counter("socktop_agent_process_cpu_seconds_total", "CPU time used by the agent process itself.", [], only(data.self.cpuSeconds));

@@ -57,7 +57,8 @@ function legacyGpu(gpu: GpuReading): LegacyGpu {
 
 function metricsCore(s: MetricsSnapshot): MetricsCore {
   return {
-    cpu_total: round(s.cpuTotal, 2),
+    // cpu_total is a number in every dialect: 0 (with cpu_per_core empty) says the CPU collector failed.
+    cpu_total: s.cpuTotal === null ? 0 : round(s.cpuTotal, 2),
     cpu_per_core: s.cpuPerCore.map((v) => round(v, 2)),
     mem_total: s.memTotal,
     mem_used: s.memUsed,
@@ -83,6 +84,11 @@ export function toMetricsV2(s: MetricsSnapshot): Metrics {
 export function toLegacyMetrics(s: MetricsSnapshot): LegacyMetricsReply {
   return {
     ...metricsCore(s),
+    // The original client requires numbers (serde u64): 0 rather than null when memory failed.
+    mem_total: s.memTotal ?? 0,
+    mem_used: s.memUsed ?? 0,
+    swap_total: s.swapTotal ?? 0,
+    swap_used: s.swapUsed ?? 0,
     // Disks and processes have their own requests; the original sends these empty too.
     disks: [],
     top_processes: [],

@@ -1,27 +1,29 @@
 /**
- * The agent's data sources: collectors behind TTL caches shared by every
- * client. This is the only place that decides when /proc and /sys are read.
+ * The agent's data sources: a backend's collectors (see collectors/collector.ts),
+ * run through one registry that isolates failures, behind TTL caches shared
+ * by every client. This is the only place that decides when collectors run.
  */
 import type { DiskInfo, NetworkInterface, ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "./cache.js";
-import { CpuCollector } from "./collectors/cpu.js";
-import { DiskCollector } from "./collectors/disks.js";
-import { GpuCollector, type GpuReading } from "./collectors/gpu.js";
-import { readHostname } from "./collectors/hostname.js";
-import { readMemory } from "./collectors/memory.js";
-import { readNetworks } from "./collectors/network.js";
-import { ProcessCollector } from "./collectors/processes.js";
-import { TemperatureCollector } from "./collectors/temperature.js";
+import { CollectorRegistry, type Backend, type CollectorStatus } from "./collectors/collector.js";
+import type { GpuReading } from "./collectors/gpu.js";
+import { linuxBackend } from "./collectors/linux.js";
 import type { Logger } from "./log.js";
 
-/** Everything a fast-metrics request reports, in the agent's own terms. */
+/**
+ * Everything a fast-metrics request reports, in the agent's own terms. A
+ * field whose collector failed is null (or empty for lists): the other
+ * fields are still served.
+ */
 export interface MetricsSnapshot {
-  cpuTotal: number;
+  /** null when the CPU collector failed (cpuPerCore is then empty). */
+  cpuTotal: number | null;
   cpuPerCore: number[];
-  memTotal: number;
-  memUsed: number;
-  swapTotal: number;
-  swapUsed: number;
+  /** null when the memory collector failed. */
+  memTotal: number | null;
+  memUsed: number | null;
+  swapTotal: number | null;
+  swapUsed: number | null;
   hostname: string;
   cpuTempC: number | null;
   networks: NetworkInterface[];
@@ -38,6 +40,8 @@ export interface SourceOptions {
   gpuEnabled: boolean;
   temperatureEnabled: boolean;
   log: Logger;
+  /** The collectors to use instead of the Linux backend built from the options above. */
+  backend?: Backend;
 }
 
 /** How many times each source was actually collected (for tests and self-metrics). */
@@ -52,61 +56,62 @@ export class MetricsSources {
   readonly processes: TtlCache<ProcessEntry[]>;
   readonly disks: TtlCache<DiskInfo[]>;
   readonly counts: CollectionCounts = { metrics: 0, processes: 0, disks: 0 };
+  readonly backend: Backend;
+  readonly collectors: CollectorRegistry;
 
-  private readonly cpu: CpuCollector;
-  private readonly processCollector: ProcessCollector;
-  private readonly diskCollector: DiskCollector;
-  private readonly temperature: TemperatureCollector;
-  private readonly gpu: GpuCollector;
-
-  constructor(private readonly options: SourceOptions) {
-    const { procRoot, sysRoot } = options;
-    // Baselines are taken now, so the first request measures a real interval.
-    this.cpu = new CpuCollector(procRoot);
-    this.processCollector = new ProcessCollector({ procRoot });
-    this.processCollector.baseline();
-    this.diskCollector = new DiskCollector({ procRoot, sysRoot });
-    this.temperature = new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled });
-    this.gpu = new GpuCollector({
-      sysRoot,
-      enabled: options.gpuEnabled,
-      log: (line) => options.log.warn(line),
-    });
-
+  constructor(options: SourceOptions) {
+    this.collectors = new CollectorRegistry({ log: options.log });
+    this.backend =
+      options.backend ??
+      linuxBackend({
+        procRoot: options.procRoot,
+        sysRoot: options.sysRoot,
+        gpuEnabled: options.gpuEnabled,
+        temperatureEnabled: options.temperatureEnabled,
+        log: (line) => options.log.warn(line),
+      });
+    const { backend, collectors } = this;
     this.metrics = new TtlCache(options.metricsTtlMs, () => {
       this.counts.metrics++;
       return this.collectMetrics();
     });
+    // A list request has one collector: its failure is the request's (an error reply naming it).
     this.processes = new TtlCache(options.processesTtlMs, () => {
       this.counts.processes++;
-      return this.processCollector.collect();
+      return collectors.require(backend.processes);
     });
     this.disks = new TtlCache(options.disksTtlMs, () => {
       this.counts.disks++;
-      return this.diskCollector.collect();
+      return collectors.require(backend.disks);
     });
   }
 
+  /** The last run of each collector (Prometheus `socktop_collector_*`). */
+  collectorStatuses(): CollectorStatus[] {
+    return this.collectors.statuses();
+  }
+
   private async collectMetrics(): Promise<MetricsSnapshot> {
-    const { procRoot } = this.options;
-    const [cpu, memory, networks, cpuTempC, gpus, processCount] = await Promise.all([
-      this.cpu.collect(),
-      readMemory(procRoot),
-      readNetworks(procRoot),
-      this.temperature.read(),
-      this.gpu.read(),
-      this.processCollector.processCount().catch(() => null),
+    const { backend, collectors } = this;
+    const [cpu, memory, networks, hostname, cpuTempC, gpus, processCount] = await Promise.all([
+      collectors.value(backend.cpu),
+      collectors.value(backend.memory),
+      collectors.value(backend.network),
+      collectors.value(backend.hostname),
+      collectors.value(backend.temperature),
+      collectors.value(backend.gpu),
+      collectors.value(backend.processCount),
     ]);
     return {
-      cpuTotal: cpu.total,
-      cpuPerCore: cpu.perCore,
-      memTotal: memory.memTotal,
-      memUsed: memory.memUsed,
-      swapTotal: memory.swapTotal,
-      swapUsed: memory.swapUsed,
-      hostname: readHostname(),
+      cpuTotal: cpu?.total ?? null,
+      cpuPerCore: cpu?.perCore ?? [],
+      memTotal: memory?.memTotal ?? null,
+      memUsed: memory?.memUsed ?? null,
+      swapTotal: memory?.swapTotal ?? null,
+      swapUsed: memory?.swapUsed ?? null,
+      hostname: hostname ?? "",
       cpuTempC,
-      networks,
+      networks: networks ?? [],
       gpus,
       processCount,
     };

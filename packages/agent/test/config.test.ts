@@ -79,3 +79,13 @@ for (const [argv, env, message] of bad) {
     assert.throws(() => parseCommand(argv, env), (error: unknown) => error instanceof ConfigError && message.test(error.message));
   });
 }
+
+test("--proc-root / --sys-root and SOCKTOP_PROC_ROOT / SOCKTOP_SYS_ROOT choose where /proc and /sys are read", () => {
+  const defaults = run([]);
+  assert.deepEqual([defaults.procRoot, defaults.sysRoot], ["/proc", "/sys"]);
+  const env = run([], { SOCKTOP_PROC_ROOT: "/host/proc", SOCKTOP_SYS_ROOT: "/host/sys" });
+  assert.deepEqual([env.procRoot, env.sysRoot], ["/host/proc", "/host/sys"]);
+  const flags = run(["--proc-root", "/a/proc", "--sys-root=/a/sys"], { SOCKTOP_PROC_ROOT: "/host/proc" });
+  assert.deepEqual([flags.procRoot, flags.sysRoot], ["/a/proc", "/a/sys"]);
+  assert.throws(() => parseCommand(["--proc-root"], {}), /--proc-root needs a value/);
+});

@@ -20,6 +20,8 @@ import {
   type ScrapeSources,
 } from "../src/prometheus.js";
 import type { MetricsSnapshot } from "../src/sources.js";
+import { CollectorRegistry } from "../src/collectors/collector.js";
+import { silentLogger } from "../src/log.js";
 import { AGENT_VERSION } from "../src/version.js";
 import { TestClient, startTestAgent, wsUrl } from "./helpers/agent.js";
 
@@ -69,7 +71,10 @@ function data(overrides: Partial<ScrapeData> = {}): ScrapeData {
     metrics: snapshot(),
     disks: DISKS,
     processes: PROCESSES,
-    collectors: { metrics: true, disks: true, processes: true },
+    collectors: [
+      { name: "memory", success: true, durationSeconds: 0.0001 },
+      { name: "disks", success: true, durationSeconds: 0.002 },
+    ],
     self: { cpuSeconds: 1.25, residentBytes: 50_000_000, startTimeSeconds: 1_700_000_000 },
     ...overrides,
   };
@@ -78,17 +83,24 @@ function data(overrides: Partial<ScrapeData> = {}): ScrapeData {
 /** Fake caches that count reads. */
 function fakeSources(fail: Partial<Record<"metrics" | "disks" | "processes", boolean>> = {}) {
   const reads = { metrics: 0, disks: 0, processes: 0 };
+  const registry = new CollectorRegistry({ log: silentLogger });
   const source = <T>(key: keyof typeof reads, value: T) => ({
-    get: async (): Promise<T> => {
+    get: (): Promise<T> => {
       reads[key]++;
-      if (fail[key]) throw new Error(`${key} unavailable`);
-      return value;
+      return registry.require({
+        name: key,
+        collect: async () => {
+          if (fail[key]) throw new Error(`${key} unavailable`);
+          return value;
+        },
+      });
     },
   });
   const sources: ScrapeSources = {
     metrics: source("metrics", snapshot()),
     disks: source("disks", DISKS),
     processes: source("processes", PROCESSES),
+    collectorStatuses: () => registry.statuses(),
   };
   return { sources, reads };
 }
@@ -340,7 +352,10 @@ test("per-process series are off by default; with N they are the N busiest, and 
 test("a source that fails leaves its families out and reports collector_success 0; the rest is served", async () => {
   const { sources } = fakeSources({ disks: true, processes: true });
   const f = parseExposition((await new PrometheusExporter({ sources, topProcesses: 3 }).scrape()).body);
-  const success = Object.fromEntries(f.get("socktop_agent_collector_success")!.samples.map((s) => [s.labels.collector, s.value]));
+  const success = Object.fromEntries(f.get("socktop_collector_success")!.samples.map((s) => [s.labels.collector, s.value]));
+  const durations = f.get("socktop_collector_duration_seconds")!.samples;
+  assert.deepEqual(durations.map((s) => s.labels.collector).sort(), ["disks", "metrics", "processes"]);
+  for (const d of durations) assert.ok(d.value >= 0 && d.value < 1, `${d.labels.collector} took ${d.value} s`);
   assert.deepEqual(success, { metrics: 1, disks: 0, processes: 0 });
   assert.equal(f.has("socktop_filesystem_size_bytes"), false);
   assert.equal(f.has("socktop_process_cpu_usage_ratio"), false);

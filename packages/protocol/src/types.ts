@@ -33,10 +33,11 @@ export interface LegacyGpu {
 export interface MetricsCore {
   cpu_total: number;
   cpu_per_core: number[];
-  mem_total: number;
-  mem_used: number;
-  swap_total: number;
-  swap_used: number;
+  /** Memory and swap in bytes; null when the agent could not read them (its memory collector failed). */
+  mem_total: number | null;
+  mem_used: number | null;
+  swap_total: number | null;
+  swap_used: number | null;
   hostname: string;
   cpu_temp_c: number | null;
   networks: NetworkInterface[];
@@ -66,6 +67,11 @@ export interface LegacyTopProcess {
 
 /** Reply to `get_metrics`: every key the original socktop client requires. */
 export interface LegacyMetricsReply extends MetricsCore {
+  // The original client requires numbers here: an unreadable meminfo is sent as 0.
+  mem_total: number;
+  mem_used: number;
+  swap_total: number;
+  swap_used: number;
   disks: DiskInfo[];
   top_processes: LegacyTopProcess[];
   gpus: LegacyGpu[] | null;

@@ -360,14 +360,16 @@ function gauge(
   y: number,
   w: number,
   label: string,
-  used: number,
-  total: number,
+  used: number | null,
+  total: number | null,
   fill: Style,
   ctx: RenderContext,
 ): void {
   const { theme } = ctx;
-  const pct = total > 0 ? (used / total) * 100 : 0;
-  const amount = total > 0 ? `${formatBytes(used)} / ${formatBytes(total)}` : "none";
+  // null: the agent could not read memory (its memory collector failed).
+  const known = used !== null && total !== null;
+  const pct = known && total > 0 ? (used / total) * 100 : 0;
+  const amount = !known ? "unavailable" : total > 0 ? `${formatBytes(used)} / ${formatBytes(total)}` : "none";
   const tail = ` ${amount} ${fit(formatPercent(pct, 0), 4, "right")}`;
   let cx = screen.put(x, y, label, theme.bold, w);
   cx = screen.put(cx, y, " ", theme.text);

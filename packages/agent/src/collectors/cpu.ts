@@ -2,6 +2,7 @@
  * CPU usage from /proc/stat: total and per core, as the share of non-idle
  * jiffies between two readings.
  */
+import type { Collector } from "./collector.js";
 import { readText, readTextSync } from "./procfs.js";
 
 /** Cumulative jiffies of one `cpu` line. */
@@ -72,20 +73,30 @@ export function cpuUsageBetween(before: ProcStat, after: ProcStat): CpuUsage {
   };
 }
 
+const NO_TIMES: ProcStat = { total: { total: 0, idle: 0 }, cores: [] };
+
 /**
  * Keeps the previous /proc/stat reading so that each collection reports usage
  * since the one before. The baseline is taken at construction, so the first
- * request after start-up already measures a real interval.
+ * request after start-up already measures a real interval. When /proc/stat
+ * cannot be read then, the agent still starts (the collector fails until it
+ * can be read, and its first reading then measures since boot).
  */
-export class CpuCollector {
+export class CpuCollector implements Collector<CpuUsage> {
+  readonly name = "cpu";
   private previous: ProcStat;
   private readonly path: string;
 
   constructor(procRoot = "/proc") {
     this.path = `${procRoot}/stat`;
-    const text = readTextSync(this.path);
-    if (text === null) throw new Error(`cannot read ${this.path}`);
-    this.previous = parseProcStat(text);
+    let baseline = NO_TIMES;
+    try {
+      const text = readTextSync(this.path);
+      if (text !== null) baseline = parseProcStat(text);
+    } catch {
+      // Reported by collect(), where the registry records and logs it.
+    }
+    this.previous = baseline;
   }
 
   async collect(): Promise<CpuUsage> {

@@ -14,6 +14,7 @@ import { readdir, realpath, stat, statfs as fsStatfs } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { DiskInfo } from "@socktop/protocol";
 import { parseNumberFile, readText } from "./procfs.js";
+import type { Collector } from "./collector.js";
 
 export interface StatfsResult {
   bsize: number;
@@ -148,7 +149,8 @@ function preferMount(a: MountEntry, b: MountEntry): number {
   return a.mountPoint.length - b.mountPoint.length;
 }
 
-export class DiskCollector {
+export class DiskCollector implements Collector<DiskInfo[]> {
+  readonly name = "disks";
   private readonly procRoot: string;
   private readonly sysRoot: string;
   private readonly statfs: (mountPoint: string) => Promise<StatfsResult>;

@@ -4,6 +4,7 @@
  * then is never probed again, so a machine without a GPU pays for one probe.
  */
 import { TtlCache } from "../cache.js";
+import type { Collector } from "./collector.js";
 import { readAmdGpus } from "./gpu-amd.js";
 import { runNvidiaSmi } from "./gpu-nvidia.js";
 
@@ -41,7 +42,8 @@ export interface GpuOptions {
 /** "unknown" until the first read has looked. */
 export type GpuProbeState = "unknown" | "present" | "absent";
 
-export class GpuCollector {
+export class GpuCollector implements Collector<GpuReading[] | null> {
+  readonly name = "gpu";
   private readonly cache: TtlCache<GpuReading[] | null> | null;
   private nvidia: GpuProbeState = "unknown";
   private amd: GpuProbeState = "unknown";
@@ -58,12 +60,16 @@ export class GpuCollector {
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.log = options.log ?? (() => {});
     this.cache =
-      options.enabled === false ? null : new TtlCache(options.cacheMs ?? 1500, () => this.collect(), options.now);
+      options.enabled === false ? null : new TtlCache(options.cacheMs ?? 1500, () => this.collectAll(), options.now);
   }
 
   /** Current GPU readings (NVIDIA first, then AMD), or null when disabled or there is no GPU. Never throws. */
   read(): Promise<GpuReading[] | null> {
     return this.cache === null ? Promise.resolve(null) : this.cache.get();
+  }
+
+  collect(): Promise<GpuReading[] | null> {
+    return this.read();
   }
 
   /** What the probe found so far, per vendor. */
@@ -109,7 +115,7 @@ export class GpuCollector {
     return gpus;
   }
 
-  private async collect(): Promise<GpuReading[] | null> {
+  private async collectAll(): Promise<GpuReading[] | null> {
     if (this.nvidia === "absent" && this.amd === "absent") return null;
     try {
       const [nvidia, amd] = await Promise.all([this.collectNvidia(), this.collectAmd()]);

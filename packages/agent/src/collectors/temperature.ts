@@ -8,6 +8,7 @@
  * admin command, ACPI zones evaluate AML), and names and labels cannot.
  */
 import { TtlCache } from "../cache.js";
+import type { Collector } from "./collector.js";
 import { listDir, parseNumberFile, readAttribute as readAttr } from "./procfs.js";
 
 /** Readings outside this range are sensor faults (disconnected probes read -127 or 255). */
@@ -160,7 +161,8 @@ export interface TemperatureOptions {
   now?: () => number;
 }
 
-export class TemperatureCollector {
+export class TemperatureCollector implements Collector<number | null> {
+  readonly name = "temperature";
   private readonly cache: TtlCache<number | null> | null;
 
   constructor(options: TemperatureOptions = {}) {
@@ -174,5 +176,9 @@ export class TemperatureCollector {
   /** The CPU temperature in °C, null when disabled or there is no sensor. Never throws. */
   read(): Promise<number | null> {
     return this.cache === null ? Promise.resolve(null) : this.cache.get();
+  }
+
+  collect(): Promise<number | null> {
+    return this.read();
   }
 }

@@ -57,8 +57,10 @@ test("CpuCollector measures from its start-up baseline against a fixture tree", 
   }
 });
 
-test("CpuCollector throws a clear error when /proc/stat is missing", () => {
-  assert.throws(() => new CpuCollector("/nonexistent-proc"), /cannot read \/nonexistent-proc\/stat/);
+test("CpuCollector starts without /proc/stat and fails each collection with a clear error", async () => {
+  const collector = new CpuCollector("/nonexistent-proc");
+  assert.equal(collector.name, "cpu");
+  await assert.rejects(collector.collect(), /cannot read \/nonexistent-proc\/stat/);
 });
 
 test("live: one core per nproc, and a busy child shows up in the total", async () => {

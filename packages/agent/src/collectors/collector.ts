@@ -1,0 +1,149 @@
+/**
+ * The collector interface, the backend (the set of collectors a platform
+ * provides) and the registry that runs collectors with failure isolation.
+ *
+ * A collector reads one kind of data (memory, CPU, disks, …). It may throw:
+ * the registry catches the failure, records it (success 0 and its duration
+ * in `socktop_collector_success` / `socktop_collector_duration_seconds`),
+ * logs one line (again at most once a minute while it keeps failing), and the
+ * reply carries null / empty for that collector's fields instead of failing.
+ *
+ * How to add a collector:
+ * 1. Write a class or object with a `name` (lower_snake_case, it becomes the
+ *    Prometheus `collector` label) and `collect(): Promise<T>`, using the
+ *    readers of procfs.ts. Take the roots (procRoot, sysRoot) as options so
+ *    tests can point it at a fixture tree.
+ * 2. Add it to {@link Backend} and construct it in `linuxBackend()`
+ *    (collectors/linux.ts); a portable backend provides the same members.
+ * 3. Run it through `registry.value(backend.x)` where a reply is assembled
+ *    (sources.ts), mapping null to the reply's "unavailable" value.
+ * 4. Test it against a fixture tree under test/fixtures and the live machine.
+ */
+import type { DiskInfo, NetworkInterface, ProcessEntry } from "@socktop/protocol";
+import type { Logger } from "../log.js";
+import type { CpuUsage } from "./cpu.js";
+import type { GpuReading } from "./gpu.js";
+import type { MemoryInfo } from "./memory.js";
+
+export interface Collector<T> {
+  /** Unique within a backend; the `collector` label in Prometheus and the prefix of its log lines. */
+  readonly name: string;
+  /** Reads the data now. Throws (or rejects) when it cannot; the registry isolates the failure. */
+  collect(): Promise<T>;
+}
+
+/**
+ * The collectors one platform provides, chosen once at start-up: the Linux
+ * backend reads /proc and /sys; a portable backend (other systems) provides
+ * the same members from another source. Everything above this interface
+ * (caches, replies, Prometheus) is the same whichever backend runs.
+ */
+export interface Backend {
+  /** "linux", … (reported in logs). */
+  readonly name: string;
+  readonly cpu: Collector<CpuUsage>;
+  readonly memory: Collector<MemoryInfo>;
+  readonly network: Collector<NetworkInterface[]>;
+  readonly hostname: Collector<string>;
+  /** CPU temperature in °C; null when there is no sensor (not a failure) or it is disabled. */
+  readonly temperature: Collector<number | null>;
+  /** null when there is no GPU or GPU collection is disabled. */
+  readonly gpu: Collector<GpuReading[] | null>;
+  readonly processCount: Collector<number>;
+  readonly processes: Collector<ProcessEntry[]>;
+  readonly disks: Collector<DiskInfo[]>;
+}
+
+/** The last run of one collector, as `socktop_collector_*` reports it. */
+export interface CollectorStatus {
+  name: string;
+  success: boolean;
+  durationSeconds: number;
+}
+
+/** A collector's failure as the registry reports it to whoever needed the data. */
+export class CollectorFailure extends Error {
+  override readonly name = "CollectorFailure";
+  constructor(
+    readonly collector: string,
+    reason: string,
+  ) {
+    super(`${collector} collector failed: ${reason}`);
+  }
+}
+
+interface Entry {
+  status: CollectorStatus;
+  failing: boolean;
+  lastLoggedAt: number;
+}
+
+export interface CollectorRegistryOptions {
+  log: Logger;
+  /** A collector that keeps failing is logged again after this long (default one minute). */
+  logIntervalMs?: number;
+  now?: () => number;
+}
+
+export class CollectorRegistry {
+  private readonly entries = new Map<string, Entry>();
+  private readonly logIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: CollectorRegistryOptions) {
+    this.logIntervalMs = options.logIntervalMs ?? 60_000;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** The collector's data, or null when it failed (recorded and logged here). */
+  async value<T>(collector: Collector<T>): Promise<T | null> {
+    const outcome = await this.run(collector);
+    return outcome.ok ? outcome.value : null;
+  }
+
+  /** The collector's data; a failure (recorded and logged here) rejects with a {@link CollectorFailure}. */
+  async require<T>(collector: Collector<T>): Promise<T> {
+    const outcome = await this.run(collector);
+    if (!outcome.ok) throw new CollectorFailure(collector.name, outcome.reason);
+    return outcome.value;
+  }
+
+  /** The last run of every collector that has run, in the order they first ran. */
+  statuses(): CollectorStatus[] {
+    return [...this.entries.values()].map((e) => ({ ...e.status }));
+  }
+
+  private async run<T>(collector: Collector<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+    const started = this.now();
+    let outcome: { ok: true; value: T } | { ok: false; reason: string };
+    try {
+      outcome = { ok: true, value: await collector.collect() };
+    } catch (error) {
+      outcome = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    const finished = this.now();
+    this.record(collector.name, outcome, started, finished);
+    return outcome;
+  }
+
+  private record(name: string, outcome: { ok: boolean; reason?: string }, started: number, finished: number): void {
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      entry = { status: { name, success: true, durationSeconds: 0 }, failing: false, lastLoggedAt: -Infinity };
+      this.entries.set(name, entry);
+    }
+    entry.status.success = outcome.ok;
+    entry.status.durationSeconds = Math.max(0, finished - started) / 1000;
+    if (outcome.ok) {
+      if (entry.failing) this.options.log.info(`${name} collector works again`);
+      entry.failing = false;
+      return;
+    }
+    // Rate-limited by timestamps (no timer): once when it starts failing, then once per interval.
+    if (!entry.failing || finished - entry.lastLoggedAt >= this.logIntervalMs) {
+      this.options.log.warn(`${name} collector failed: ${outcome.reason} (its fields are left empty)`);
+      entry.lastLoggedAt = finished;
+    }
+    entry.failing = true;
+  }
+}

@@ -5,7 +5,8 @@ const { agentVersion, protocolVersion } = agent.info;
 console.log(`connected to ${agent.url} (agent ${agentVersion ?? "original"}, protocol ${protocolVersion})`);
 
 const metrics = await agent.metrics();
-const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+// null: the agent could not read memory this time.
+const gib = (bytes: number | null) => (bytes === null ? "?" : (bytes / 2 ** 30).toFixed(1));
 console.log(`${metrics.hostname}: CPU ${metrics.cpu_total.toFixed(1)}%, memory ${gib(metrics.mem_used)} of ${gib(metrics.mem_total)} GiB`);
 
 for (const disk of await agent.disks()) {

@@ -4,12 +4,12 @@
  * clock's second, a countdown) and at most once per event-loop turn.
  */
 import type { DiskInfo, Metrics, ProcessListReply } from "@socktop/protocol";
-import { hostPort, redactUrl } from "./format.js";
+import { hostOf, hostPort, redactUrl } from "./format.js";
 import type { Layout } from "./layout.js";
 import { contains, diffScreens, Screen, type Rect } from "./screen.js";
 import { renderFrame, type RenderContext } from "./render.js";
+import { describeConnectionError, type LinkContext } from "./connection-messages.js";
 import {
-  describeConnectionError,
   realClock,
   Session,
   type AgentClient,
@@ -82,6 +82,7 @@ export class App {
   private details: DetailsView | null = null;
   private quitting = false;
   private lastFrameAt = 0;
+  private readonly link: LinkContext;
   /** Frames drawn and bytes written: for the benchmark and tests. */
   readonly stats = { frames: 0, bytes: 0, renderMs: 0 };
 
@@ -99,6 +100,13 @@ export class App {
       version: options.version,
       intervals: options.intervals,
       demo: options.demo ?? false,
+    };
+    this.link = {
+      target: this.ctx.target,
+      host: hostOf(options.url),
+      pinned: !!options.tlsCa,
+      verifyHostname: options.verifyHostname ?? false,
+      secure: options.url.startsWith("wss:"),
     };
     this.back = new Screen(this.term.width, this.term.height);
     this.session = new Session({
@@ -123,6 +131,22 @@ export class App {
     });
     this.session.start();
     this.scheduleTick();
+    this.invalidate();
+  }
+
+  /**
+   * There is no agent to come back (the demo's own agent died): stop
+   * retrying and keep the cause on screen until the user quits.
+   */
+  halt(title: string, detail: string): void {
+    void this.session.stop();
+    const c = this.state.conn;
+    c.phase = "stopped";
+    c.error = title;
+    c.errorDetail = detail;
+    c.errorCode = null;
+    c.retryAt = null;
+    c.rttMs = null;
     this.invalidate();
   }
 
@@ -199,7 +223,7 @@ export class App {
     c.rttMs = s.rttMs;
     c.connectedAt = s.connectedAt;
     if (s.error) {
-      const d = describeConnectionError(s.error, this.ctx.target);
+      const d = describeConnectionError(s.error, this.link);
       c.error = d.title;
       c.errorDetail = d.detail;
       c.errorCode = (s.error as { code?: string }).code ?? null;

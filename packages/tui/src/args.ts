@@ -86,6 +86,7 @@ export function normalizeUrl(input: string, tls: boolean): string {
     throw new ArgError(`unsupported URL scheme '${scheme.slice(0, -1)}' in '${input}' (use ws:// or wss://)`);
   }
   if (!url.hostname) throw new ArgError(`no host in '${input}' (expected ws://HOST:PORT/ws)`);
+  if (url.username || url.password) throw new ArgError("agent URLs carry no user name or password: give the token as ?token=SECRET");
   if (tls && url.protocol === "ws:") url.protocol = "wss:";
   if (url.pathname === "" || url.pathname === "/") url.pathname = "/ws";
   return url.toString();

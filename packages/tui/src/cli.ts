@@ -8,6 +8,7 @@ import { ArgError, helpText, parseArgs } from "./args.js";
 import { DemoError } from "./demo.js";
 import { ProfileError } from "./profiles.js";
 import { run } from "./run.js";
+import { TerminalError } from "./terminal.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
       process.stderr.write(`socktop: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof ProfileError || error instanceof DemoError) {
+    if (error instanceof ProfileError || error instanceof DemoError || error instanceof TerminalError) {
       process.stderr.write(`socktop: ${error.message}\n`);
       return 1;
     }

@@ -195,3 +195,12 @@ export function hostPort(url: string): string {
     return redactUrl(url);
   }
 }
+
+/** The host alone ("[::1]" keeps its brackets), for messages about name resolution. */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || hostPort(url);
+  } catch {
+    return hostPort(url);
+  }
+}

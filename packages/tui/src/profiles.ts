@@ -7,7 +7,7 @@
  * A file we cannot read is reported and left alone: it may hold the only copy
  * of someone's profiles, so it is never rewritten unless it parsed cleanly.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -111,11 +111,37 @@ export function loadProfiles(path: string): ProfilesFile {
  * file, and private to the user: URLs may carry a token.
  */
 export function saveProfiles(path: string, file: ProfilesFile): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (error) {
+    throw new ProfileError(`cannot save profiles to ${path}: ${explainPathError(path, error)}`);
+  }
+}
+
+/**
+ * Why a path cannot be created, in words: a dangling symbolic link on the way
+ * (XDG_CONFIG_HOME pointing at a directory that is gone) is named as such
+ * rather than reported as a bare ENOENT from mkdir.
+ */
+export function explainPathError(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  if (code === "ENOENT" || code === "ENOTDIR") {
+    for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
+      try {
+        if (!lstatSync(dir).isSymbolicLink()) continue;
+      } catch {
+        continue;
+      }
+      if (!existsSync(dir)) return `${dir} is a symbolic link to ${readlinkSync(dir)}, which does not exist`;
+    }
+  }
+  if (code === "EACCES" || code === "EPERM") return `permission denied (${code})`;
+  if (code === "EROFS") return "the file system is read-only (EROFS)";
+  return code ? `${(error as Error).message.replace(/^[A-Z]+: /, "")}` : String(error);
 }
 
 export function sameProfile(a: Profile, b: Profile): boolean {

@@ -184,6 +184,9 @@ function renderHeader(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
   } else if (conn.phase === "connecting") {
     stateText = state.hasData ? "◌ reconnecting…" : "◌ connecting…";
     stateStyle = theme.warn;
+  } else if (conn.phase === "stopped") {
+    stateText = "✖ stopped";
+    stateStyle = theme.error;
   } else {
     const secs = conn.retryAt !== null ? Math.max(0, Math.ceil((conn.retryAt - ctx.now) / 1000)) : 0;
     stateText = state.hasData ? `✖ stale · retry ${secs}s` : `✖ retry ${secs}s`;
@@ -234,7 +237,10 @@ function renderBanner(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
   const message = ` ⚠ ${conn.error ?? ""}`;
   if (rect.h > 1) {
     screen.put(rect.x, rect.y, truncate(message, rect.w), theme.banner, rect.w);
-    const line2 = [countdown, age, conn.phase === "retrying" ? "R retries now" : ""].filter(Boolean).join(" · ");
+    const line2 =
+      conn.phase === "stopped"
+        ? ["q quits", conn.errorDetail, age].filter(Boolean).join(" · ")
+        : [countdown, age, conn.phase === "retrying" ? "R retries now" : ""].filter(Boolean).join(" · ");
     screen.put(rect.x, rect.y + 1, `   ${line2}`, theme.banner, rect.w);
   } else {
     // One row: keep the countdown visible even when the message is cut.
@@ -261,6 +267,8 @@ function renderConnecting(screen: Screen, rect: Rect, state: AppState, ctx: Rend
   if (conn.phase === "retrying" && conn.retryAt !== null) {
     const secs = Math.max(0, Math.ceil((conn.retryAt - ctx.now) / 1000));
     lines.push({ text: `Retrying in ${secs}s (attempt ${conn.attempt}) · R retries now · q quits`, style: theme.text });
+  } else if (conn.phase === "stopped") {
+    lines.push({ text: "Not retrying · q quits", style: theme.text });
   } else if (conn.attempt > 1) {
     lines.push({ text: `Attempt ${conn.attempt}… · q quits`, style: theme.text });
   } else {

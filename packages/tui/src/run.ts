@@ -12,7 +12,7 @@ import { DEMO_HOST, DEMO_PORT, startDemoAgent, type DemoAgent } from "./demo.js"
 import { detailsViewFactory } from "./details-view.js";
 import { planRun } from "./plan.js";
 import { LineReader } from "./profiles.js";
-import { openTerminal, type TerminalIO } from "./terminal.js";
+import { checkTerminalSize, openTerminal, type TerminalIO } from "./terminal.js";
 import { colorEnabled, createTheme } from "./theme.js";
 import { VERSION } from "./version.js";
 
@@ -49,7 +49,9 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
       throw new ArgError(`cannot read the --tls-ca file ${plan.tlsCa}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
-  if (!process.stdout.isTTY) throw new ArgError("socktop needs a terminal: standard output is not a TTY");
+  // The caller prefixes "socktop: ", so the message does not name the program again.
+  if (!process.stdout.isTTY) throw new ArgError("standard output is not a terminal: run socktop in one (it draws a full-screen UI)");
+  if (!process.stdin.isTTY) throw new ArgError("standard input is not a terminal: socktop reads keys from it");
 
   let demo: DemoAgent | null = null;
   let url = plan.url!;
@@ -64,6 +66,7 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   let terminal: TerminalIO;
   try {
     terminal = await openTerminal();
+    checkTerminalSize(terminal.width, terminal.height);
   } catch (error) {
     await demo?.stop();
     throw error;
@@ -96,10 +99,18 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
     process.exit(code);
   };
 
+  // The demo's agent is ours: when it dies, retrying cannot bring it back and
+  // "connection refused" would hide why. Stop retrying and show its exit and
+  // last words in the banner (and once more on stderr after quitting). Not
+  // restarted: an agent that crashed would likely crash again, and its cause
+  // is what the user needs to see.
   demo?.onExit((code, signal) => {
     if (shuttingDown) return;
-    const last = demo!.log[demo!.log.length - 1];
-    demoDied = `the demo agent stopped unexpectedly (${signal ?? `exit ${code}`})${last ? `: ${last}` : ""}`;
+    const how = signal ? `killed by ${signal}` : `exit status ${code}`;
+    // Its log's last error line says why; "listening on …" would not.
+    const last = demo!.log.filter((l) => /error|fatal|abort/i.test(l)).pop();
+    demoDied = `the demo agent stopped unexpectedly (${how})${last ? `: ${last}` : ""}`;
+    app?.halt(`the demo agent stopped unexpectedly (${how})`, last ?? "it printed no error");
   });
 
   // Last-resort guards. 'exit' runs synchronously only, hence restore() and

@@ -70,8 +70,9 @@ export class Screen {
   }
 
   resize(width: number, height: number): void {
-    this.width = Math.max(0, Math.floor(width));
-    this.height = Math.max(0, Math.floor(height));
+    // NaN or undefined (a terminal that reports no size) counts as 0, not a RangeError.
+    this.width = Math.max(0, Math.floor(width) || 0);
+    this.height = Math.max(0, Math.floor(height) || 0);
     const n = this.width * this.height;
     this.chars = new Array<string>(n).fill(" ");
     this.styles = new Uint32Array(n);

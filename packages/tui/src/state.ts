@@ -349,7 +349,8 @@ export class ProcessTable {
   }
 }
 
-export type ConnectionPhase = "connecting" | "open" | "retrying";
+/** "stopped": no agent to retry (the demo's own agent died); the banner says why. */
+export type ConnectionPhase = "connecting" | "open" | "retrying" | "stopped";
 
 /** What the screen says about the link to the agent. */
 export interface ConnectionStatus {

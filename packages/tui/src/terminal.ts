@@ -9,6 +9,26 @@
  */
 import { writeSync } from "node:fs";
 
+import { MIN_HEIGHT, MIN_WIDTH } from "./layout.js";
+
+/** The terminal cannot be used (no size); the CLI prints the message and exits 1. */
+export class TerminalError extends Error {
+  override readonly name = "TerminalError";
+}
+
+/**
+ * A terminal that reports no size (0×0: under `script`, some `docker exec -t`)
+ * cannot show anything and would never send a resize that fixes it. A small
+ * but real size is fine: the UI says what it needs until the window grows.
+ */
+export function checkTerminalSize(width: number, height: number): void {
+  if (width > 0 && height > 0) return;
+  const size = `${Number.isFinite(width) ? width : 0}×${Number.isFinite(height) ? height : 0}`;
+  throw new TerminalError(
+    `the terminal reports a size of ${size}; socktop needs at least ${MIN_WIDTH}×${MIN_HEIGHT} (columns×rows): set it with e.g. \`stty cols 80 rows 24\``,
+  );
+}
+
 export interface MouseInput {
   kind: "press" | "release" | "drag" | "wheel-up" | "wheel-down";
   button: "left" | "middle" | "right" | null;

@@ -316,3 +316,32 @@ test("resizing redraws everything at the new size", async () => {
   assert.match(h.render(), /socktop needs 40×12/);
   await h.app.stop();
 });
+
+test("halt (the demo's agent died): the cause stays in the banner and nothing is retried", async () => {
+  let n = 0;
+  const clients: FakeClient[] = [];
+  const h = await harness({
+    source: async () => {
+      n++;
+      if (n > 1) throw socktopError("CONNECTION_FAILED", "refused", { code: "ECONNREFUSED" });
+      const c = new FakeClient();
+      clients.push(c);
+      return c;
+    },
+  });
+  clients[0]!.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"));
+  await h.clock.advance(0);
+  h.app.halt("the demo agent stopped unexpectedly (exit status 1)", "Error: EMFILE: too many open files");
+  for (let i = 0; i < 30; i++) await h.clock.advance(1000);
+  h.term.key("R");
+  await h.clock.advance(0);
+  const text = h.render();
+  assert.equal(n, 1, "no new connection attempt after the halt");
+  assert.match(text, /✖ stopped/);
+  assert.match(text, /⚠ the demo agent stopped unexpectedly \(exit status 1\)/);
+  assert.match(text, /q quits · Error: EMFILE: too many open files · stale data from 30s ago/);
+  assert.doesNotMatch(text, /retry|refused/);
+  h.term.key("q");
+  assert.equal(h.quits, 1);
+  await h.app.stop();
+});

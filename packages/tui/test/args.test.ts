@@ -88,6 +88,7 @@ test("bad arguments give one clear line", () => {
     [["--tls-ca", "a.pem", "--tls-ca", "b.pem", "ws://h:1/ws"], /^--tls-ca may be given only once$/],
     [["-P", "a", "-P", "b", "ws://h:1/ws"], /only one --profile may be given/],
     [["--profile="], /--profile needs a non-empty name/],
+    [["ws://user:pw@h:1/ws"], /carry no user name or password: give the token as \?token=SECRET/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(

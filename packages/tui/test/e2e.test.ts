@@ -236,3 +236,29 @@ test("socktop killed outright (SIGKILL): its demo agent still goes away", { skip
     }
   }
 });
+
+test("the demo's agent dies: its cause in the banner, no endless 'connection refused'", { skip, timeout: 40_000 }, async () => {
+  const port = await freePort();
+  const pane = tui(["--demo"], { SOCKTOP_DEMO_PORT: String(port) });
+  await pane.waitFor((s) => /● connected/.test(s) && processRows(s).length > 3, 20_000);
+  const parent = String(socktopPid(pane));
+  const agentPid = readdirSync("/proc").find((entry) => {
+    try {
+      return readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === parent && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("--bind");
+    } catch {
+      return false;
+    }
+  });
+  assert.ok(agentPid, "the demo agent is a child of socktop");
+  process.kill(Number(agentPid), "SIGKILL");
+  let screen = await pane.waitFor(/⚠ the demo agent stopped unexpectedly \(killed by SIGKILL\)/, 10_000);
+  assert.match(screen, /✖ stopped/);
+  // The old retry loop would show a countdown and "connection refused" by now.
+  await sleep(3000);
+  screen = pane.capture();
+  assert.doesNotMatch(screen, /retry|refused/);
+  assert.match(screen, /q quits · it printed no error/);
+  pane.keys("q");
+  screen = await pane.waitFor(/\[exited 0\]/);
+  assert.match(screen, /socktop: the demo agent stopped unexpectedly \(killed by SIGKILL\)/);
+});

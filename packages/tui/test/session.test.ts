@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_RETRY, describeConnectionError, Session, type AgentClient, type SessionListener, type SessionStatus } from "../src/session.js";
+import { DEFAULT_RETRY, Session, type AgentClient, type SessionListener, type SessionStatus } from "../src/session.js";
 import { FakeClient, ManualClock, metrics, processes, socktopError } from "./helpers/fixtures.js";
 
 interface Recorder extends SessionListener {
@@ -226,23 +226,6 @@ test("retryNow skips the countdown", async () => {
   await clock.advance(0);
   assert.equal(attempts, 2);
   await session.stop();
-});
-
-test("connection errors become the banner's words", () => {
-  const refused = describeConnectionError(
-    socktopError("CONNECTION_FAILED", "The agent at ws://h:1/ws refused the connection", { code: "ECONNREFUSED" }),
-    "h:1",
-  );
-  assert.equal(refused.title, "connection refused: no agent listening on h:1");
-  assert.match(describeConnectionError(socktopError("AUTH_FAILED", "401"), "h:1").title, /^authentication failed/);
-  assert.match(describeConnectionError(socktopError("CERTIFICATE_ERROR", "x"), "h:1").title, /^TLS certificate mismatch: not the certificate pinned with --tls-ca$/);
-  assert.match(describeConnectionError(socktopError("TLS_ERROR", "x"), "h:1").title, /^TLS failed/);
-  assert.match(describeConnectionError(socktopError("TIMEOUT", "x"), "h:1").title, /^timed out/);
-  assert.match(describeConnectionError(socktopError("CONNECTION_CLOSED", "x"), "h:1").title, /^connection to h:1 lost/);
-  assert.match(describeConnectionError(socktopError("CONNECTION_FAILED", "getaddrinfo", { code: "ENOTFOUND" }), "nope:1").title, /^unknown host/);
-  assert.match(describeConnectionError(socktopError("UNSUPPORTED_PROTOCOL", "x"), "h:1").title, /^incompatible agent/);
-  assert.match(describeConnectionError(new Error("boom"), "h:1").title, /^cannot connect/);
-  assert.equal(describeConnectionError(socktopError("AUTH_FAILED", "the detail"), "h:1").detail, "the detail");
 });
 
 test("round-trip time: the median of recent metrics replies that waited behind nothing", async () => {

@@ -10,6 +10,7 @@ import {
   HELLO_QUERY_PARAMETER,
   LEGACY_PROTOCOL_VERSION,
   encodeRequest,
+  isReply,
   type DiskInfo,
   type HelloReply,
   type JournalReply,
@@ -34,6 +35,7 @@ import {
   checkHello,
   checkJournal,
   checkProcessMetrics,
+  checkProcesses,
   decodeProcesses,
   envelopeOf,
   normaliseDisks,
@@ -89,7 +91,7 @@ interface Pending {
   kind: Kind;
   id: RequestId | undefined;
   timer: ReturnType<typeof setTimeout> | undefined;
-  interpret(payload: Payload): unknown;
+  interpret(payload: Payload): Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: SocktopError): void;
 }
@@ -337,7 +339,7 @@ export class Connection implements AgentConnection {
         kind: "hello",
         id,
         timer: undefined,
-        interpret: (payload) => {
+        interpret: async (payload) => {
           if (payload.kind !== "json") throw new ProtocolError(`The agent at ${this.url} answered hello with a binary frame: is it a socktop agent?`);
           const agentError = agentErrorOf(payload.value, "hello");
           if (agentError !== null) throw agentError;
@@ -404,7 +406,7 @@ export class Connection implements AgentConnection {
       let value: unknown;
       try {
         const payload = await readFrame(frame, entry.what, (bytes, max) => this.platform.gunzip(bytes, max));
-        value = entry.interpret(payload);
+        value = await entry.interpret(payload);
       } catch (error) {
         const e = asSocktopError(error, entry.what);
         entry.reject(e);
@@ -431,7 +433,11 @@ export class Connection implements AgentConnection {
     }
     let info: AgentInfo;
     try {
-      info = infoFromHello(shaped("hello", () => checkHello(hello)), this.url);
+      // Checked synchronously: later frames are read in the dialect this hello decides.
+      if (!isReply("hello", hello) || hello.min_protocol_version > hello.protocol_version) {
+        throw new ProtocolError(`The agent's first frame is typed "hello" but is not a hello reply (see hello.schema.json): ${JSON.stringify(hello).slice(0, 200)}`);
+      }
+      info = infoFromHello(hello, this.url);
     } catch (error) {
       this.dropLink(link, asSocktopError(error, "hello"));
       return true;
@@ -556,7 +562,7 @@ export class Connection implements AgentConnection {
     return envelope.data;
   }
 
-  private interpretJson<T>(entry: Pending, payload: Payload, normalise: (value: unknown) => T, hint: string): T {
+  private interpretJson<T>(entry: Pending, payload: Payload, normalise: (value: unknown) => Promise<T>, hint: string): Promise<T> {
     if (payload.kind !== "json") {
       throw new ProtocolError(`The agent answered ${entry.what} with binary data that is not JSON (a process list?): replies are out of step, so the connection is reset.${hint}`);
     }
@@ -575,7 +581,7 @@ export class Connection implements AgentConnection {
     return shaped(entry.what, () => normalise(value), hint);
   }
 
-  private request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: (entry: Pending, payload: Payload) => T): Promise<T> {
+  private request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: (entry: Pending, payload: Payload) => Promise<T>): Promise<T> {
     const what = pid === undefined ? kind : `${kind}(${pid})`;
     const link = this.link;
     if (this.currentState !== "open" || link === null || link.dead || link.transport === null) {
@@ -638,13 +644,14 @@ export class Connection implements AgentConnection {
   }
 
   processes(): Promise<ProcessListReply> {
-    return this.request("processes", undefined, (entry, payload) => {
+    return this.request("processes", undefined, async (entry, payload) => {
       if (payload.kind === "json") {
         const agentError = agentErrorOf(payload.value, entry.what);
         if (agentError !== null) throw agentError;
         throw new ProtocolError(`The agent answered processes with JSON where the binary process list was due: replies are out of step, so the connection is reset.`);
       }
-      return decodeProcesses(payload.bytes);
+      const list = decodeProcesses(payload.bytes);
+      return shaped(entry.what, () => checkProcesses(list));
     });
   }
 

@@ -4,17 +4,18 @@
  * into the one shape programs get.
  */
 import {
+  ShapeMismatchError,
+  checkReply,
   decodeProcessList,
   isGzip,
+  isReply,
   type DiskInfo,
   type HelloReply,
   type JournalReply,
   type Metrics,
-  type NetworkInterface,
   type ProcessListReply,
   type ProcessMetricsReply,
   type RequestId,
-  type SeedGpu,
 } from "@socktop/protocol";
 import { AgentError, DecodeError, ProtocolError, describe } from "./errors.js";
 import type { Frame } from "./transport.js";
@@ -83,39 +84,6 @@ function isObject(value: unknown): value is Obj {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A shape mismatch: the caller turns it into a ProtocolError naming the request. */
-class ShapeError extends Error {}
-
-function num(o: Obj, key: string): number {
-  const v = o[key];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(`"${key}" is not a number`);
-  return v;
-}
-
-function optNum(o: Obj, key: string): number | null {
-  const v = o[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(`"${key}" is not a number or null`);
-  return v;
-}
-
-function str(o: Obj, key: string): string {
-  const v = o[key];
-  if (typeof v !== "string") throw new ShapeError(`"${key}" is not a string`);
-  return v;
-}
-
-function arr(o: Obj, key: string): unknown[] {
-  const v = o[key];
-  if (!Array.isArray(v)) throw new ShapeError(`"${key}" is not an array`);
-  return v;
-}
-
-function obj(value: unknown, what: string): Obj {
-  if (!isObject(value)) throw new ShapeError(`${what} is not an object`);
-  return value;
-}
-
 /** The first of several alternative field names that holds a number. */
 function firstNumber(o: Obj, keys: readonly string[]): number | null {
   for (const key of keys) {
@@ -131,102 +99,78 @@ const GPU_MEM_USED = ["memory_used", "mem_used", "mem_used_bytes", "vram_used_by
 const GPU_MEM_TOTAL = ["memory_total", "mem_total", "mem_total_bytes", "vram_total_bytes"] as const;
 const GPU_TEMP = ["temp_c", "temp", "temperature_c"] as const;
 
-function normaliseGpu(value: unknown, index: number): SeedGpu {
-  const g = obj(value, `gpus[${index}]`);
+function normaliseGpu(value: unknown, index: number): unknown {
+  // Not an object: left as it is, for the shape check to name.
+  if (!isObject(value)) return value;
   return {
-    name: typeof g.name === "string" ? g.name : `gpu${index}`,
-    usage: firstNumber(g, GPU_USAGE),
-    memory_total: firstNumber(g, GPU_MEM_TOTAL),
-    memory_used: firstNumber(g, GPU_MEM_USED),
-    temp_c: firstNumber(g, GPU_TEMP),
+    name: typeof value.name === "string" ? value.name : `gpu${index}`,
+    usage: firstNumber(value, GPU_USAGE),
+    memory_total: firstNumber(value, GPU_MEM_TOTAL),
+    memory_used: firstNumber(value, GPU_MEM_USED),
+    temp_c: firstNumber(value, GPU_TEMP),
   };
-}
-
-function normaliseNetwork(value: unknown, index: number): NetworkInterface {
-  const n = obj(value, `networks[${index}]`);
-  return { name: str(n, "name"), received: num(n, "received"), transmitted: num(n, "transmitted") };
 }
 
 /**
  * Metrics in the seed's field names plus the process count, from any of:
  * a protocol-2 metrics envelope's data, a seed `{"type":"metrics"}` reply,
- * this agent's `get_metrics` reply, or the original agent's.
+ * this agent's `get_metrics` reply, or the original agent's. The dialects'
+ * differences are mapped here; the result is then checked completely
+ * against the one Metrics shape ("metrics-v2"), so nothing unchecked is
+ * handed out as typed.
  */
-export function normaliseMetrics(value: unknown): Metrics {
-  const m = obj(value, "the reply");
-  const perCore = arr(m, "cpu_per_core");
-  for (const [i, v] of perCore.entries()) {
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(`cpu_per_core[${i}] is not a number`);
-  }
-  const gpus = m.gpus === undefined || m.gpus === null ? null : arr(m, "gpus").map(normaliseGpu);
-  return {
-    cpu_total: num(m, "cpu_total"),
-    cpu_per_core: perCore as number[],
-    mem_total: optNum(m, "mem_total"),
-    mem_used: optNum(m, "mem_used"),
-    swap_total: optNum(m, "swap_total"),
-    swap_used: optNum(m, "swap_used"),
-    hostname: str(m, "hostname"),
-    cpu_temp_c: optNum(m, "cpu_temp_c"),
-    networks: arr(m, "networks").map(normaliseNetwork),
+export function normaliseMetrics(value: unknown): Promise<Metrics> {
+  if (!isObject(value)) return checkReply("metrics-v2", value);
+  const gpus = Array.isArray(value.gpus) ? value.gpus.map(normaliseGpu) : value.gpus;
+  return checkReply("metrics-v2", {
+    cpu_total: value.cpu_total,
+    cpu_per_core: value.cpu_per_core,
+    mem_total: value.mem_total,
+    mem_used: value.mem_used,
+    swap_total: value.swap_total,
+    swap_used: value.swap_used,
+    hostname: value.hostname,
+    cpu_temp_c: value.cpu_temp_c ?? null,
+    networks: value.networks,
     // One way to say "no GPU", whichever the agent used.
-    gpus: gpus === null || gpus.length === 0 ? null : gpus,
-    process_count: optNum(m, "process_count"),
-  };
-}
-
-/** Disks; agents older than the temperature/partition fields get `null` and `false` for them. */
-export function normaliseDisks(value: unknown): DiskInfo[] {
-  if (!Array.isArray(value)) throw new ShapeError("the reply is not an array of disks");
-  return value.map((item, i) => {
-    const d = obj(item, `disks[${i}]`);
-    const isPartition = d.is_partition;
-    if (isPartition !== undefined && isPartition !== null && typeof isPartition !== "boolean") {
-      throw new ShapeError(`disks[${i}].is_partition is not a boolean`);
-    }
-    return {
-      name: str(d, "name"),
-      total: num(d, "total"),
-      available: num(d, "available"),
-      temperature: optNum(d, "temperature"),
-      is_partition: isPartition === true,
-    };
+    gpus: gpus === undefined || (Array.isArray(gpus) && gpus.length === 0) ? null : gpus,
+    // The original agent may leave it out.
+    process_count: value.process_count ?? null,
   });
 }
 
-export function checkProcessMetrics(value: unknown): ProcessMetricsReply {
-  const r = obj(value, "the reply");
-  const p = obj(r.process, '"process"');
-  num(p, "pid");
-  str(p, "name");
-  num(r, "cached_at");
-  return r as unknown as ProcessMetricsReply;
+/** Disks; agents older than the temperature/partition fields get `null` and `false` for them. */
+export function normaliseDisks(value: unknown): Promise<DiskInfo[]> {
+  if (!Array.isArray(value)) return checkReply("disks", value);
+  return checkReply(
+    "disks",
+    value.map((d: unknown) =>
+      isObject(d) && (d.temperature === undefined || d.is_partition === undefined || d.is_partition === null)
+        ? { ...d, temperature: d.temperature ?? null, is_partition: d.is_partition ?? false }
+        : d,
+    ),
+  );
 }
 
-export function checkJournal(value: unknown): JournalReply {
-  const r = obj(value, "the reply");
-  const entries = arr(r, "entries");
-  for (const [i, e] of entries.entries()) {
-    const entry = obj(e, `entries[${i}]`);
-    str(entry, "message");
-  }
-  num(r, "total_count");
-  if (typeof r.truncated !== "boolean") throw new ShapeError('"truncated" is not a boolean');
-  return r as unknown as JournalReply;
+export function checkProcessMetrics(value: unknown): Promise<ProcessMetricsReply> {
+  return checkReply("process-metrics", value);
 }
 
-export function checkHello(value: unknown): HelloReply {
-  const h = obj(value, "the hello");
-  if (h.type !== "hello") throw new ShapeError('"type" is not "hello"');
-  str(h, "agent_version");
-  const protocol = num(h, "protocol_version");
-  const min = num(h, "min_protocol_version");
-  if (!Number.isInteger(protocol) || !Number.isInteger(min) || min > protocol || min < 0) {
-    throw new ShapeError("protocol_version / min_protocol_version are not a valid range");
+export function checkJournal(value: unknown): Promise<JournalReply> {
+  return checkReply("journal", value);
+}
+
+export async function checkHello(value: unknown): Promise<HelloReply> {
+  const hello = await checkReply("hello", value);
+  if (hello.min_protocol_version > hello.protocol_version) {
+    throw new ShapeMismatchError("hello", "/min_protocol_version", "is above protocol_version: not a valid range");
   }
-  const caps = arr(h, "capabilities");
-  if (!caps.every((c) => typeof c === "string")) throw new ShapeError('"capabilities" is not a list of strings');
-  return h as unknown as HelloReply;
+  return hello;
+}
+
+/** A decoded process list, checked like every other reply (pid ≥ 1, CPU share within 0..100). */
+export function checkProcesses(list: ProcessListReply): Promise<ProcessListReply> {
+  return checkReply("processes", list);
 }
 
 export function decodeProcesses(bytes: Uint8Array): ProcessListReply {
@@ -261,18 +205,16 @@ export interface Envelope {
 }
 
 export function envelopeOf(value: unknown): Envelope | null {
-  if (!isObject(value) || !("id" in value) || !("data" in value) || typeof value.type !== "string") return null;
-  const id = value.id;
-  if (typeof id !== "number" && typeof id !== "string") return null;
-  return { id, type: value.type, data: value.data };
+  if (!isReply("envelope", value)) return null;
+  return { id: value.id, type: value.type, data: value.data };
 }
 
 /** Runs a shape check, turning a mismatch into a ProtocolError about `what`. */
-export function shaped<T>(what: string, check: () => T, hint = ""): T {
+export async function shaped<T>(what: string, check: () => Promise<T>, hint = ""): Promise<T> {
   try {
-    return check();
+    return await check();
   } catch (error) {
-    if (error instanceof ShapeError) {
+    if (error instanceof ShapeMismatchError) {
       throw new ProtocolError(`The agent's reply to ${what} is not a ${what} reply: ${error.message}.${hint}`, { cause: error });
     }
     throw error;

@@ -10,7 +10,7 @@ import type { IncomingMessage } from "node:http";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -104,8 +104,16 @@ test("the browser entry's import graph reaches nothing Node-only", () => {
   assert.ok(seen.size > 5, "followed the graph");
   assert.deepEqual([...bare].sort(), ["@socktop/protocol"], "only the protocol package, which is itself platform-neutral");
   const protocolSources = join(repoRoot, "packages", "protocol", "src");
-  for (const file of ["index.ts", "requests.ts", "processes.ts", "gzip.ts", "version.ts", "types.ts", "details.ts"]) {
-    assert.doesNotMatch(readFileSync(join(protocolSources, file), "utf8"), /from\s+"node:|require\(/, `protocol/src/${file}`);
+  const files = readdirSync(protocolSources, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+  assert.ok(files.includes(join("shapes", "index.ts")) && files.includes(join("gen", "validators.ts")), files.join(", "));
+  for (const file of files) {
+    const source = readFileSync(join(protocolSources, file), "utf8");
+    assert.doesNotMatch(source, /from\s+"node:|require\(/, `protocol/src/${file}`);
+    // The validators are generated as plain code: no eval, so a page's Content-Security-Policy need not allow it.
+    assert.doesNotMatch(source, /new Function|\beval\(/, `protocol/src/${file}`);
+    for (const m of source.matchAll(/from\s+"([^".][^"]*)"/g)) {
+      assert.ok(/^(@bufbuild\/protobuf|@sinclair\/typebox)(\/|$)/.test(m[1] as string), `protocol/src/${file} imports ${m[1]}`);
+    }
   }
 });
 

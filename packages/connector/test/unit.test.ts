@@ -67,7 +67,7 @@ const seedBase = {
   cpu_total: 1, cpu_per_core: [1], mem_total: 2, mem_used: 1, swap_total: 0, swap_used: 0, hostname: "h", networks: [],
 };
 
-test("metrics: every GPU spelling the original client reads maps to the seed's names", () => {
+test("metrics: every GPU spelling the original client reads maps to the seed's names", async () => {
   const gpus = [
     { name: "a", usage: 1, memory_total: 2, memory_used: 3, temp_c: 4 },
     { name: "b", utilization: 1, mem_total: 2, mem_used: 3, temp: 4 },
@@ -75,20 +75,20 @@ test("metrics: every GPU spelling the original client reads maps to the seed's n
     { name: "d", gpu_util_pct: 1, vram_total_bytes: 2, vram_used_bytes: 3, temp_c: 4 },
     { name: "e", gpu_utilization: 1, memory_total: 2, memory_used: 3, temp_c: 4 },
   ];
-  const m = normaliseMetrics({ ...seedBase, gpus });
+  const m = await normaliseMetrics({ ...seedBase, gpus });
   for (const g of m.gpus ?? []) assert.deepEqual({ ...g, name: "" }, { name: "", usage: 1, memory_total: 2, memory_used: 3, temp_c: 4 });
-  assert.deepEqual(normaliseMetrics({ ...seedBase, gpus: [{}] }).gpus, [{ name: "gpu0", usage: null, memory_total: null, memory_used: null, temp_c: null }]);
-  assert.equal(normaliseMetrics({ ...seedBase, gpus: [] }).gpus, null, "no GPU is null, however the agent says it");
-  const plain = normaliseMetrics(seedBase);
+  assert.deepEqual((await normaliseMetrics({ ...seedBase, gpus: [{}] })).gpus, [{ name: "gpu0", usage: null, memory_total: null, memory_used: null, temp_c: null }]);
+  assert.equal((await normaliseMetrics({ ...seedBase, gpus: [] })).gpus, null, "no GPU is null, however the agent says it");
+  const plain = await normaliseMetrics(seedBase);
   assert.equal(plain.cpu_temp_c, null);
   assert.equal(plain.process_count, null);
-  assert.throws(() => shaped("metrics", () => normaliseMetrics({ ...seedBase, hostname: 5 })), { code: "PROTOCOL_ERROR", message: /"hostname" is not a string/ });
+  await assert.rejects(shaped("metrics", () => normaliseMetrics({ ...seedBase, hostname: 5 })), { code: "PROTOCOL_ERROR", message: /not a metrics reply: \/hostname: Expected string\.$/ });
 });
 
-test("disks: missing newer fields get defaults; wrong types are refused", () => {
-  assert.deepEqual(normaliseDisks([{ name: "a", total: 2, available: 1 }]), [{ name: "a", total: 2, available: 1, temperature: null, is_partition: false }]);
-  assert.deepEqual(normaliseDisks([{ name: "a", total: 2, available: 1, temperature: 40, is_partition: true }])[0]?.is_partition, true);
-  assert.throws(() => shaped("disks", () => normaliseDisks({ error: "x" })), { code: "PROTOCOL_ERROR" });
+test("disks: missing newer fields get defaults; wrong types are refused", async () => {
+  assert.deepEqual(await normaliseDisks([{ name: "a", total: 2, available: 1 }]), [{ name: "a", total: 2, available: 1, temperature: null, is_partition: false }]);
+  assert.deepEqual((await normaliseDisks([{ name: "a", total: 2, available: 1, temperature: 40, is_partition: true }]))[0]?.is_partition, true);
+  await assert.rejects(shaped("disks", () => normaliseDisks({ error: "x" })), { code: "PROTOCOL_ERROR" });
 });
 
 test("agent errors: protocol 1 objects and protocol 2 frames", () => {

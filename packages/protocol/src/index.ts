@@ -1,5 +1,5 @@
-export * from "./types.js";
-export * from "./details.js";
+export * from "./shapes/index.js";
+export * from "./validate.js";
 export * from "./requests.js";
 export * from "./processes.js";
 export * from "./gzip.js";

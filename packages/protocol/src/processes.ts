@@ -1,7 +1,7 @@
 /** Encoding and decoding of the process list protobuf (`proto/processes.proto`). */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { ProcessListSchema, ProcessSchema } from "./gen/processes_pb.js";
-import type { ProcessEntry, ProcessListReply } from "./types.js";
+import type { ProcessEntry, ProcessListReply } from "./shapes/index.js";
 
 /** Encodes a process list. `process_count` is the number of rows. */
 export function encodeProcessList(processes: readonly ProcessEntry[]): Uint8Array {

@@ -7,7 +7,7 @@
  *   (`get_metrics`, `get_disks`, `get_processes`, `get_process_metrics:<pid>`,
  *   `get_journal_entries:<pid>`).
  */
-import type { ErrorCode, RequestId } from "./types.js";
+import type { ErrorCode, RequestId } from "./shapes/index.js";
 
 export type Dialect = "json" | "legacy";
 

@@ -47,6 +47,8 @@ async function refuses(name: ReplyShapeName, value: unknown, where: RegExp): Pro
 
 test("valid replies pass, strictly and leniently", async () => {
   assert.deepEqual(await replyErrors("metrics-v2", metrics, "strict"), []);
+  // An agent whose memory collector failed sends null memory (the legacy dialect sends 0).
+  assert.deepEqual(await replyErrors("metrics-v2", { ...metrics, mem_total: null, mem_used: null, swap_total: null, swap_used: null }, "strict"), []);
   assert.deepEqual(await replyErrors("process-metrics", { process: { ...details, child_processes: [{ ...details, pid: 2 }] }, cached_at: 5 }, "strict"), []);
   assert.deepEqual(await replyErrors("journal", { entries: [{ timestamp: "2026-11-30T10:00:00.123Z", priority: "Info", message: "" }], total_count: 1, truncated: false, cached_at: 0 }, "strict"), []);
   assert.equal(await checkReply("metrics-v2", metrics), metrics, "the value itself is handed back, typed");
@@ -55,7 +57,8 @@ test("valid replies pass, strictly and leniently", async () => {
 test("each kind of mismatch is refused, with the path of the offending field", async () => {
   await refuses("metrics-v2", { ...metrics, cpu_total: "12" }, /^\/cpu_total: Expected number$/);
   await refuses("metrics-v2", { ...metrics, cpu_total: 101 }, /^\/cpu_total: Expected number to be less or equal to 100$/);
-  await refuses("metrics-v2", { ...metrics, mem_total: 1.5 }, /^\/mem_total: Expected integer$/);
+  await refuses("metrics-v2", { ...metrics, process_count: 1.5 }, /^\/process_count: Expected union value$/);
+  await refuses("legacy-metrics", { ...metrics, process_count: 1, disks: [], top_processes: [], mem_total: 1.5 }, /^\/mem_total: Expected integer$/);
   await refuses("metrics-v2", { ...metrics, cpu_total: Number.NaN }, /^\/cpu_total:/);
   await refuses("metrics-v2", { ...metrics, networks: [{ ...network, received: -1 }] }, /^\/networks\/0\/received:/);
   const { hostname: _dropped, ...noHostname } = metrics;
@@ -72,9 +75,9 @@ test("each kind of mismatch is refused, with the path of the offending field", a
   await refuses("envelope", { id: "x".repeat(65), type: "metrics", data: {} }, /^\/id:/);
   await refuses("error-frame", { type: "error", code: "NOPE", error: "x", request: null }, /^\/code:/);
   await assert.rejects(
-    checkReply("metrics-v2", { ...metrics, swap_used: null }),
+    checkReply("metrics-v2", { ...metrics, hostname: null }),
     (error: unknown) =>
-      error instanceof ShapeMismatchError && error.shape === "metrics-v2" && error.path === "/swap_used" && error.message === "/swap_used: Expected integer",
+      error instanceof ShapeMismatchError && error.shape === "metrics-v2" && error.path === "/hostname" && error.message === "/hostname: Expected string",
   );
 });
 

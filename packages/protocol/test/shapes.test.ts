@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { generatedFiles, SCHEMA_DIR } from "../../../scripts/gen-shapes.js";
-import { REPLY_SHAPES, ShapeMismatchError, checkReply, isReply, replyErrors, type ReplyShapeName } from "../src/index.js";
+import { ShapeMismatchError, checkReply, isReply, replyErrors, type ReplyShapeName } from "../src/index.js";
+import { REPLY_SHAPES } from "../src/shapes/index.js";
 
 test("the committed schemas and validators are exactly what the shape definitions generate (run `npm run gen:shapes`)", () => {
   const files = generatedFiles();

@@ -9,9 +9,11 @@ import { DemoError } from "./demo.js";
 import { ProfileError } from "./profiles.js";
 import { run } from "./run.js";
 import { TerminalError } from "./terminal.js";
+import { defaultStatusIO, runStatus } from "./status.js";
 import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {
+  if (process.argv[2] === "status") return runStatus(process.argv.slice(3), defaultStatusIO());
   let command;
   try {
     command = parseArgs(process.argv.slice(2));

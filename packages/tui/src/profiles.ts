@@ -19,6 +19,11 @@ export interface Profile {
   tls_ca?: string;
   metrics_interval_ms?: number;
   processes_interval_ms?: number;
+  /**
+   * A file holding the agent's token (its first line), so the token is never
+   * on a command line (where `ps` shows it) nor in this file. Ignored by the original.
+   */
+  token_file?: string;
 }
 
 export interface ProfilesFile {
@@ -80,14 +85,19 @@ export function parseProfiles(text: string, path: string): ProfilesFile {
     if (v.tls_ca !== undefined && v.tls_ca !== null && typeof v.tls_ca !== "string") {
       throw new ProfileError(`${path}: profile '${name}': "tls_ca" should be a file path`);
     }
+    if (v.token_file !== undefined && v.token_file !== null && typeof v.token_file !== "string") {
+      throw new ProfileError(`${path}: profile '${name}': "token_file" should be a file path`);
+    }
     const p: Profile = { url: v.url };
     if (typeof v.tls_ca === "string") p.tls_ca = v.tls_ca;
+    if (typeof v.token_file === "string") p.token_file = v.token_file;
     const mi = checkInterval(name, "metrics_interval_ms", v.metrics_interval_ms);
     const pi = checkInterval(name, "processes_interval_ms", v.processes_interval_ms);
     if (mi !== undefined) p.metrics_interval_ms = mi;
     if (pi !== undefined) p.processes_interval_ms = pi;
     profiles[name] = p;
   }
+  parseGroups(obj.groups, path);
   const version = typeof obj.version === "number" ? obj.version : 0;
   return { ...obj, profiles, version };
 }
@@ -149,7 +159,8 @@ export function sameProfile(a: Profile, b: Profile): boolean {
     a.url === b.url &&
     (a.tls_ca ?? null) === (b.tls_ca ?? null) &&
     (a.metrics_interval_ms ?? null) === (b.metrics_interval_ms ?? null) &&
-    (a.processes_interval_ms ?? null) === (b.processes_interval_ms ?? null)
+    (a.processes_interval_ms ?? null) === (b.processes_interval_ms ?? null) &&
+    (a.token_file ?? null) === (b.token_file ?? null)
   );
 }
 
@@ -266,4 +277,57 @@ export function absoluteCaPath(path: string | null, cwd: string = process.cwd())
   // PEM text given inline is kept as it is.
   if (path.includes("-----BEGIN")) return path;
   return resolve(cwd, path);
+}
+
+/**
+ * Named groups of hosts, `"groups": {"lab": ["pi1", "pi2", "ws://10.0.0.9:3000/ws"]}`
+ * beside "profiles" (the original ignores the key). A member is a profile name
+ * or an agent URL.
+ */
+export function parseGroups(raw: unknown, path: string): Record<string, string[]> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ProfileError(`${path}: "groups" should be an object of NAME → [profile names or URLs]; fix or move it away`);
+  }
+  const groups: Record<string, string[]> = {};
+  for (const [name, members] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Array.isArray(members) || members.some((m) => typeof m !== "string" || m.trim() === "")) {
+      throw new ProfileError(`${path}: group '${name}' should be a list of profile names or URLs`);
+    }
+    groups[name] = members as string[];
+  }
+  return groups;
+}
+
+export function groupsOf(file: ProfilesFile): Record<string, string[]> {
+  return parseGroups(file.groups, "profiles.json");
+}
+
+/** Remove a profile (and its mentions in groups). Returns false when there was none. */
+export function deleteProfile(file: ProfilesFile, name: string): boolean {
+  if (!Object.hasOwn(file.profiles, name)) return false;
+  delete file.profiles[name];
+  const groups = groupsOf(file);
+  if (Object.keys(groups).length > 0) {
+    for (const g of Object.keys(groups)) groups[g] = groups[g]!.filter((m) => m !== name);
+    file.groups = groups;
+  }
+  return true;
+}
+
+/** Rename a profile, keeping its place in groups. Throws ProfileError when impossible. */
+export function renameProfile(file: ProfilesFile, from: string, to: string): void {
+  if (!Object.hasOwn(file.profiles, from)) throw new ProfileError(`no profile named '${from}'`);
+  if (to.trim() === "") throw new ProfileError("a profile needs a non-empty name");
+  if (to === DEMO_ENTRY) throw new ProfileError(`'${DEMO_ENTRY}' is the built-in demo; choose another name`);
+  if (Object.hasOwn(file.profiles, to)) throw new ProfileError(`a profile named '${to}' already exists`);
+  // Rebuilt in order so the renamed entry keeps its position in the file.
+  const profiles: Record<string, Profile> = {};
+  for (const [k, v] of Object.entries(file.profiles)) profiles[k === from ? to : k] = v;
+  file.profiles = profiles;
+  const groups = groupsOf(file);
+  if (Object.keys(groups).length > 0) {
+    for (const g of Object.keys(groups)) groups[g] = groups[g]!.map((m) => (m === from ? to : m));
+    file.groups = groups;
+  }
 }

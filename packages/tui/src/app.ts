@@ -60,6 +60,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Called once when the user asks to quit. */
   onQuit: () => void;
+  /** When set (a host of the fleet view), Esc with nothing to back out of calls this instead of quitting. */
+  onBack?: () => void;
 }
 
 const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", A: "name" };
@@ -83,6 +85,8 @@ export class App {
   private quitting = false;
   private lastFrameAt = 0;
   private readonly link: LinkContext;
+  /** False while a fleet view is in front: no frames are drawn for nobody. */
+  private visible = true;
   /** Frames drawn and bytes written: for the benchmark and tests. */
   readonly stats = { frames: 0, bytes: 0, renderMs: 0 };
 
@@ -174,8 +178,17 @@ export class App {
     }, 1000 - (now % 1000) + 2);
   }
 
+  /** Hidden (behind the fleet view) or shown again, from a blank terminal. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) {
+      this.front = null;
+      this.invalidate();
+    }
+  }
+
   invalidate(): void {
-    if (this.scheduled || this.quitting) return;
+    if (this.scheduled || this.quitting || !this.visible) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -350,6 +363,7 @@ export class App {
       case "ESCAPE":
         // Esc backs out one level: an active filter first, then the program.
         if (table.filter !== "") table.clearFilter();
+        else if (this.options.onBack) this.options.onBack();
         else this.quit();
         return;
       case "h":

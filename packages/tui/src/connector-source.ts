@@ -6,6 +6,8 @@ import { connect, type AgentConnection } from "@socktop/connector";
 import type { AgentClient, DataSource } from "./session.js";
 
 export interface ConnectorSourceOptions {
+  /** The agent's token when it is not in the URL (SOCKTOP_TOKEN, a profile's token_file). */
+  token?: string | null;
   tlsCa?: string | null;
   verifyHostname?: boolean;
   requestTimeoutMs?: number;
@@ -32,6 +34,7 @@ export function connectorSource(url: string, options: ConnectorSourceOptions = {
   return async () => {
     const conn = await connect(url, {
       ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
+      ...(options.token ? { token: options.token } : {}),
       verifyHostname: options.verifyHostname ?? false,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       // A refused or unreachable agent should reach the banner quickly.

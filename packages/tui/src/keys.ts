@@ -48,3 +48,19 @@ export function keyTableText(indent = "  ", table: readonly KeyHelp[] = KEY_TABL
   const w = Math.max(...table.map((k) => k.keys.length));
   return table.map((k) => `${indent}${k.keys.padEnd(w)}  ${k.action}`).join("\n");
 }
+
+/** Keys of the fleet view (several hosts: `socktop URL URL…`, `-P a -P b`, `-G GROUP`, `--all`). */
+export const FLEET_KEY_TABLE: readonly KeyHelp[] = [
+  { keys: "q Q, Ctrl-C", action: "quit" },
+  { keys: "Esc", action: "clear the filter, else quit" },
+  { keys: "h H ?", action: "help: the keys of every view" },
+  { keys: "↑ ↓, k j", action: "select a host (← → move across cards)" },
+  { keys: "PgUp PgDn, Home End", action: "a page / the first / the last host" },
+  { keys: "Enter", action: "open the host's full view (Esc comes back; connection kept)" },
+  { keys: "/", action: "filter hosts by name, address or hostname (Enter keeps, Esc clears)" },
+  { keys: "c C", action: "clear the filter" },
+  { keys: "P M O", action: "sort by CPU%, memory, name (again: reverse)" },
+  { keys: "< >", action: "previous / next sort" },
+  { keys: "R", action: "retry the selected host now" },
+  { keys: "mouse", action: "click a host: select it; double-click: open it" },
+];

@@ -107,14 +107,15 @@ function isReplyError(error: unknown): boolean {
 export class Session {
   private readonly source: DataSource;
   private readonly listener: SessionListener;
-  private readonly intervals: Intervals;
+  private intervals: Intervals;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   /** Bumped for every connection; work from an older one is dropped. */
   private generation = 0;
   private stopped = false;
   private retryTimer: unknown = null;
-  private readonly pollTimers = new Set<unknown>();
+  /** Waiting poll timers, each with the loop it restarts (see setIntervals). */
+  private readonly pollTimers = new Map<unknown, () => void>();
   private unsubscribe: (() => void) | null = null;
   private failures = 0;
   private gotData = false;
@@ -132,7 +133,7 @@ export class Session {
   constructor(options: SessionOptions) {
     this.source = options.source;
     this.listener = options.listener;
-    this.intervals = options.intervals ?? { ...DEFAULT_INTERVALS };
+    this.intervals = { ...(options.intervals ?? DEFAULT_INTERVALS) };
     this.retry = options.retry ?? { ...DEFAULT_RETRY };
     this.clock = options.clock ?? realClock;
   }
@@ -152,6 +153,28 @@ export class Session {
     if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     void this.attempt();
+  }
+
+  /**
+   * Poll at other intervals from now on (the fleet view slows down hosts
+   * that are not on screen). A loop waiting longer than its new interval
+   * asks at once instead of finishing the old, longer wait.
+   */
+  setIntervals(intervals: Intervals): void {
+    const old = this.intervals;
+    this.intervals = { ...intervals };
+    const faster = intervals.metricsMs < old.metricsMs || intervals.processesMs < old.processesMs || intervals.disksMs < old.disksMs;
+    if (!faster || this.stopped) return;
+    const waiting = [...this.pollTimers];
+    this.pollTimers.clear();
+    for (const [timer, restart] of waiting) {
+      this.clock.clearTimeout(timer);
+      restart();
+    }
+  }
+
+  get currentIntervals(): Readonly<Intervals> {
+    return this.intervals;
   }
 
   async stop(): Promise<void> {
@@ -182,7 +205,7 @@ export class Session {
   }
 
   private clearPolls(): void {
-    for (const t of this.pollTimers) this.clock.clearTimeout(t);
+    for (const t of this.pollTimers.keys()) this.clock.clearTimeout(t);
     this.pollTimers.clear();
   }
 
@@ -219,7 +242,7 @@ export class Session {
     this.emit();
     // Requests of this connection still waiting for their reply.
     const link = { inFlight: 0 };
-    this.poll(gen, client, link, this.intervals.metricsMs, async (c, others) => {
+    this.poll(gen, client, link, () => this.intervals.metricsMs, async (c, others) => {
       const t0 = this.clock.now();
       // Replies come back in request order, so a metrics request queued
       // behind a process scan would report the scan's time, not the link's.
@@ -232,14 +255,14 @@ export class Session {
         this.listener.metrics(m, at);
       };
     });
-    this.poll(gen, client, link, this.intervals.processesMs, async (c) => {
+    this.poll(gen, client, link, () => this.intervals.processesMs, async (c) => {
       const p = await c.processes();
       return () => {
         this.dataArrived();
         this.listener.processes(p, this.clock.now());
       };
     });
-    this.poll(gen, client, link, this.intervals.disksMs, async (c) => {
+    this.poll(gen, client, link, () => this.intervals.disksMs, async (c) => {
       const d = await c.disks();
       return () => {
         this.dataArrived();
@@ -279,7 +302,7 @@ export class Session {
     gen: number,
     client: AgentClient,
     link: { inFlight: number },
-    intervalMs: number,
+    intervalMs: () => number,
     request: (c: AgentClient, othersInFlight: number) => Promise<() => void>,
   ): void {
     const run = async (): Promise<void> => {
@@ -304,12 +327,12 @@ export class Session {
       }
       // Next request one interval after this one started (not after it
       // finished), without ever queueing requests behind a slow reply.
-      const wait = Math.max(0, intervalMs - (this.clock.now() - started));
+      const wait = Math.max(0, intervalMs() - (this.clock.now() - started));
       const timer = this.clock.setTimeout(() => {
         this.pollTimers.delete(timer);
         void run();
       }, wait);
-      this.pollTimers.add(timer);
+      this.pollTimers.set(timer, () => void run());
     };
     void run();
   }

@@ -6,8 +6,9 @@
  * plus --help and --version. Pure: argv in, a value or an ArgError out.
  */
 import { CommandLineError, parseCommandLine, type OptionsConfig } from "@socktop/agent/cli-args";
-import { DETAILS_KEY_TABLE, keyTableText } from "./keys.js";
+import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, keyTableText } from "./keys.js";
 import { MIN_METRICS_MS, MIN_PROCESSES_MS } from "./session.js";
+import type { TargetItem } from "./targets.js";
 
 export class ArgError extends Error {
   override readonly name = "ArgError";
@@ -22,23 +23,37 @@ export interface RunOptions {
   demo: boolean;
   metricsIntervalMs: number | null;
   processesIntervalMs: number | null;
+  /** Several hosts (URLs, -P, -G, --all): the fleet view. Empty for one host. */
+  fleet: TargetItem[];
+  /** --delete-profile NAME: remove it from the profiles file and exit. */
+  deleteProfile: string | null;
 }
 
 export type Command = { kind: "help" } | { kind: "version" } | { kind: "run"; options: RunOptions };
 
 export const USAGE =
   "Usage: socktop [--tls-ca PEM | -t PEM] [--verify-hostname] [--profile NAME | -P NAME] [--save] [--demo]\n" +
-  "               [--metrics-interval-ms N] [--processes-interval-ms N] [ws://HOST:PORT/ws]";
+  "               [--metrics-interval-ms N] [--processes-interval-ms N] [ws://HOST:PORT/ws]\n" +
+  "       socktop [URL | -P NAME | -G GROUP | --all]…      (several hosts: the fleet view)\n" +
+  "       socktop status [URL | -P NAME | -G GROUP | --all]… [--json] [--oneline] [--watch S] [--timeout MS]\n" +
+  "       socktop --delete-profile NAME";
 
 export function helpText(): string {
   return `${USAGE}
 
-Terminal UI for socktop agents. Add ?token=SECRET to the URL when the agent has a token.
+Terminal UI for socktop agents.
+
+Tokens: set SOCKTOP_TOKEN, or "token_file": "/path" in a profile. ?token=SECRET in
+the URL works too, but avoid it: every user of the machine sees it in ps.
 
 Options:
   -t, --tls-ca PEM              pin the agent's certificate (a PEM file); upgrades ws:// to wss://
       --verify-hostname         also check that the certificate names the host (off by default)
-  -P, --profile NAME            use a saved profile; with a URL, save it under NAME
+  -P, --profile NAME            use a saved profile; with a URL, save it under NAME;
+                                a missing one is asked for; -P demo starts the demo
+  -G, --group NAME              the hosts of a group ("groups" in profiles.json)
+      --all                     every saved profile
+      --delete-profile NAME     remove a saved profile and exit
       --save                    overwrite an existing profile without asking
       --demo                    start a local agent on 127.0.0.1:3231 and watch this machine
       --metrics-interval-ms N   metrics polling interval (default 500, at least ${MIN_METRICS_MS})
@@ -48,6 +63,12 @@ Options:
 
 With no arguments, socktop lists the saved profiles to choose from
 ($XDG_CONFIG_HOME/socktop/profiles.json, else ~/.config/socktop/profiles.json).
+Several URLs or profiles, a group or --all open the fleet view: one line (or
+card) per host; Enter opens a host, Esc comes back. socktop status --help
+describes the one-shot status command.
+
+Keys in the fleet view:
+${keyTableText("  ", FLEET_KEY_TABLE)}
 
 Keys:
 ${keyTableText()}
@@ -102,6 +123,9 @@ export const OPTIONS = {
   "tls-ca": { type: "string", short: "t" },
   "verify-hostname": { type: "boolean" },
   profile: { type: "string", short: "P", multiple: true },
+  group: { type: "string", short: "G", multiple: true },
+  all: { type: "boolean" },
+  "delete-profile": { type: "string" },
   save: { type: "boolean" },
   demo: { type: "boolean" },
   "metrics-interval-ms": { type: "string" },
@@ -137,13 +161,28 @@ export function parseArgs(argv: readonly string[]): Command {
 
 function runOptions(values: ParsedLine["values"], positionals: readonly string[]): RunOptions {
   const profiles = values.profile ?? [];
-  if (profiles.length > 1) throw new ArgError(`only one --profile may be given (got '${profiles[0]}' and '${profiles[1]}')`);
-  const profile = profiles[0] ?? null;
-  if (profile !== null && profile.trim() === "") throw new ArgError("--profile needs a non-empty name");
-  if (positionals.length > 1) throw new ArgError(`only one agent URL may be given (got '${positionals[0]}' and '${positionals[1]}')`);
+  const groups = values.group ?? [];
+  for (const name of profiles) if (name.trim() === "") throw new ArgError("--profile needs a non-empty name");
+  for (const name of groups) if (name.trim() === "") throw new ArgError("--group needs a non-empty name");
+  // Several hosts in any form: the fleet view.
+  // (-P NAME URL, one of each, is the original's "save this profile" form.)
+  const many = profiles.length > 1 || positionals.length > 1 || groups.length > 0 || values.all === true;
+  const fleet: TargetItem[] = many
+    ? [
+        ...positionals.map((value) => ({ kind: "url" as const, value })),
+        ...profiles.map((value) => ({ kind: "profile" as const, value })),
+        ...groups.map((value) => ({ kind: "group" as const, value })),
+        ...(values.all ? [{ kind: "all" as const }] : []),
+      ]
+    : [];
+  const profile = many ? null : (profiles[0] ?? null);
   const tlsCa = values["tls-ca"] ?? null;
+  const deleteProfile = values["delete-profile"] ?? null;
+  if (deleteProfile !== null && (deleteProfile.trim() === "" || Object.keys(values).length > 1 || positionals.length > 0)) {
+    throw new ArgError("--delete-profile takes one profile name and nothing else");
+  }
   const o: RunOptions = {
-    url: positionals[0] !== undefined ? normalizeUrl(positionals[0], tlsCa !== null) : null,
+    url: !many && positionals[0] !== undefined ? normalizeUrl(positionals[0], tlsCa !== null) : null,
     tlsCa,
     verifyHostname: values["verify-hostname"] ?? false,
     profile,
@@ -151,7 +190,13 @@ function runOptions(values: ParsedLine["values"], positionals: readonly string[]
     demo: values.demo ?? false,
     metricsIntervalMs: interval("--metrics-interval-ms", values["metrics-interval-ms"], MIN_METRICS_MS),
     processesIntervalMs: interval("--processes-interval-ms", values["processes-interval-ms"], MIN_PROCESSES_MS),
+    fleet,
+    deleteProfile,
   };
+  // Every URL of a fleet must at least parse, before the screen is taken over.
+  for (const item of fleet) if (item.kind === "url") normalizeUrl(item.value, tlsCa !== null);
+  if (many && values.demo) throw new ArgError("--demo watches this machine only: give no other hosts with it");
+  if (many && values.save) throw new ArgError("--save saves one profile: give one URL with one --profile");
   if (o.demo && o.url !== null) throw new ArgError("--demo starts its own agent: give no URL with it");
   if (o.demo && o.profile !== null) throw new ArgError("--demo cannot be combined with --profile");
   if (o.save && o.profile === null) throw new ArgError("--save only makes sense with --profile NAME");

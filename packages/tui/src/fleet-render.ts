@@ -150,7 +150,7 @@ function renderList(screen: Screen, body: Rect, rows: readonly FleetRow[], fleet
   const { theme } = ctx;
   const perPage = Math.max(1, body.h - 1);
   fleet.follow(perPage);
-  const nameW = Math.max(6, Math.min(18, ...rows.map((r) => textWidth(r.name))));
+  const nameW = Math.max(6, Math.min(18, Math.max(0, ...rows.map((r) => textWidth(r.name)))));
   const cols = listColumns(body.w, nameW);
   let x = body.x;
   for (const c of cols) {

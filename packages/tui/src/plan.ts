@@ -8,6 +8,7 @@ import { ArgError, normalizeUrl, type RunOptions } from "./args.js";
 import {
   absoluteCaPath,
   chooseInteractively,
+  DEMO_ENTRY,
   decideSave,
   isYes,
   loadProfiles,
@@ -19,15 +20,21 @@ import {
   type Profile,
 } from "./profiles.js";
 import { DEFAULT_INTERVALS, MIN_METRICS_MS, MIN_PROCESSES_MS, type Intervals } from "./session.js";
+import { resolveTargets, targetFromProfile, targetFromUrl, type HostTarget } from "./targets.js";
+import { askNewProfile, deleteProfileCommand, offerDemo } from "./plan-prompts.js";
 
 export interface Plan {
-  kind: "connect" | "demo" | "quit";
+  kind: "connect" | "demo" | "quit" | "fleet";
   /** ws:// or wss:// URL (token included); null for demo and quit. */
   url: string | null;
   tlsCa: string | null;
   verifyHostname: boolean;
   intervals: Intervals;
   profile: string | null;
+  /** The token when it is not in the URL (SOCKTOP_TOKEN, a profile's token_file). */
+  token?: string | null;
+  /** The hosts of the fleet view (kind "fleet"). */
+  targets?: HostTarget[];
 }
 
 export interface PlanIO {
@@ -52,7 +59,7 @@ function intervalsOf(options: RunOptions, profile: Profile | null): Intervals {
   };
 }
 
-function connectPlan(options: RunOptions, profile: Profile, name: string | null): Plan {
+function connectPlan(options: RunOptions, profile: Profile, name: string | null, io: PlanIO): Plan {
   const tlsCa = options.tlsCa ?? profile.tls_ca ?? null;
   let url: string;
   try {
@@ -61,7 +68,17 @@ function connectPlan(options: RunOptions, profile: Profile, name: string | null)
     if (error instanceof ArgError && name !== null) throw new ProfileError(`profile '${name}': ${error.message}`);
     throw error;
   }
-  return { kind: "connect", url, tlsCa, verifyHostname: options.verifyHostname, intervals: intervalsOf(options, profile), profile: name };
+  const token = name !== null ? targetFromProfile(name, profile, targetDefaults(options), io).token : targetFromUrl(url, targetDefaults(options), io).token;
+  return { kind: "connect", url, tlsCa, verifyHostname: options.verifyHostname, intervals: intervalsOf(options, profile), profile: name, token };
+}
+
+function targetDefaults(options: RunOptions) {
+  return {
+    tlsCa: options.tlsCa,
+    verifyHostname: options.verifyHostname,
+    metricsIntervalMs: options.metricsIntervalMs,
+    processesIntervalMs: options.processesIntervalMs,
+  };
 }
 
 function withOverrides(base: Profile, options: RunOptions, cwd: string): Profile {
@@ -75,6 +92,16 @@ function withOverrides(base: Profile, options: RunOptions, cwd: string): Profile
 export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
   const quit: Plan = { kind: "quit", url: null, tlsCa: null, verifyHostname: false, intervals: intervalsOf(options, null), profile: null };
   if (options.demo) return { ...quit, kind: "demo" };
+  const path = profilesPath(io.env, io.home);
+  if (options.deleteProfile !== null) {
+    deleteProfileCommand(options.deleteProfile, path, io);
+    return quit;
+  }
+  if (options.fleet.length > 0) {
+    const targets = resolveTargets(options.fleet, loadProfiles(path), path, targetDefaults(options), io);
+    if (targets.length === 0) throw new ProfileError(`no hosts to watch: ${path} has no profiles`);
+    return { ...quit, kind: "fleet", targets };
+  }
 
   if (options.profile === null && options.url !== null) {
     return {
@@ -84,10 +111,9 @@ export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
       verifyHostname: options.verifyHostname,
       intervals: intervalsOf(options, null),
       profile: null,
+      token: targetFromUrl(options.url, targetDefaults(options), io).token,
     };
   }
-
-  const path = profilesPath(io.env, io.home);
 
   if (options.profile === null) {
     // No URL and no profile: the interactive list, as the original does.
@@ -95,10 +121,12 @@ export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
       throw new ArgError("no agent URL given (try socktop ws://HOST:PORT/ws, socktop --demo, or socktop --help)");
     }
     const file = loadProfiles(path);
-    const choice = await chooseInteractively(file, io.reader(), io.out);
+    // First run: nothing saved yet, so offer what needs no setup at all.
+    if (Object.keys(file.profiles).length === 0) return (await offerDemo(io)) ? { ...quit, kind: "demo" } : quit;
+    const choice = await chooseInteractively(file, io.reader(), io.out, (f) => saveProfiles(path, f));
     if (choice.kind === "quit") return quit;
     if (choice.kind === "demo") return { ...quit, kind: "demo" };
-    return connectPlan(options, file.profiles[choice.name]!, choice.name);
+    return connectPlan(options, file.profiles[choice.name]!, choice.name, io);
   }
 
   const name = options.profile;
@@ -106,6 +134,16 @@ export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
   const existing = file.profiles[name];
 
   if (options.url === null) {
+    // `-P demo` is the built-in entry of the list, unless a profile took the name.
+    if (!existing && name === DEMO_ENTRY) return { ...quit, kind: "demo" };
+    if (!existing && io.interactive) {
+      const created = await askNewProfile(name, io);
+      if (!created) return quit;
+      file.profiles[name] = created;
+      saveProfiles(path, file);
+      io.out.write(`Saved profile '${name}' in ${path}\n`);
+      return connectPlan(options, created, name, io);
+    }
     if (!existing) {
       const known = Object.keys(file.profiles);
       const list = known.length ? ` (saved: ${known.sort().join(", ")})` : "";
@@ -117,7 +155,7 @@ export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
       saveProfiles(path, file);
       io.out.write(`Updated profile '${name}' in ${path}\n`);
     }
-    return connectPlan(options, effective, name);
+    return connectPlan(options, effective, name, io);
   }
 
   const wanted: Profile = withOverrides({ url: options.url }, options, io.cwd);
@@ -136,5 +174,5 @@ export async function planRun(options: RunOptions, io: PlanIO): Promise<Plan> {
     saveProfiles(path, file);
     io.out.write(`${decision === "save" ? "Saved" : "Updated"} profile '${name}' in ${path}\n`);
   }
-  return connectPlan(options, wanted, name);
+  return connectPlan(options, wanted, name, io);
 }

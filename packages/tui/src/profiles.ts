@@ -259,11 +259,52 @@ export function parseChoice(answer: string, file: ProfilesFile): Choice | null {
   return entries.find((e) => e.label === a)?.choice ?? null;
 }
 
-export async function chooseInteractively(file: ProfilesFile, reader: LineReader, output: Writable): Promise<Choice> {
+/**
+ * The numbered list and its prompt. With `save`, the list also edits:
+ * `d N` deletes profile N (after a yes), `r N NEW` renames it.
+ */
+export async function chooseInteractively(
+  file: ProfilesFile,
+  reader: LineReader,
+  output: Writable,
+  save?: (file: ProfilesFile) => void,
+): Promise<Choice> {
   output.write(menuText(file));
   for (let tries = 0; tries < 5; tries++) {
-    const answer = await reader.question(`Enter a number (1-${menuEntries(file).length}, q to quit): `);
+    const edit = save ? ", d N delete, r N NAME rename" : "";
+    const answer = await reader.question(`Enter a number (1-${menuEntries(file).length}${edit}, q to quit): `);
     if (answer === null) return { kind: "quit" };
+    const m = save ? /^\s*([dr])\s+(\d+)(?:\s+(\S+))?\s*$/i.exec(answer) : null;
+    if (m && save) {
+      const entry = menuEntries(file)[Number(m[2]) - 1];
+      if (!entry || entry.choice.kind !== "profile") {
+        output.write(`${m[2]} is not a saved profile.\n`);
+        continue;
+      }
+      const name = entry.choice.name;
+      try {
+        if (m[1]!.toLowerCase() === "d") {
+          if (!isYes(await reader.question(`Delete profile '${name}'? [y/N] `))) continue;
+          deleteProfile(file, name);
+          save(file);
+          output.write(`Deleted profile '${name}'.\n`);
+        } else {
+          if (!m[3]) {
+            output.write("Rename needs the new name: r N NEWNAME\n");
+            continue;
+          }
+          renameProfile(file, name, m[3]);
+          save(file);
+          output.write(`Renamed '${name}' to '${m[3]}'.\n`);
+        }
+      } catch (error) {
+        if (!(error instanceof ProfileError)) throw error;
+        output.write(`${error.message}\n`);
+      }
+      tries = -1;
+      output.write(menuText(file));
+      continue;
+    }
     const choice = parseChoice(answer, file);
     if (choice) return choice;
     output.write(`'${answer.trim()}' is not in the list.\n`);

@@ -10,6 +10,7 @@ import { App, type DetailsViewFactory } from "./app.js";
 import { connectorSource } from "./connector-source.js";
 import { DEMO_HOST, DEMO_PORT, startDemoAgent, type DemoAgent } from "./demo.js";
 import { detailsViewFactory } from "./details-view.js";
+import { FleetApp } from "./fleet-app.js";
 import { planRun } from "./plan.js";
 import { LineReader } from "./profiles.js";
 import { checkTerminalSize, openTerminal, type TerminalIO } from "./terminal.js";
@@ -42,11 +43,12 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   }
   if (plan.kind === "quit") return 0;
   // A CA file that cannot be read would otherwise become an endless retry loop.
-  if (plan.tlsCa && !plan.tlsCa.includes("-----BEGIN")) {
+  for (const ca of plan.kind === "fleet" ? plan.targets!.map((t) => t.tlsCa) : [plan.tlsCa]) {
+    if (!ca || ca.includes("-----BEGIN")) continue;
     try {
-      readFileSync(plan.tlsCa);
+      readFileSync(ca);
     } catch (error) {
-      throw new ArgError(`cannot read the --tls-ca file ${plan.tlsCa}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new ArgError(`cannot read the --tls-ca file ${ca}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
   // The caller prefixes "socktop: ", so the message does not name the program again.
@@ -54,7 +56,7 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   if (!process.stdin.isTTY) throw new ArgError("standard input is not a terminal: socktop reads keys from it");
 
   let demo: DemoAgent | null = null;
-  let url = plan.url!;
+  let url = plan.url ?? "";
   if (plan.kind === "demo") {
     // SOCKTOP_DEMO_PORT exists for tests that must not collide on 3231.
     const port = Number(process.env.SOCKTOP_DEMO_PORT) || DEMO_PORT;
@@ -73,7 +75,7 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   }
   let demoDied: string | null = null;
   let shuttingDown = false;
-  let app: App | null = null;
+  let app: App | FleetApp | null = null;
 
   const shutdown = async (code: number, error?: unknown, signal?: NodeJS.Signals): Promise<void> => {
     if (shuttingDown) return;
@@ -135,9 +137,22 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   });
 
   const theme = createTheme(colorEnabled(process.env));
+  if (plan.kind === "fleet") {
+    app = new FleetApp({
+      terminal,
+      targets: plan.targets!,
+      theme,
+      version: VERSION,
+      details: extras.details ?? detailsViewFactory(),
+      onQuit: () => void shutdown(0),
+    });
+    terminal.enter();
+    app.start();
+    return -1;
+  }
   app = new App({
     terminal,
-    source: connectorSource(url, { tlsCa: plan.tlsCa, verifyHostname: plan.verifyHostname }),
+    source: connectorSource(url, { tlsCa: plan.tlsCa, verifyHostname: plan.verifyHostname, token: plan.token ?? null }),
     url,
     intervals: plan.intervals,
     theme,

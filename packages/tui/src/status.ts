@@ -7,6 +7,7 @@
  */
 import { parseArgs as nodeParseArgs, type ParseArgsConfig } from "node:util";
 import { homedir } from "node:os";
+import { CommandLineError, parseCommandLine } from "@socktop/agent/cli-args";
 import { connect, type AgentConnection } from "@socktop/connector";
 import { ArgError } from "./args.js";
 import { formatPercent, hostOf, hostPort, redactUrl, sanitize } from "./format.js";
@@ -80,13 +81,15 @@ const CONFIG = {
 } as const satisfies ParseArgsConfig;
 
 export function parseStatusArgs(argv: readonly string[]): StatusCommand {
-  let parsed;
   try {
-    parsed = nodeParseArgs({ ...CONFIG, args: [...argv] });
+    // The command-line rule every socktop program follows (one wording for refusals).
+    parseCommandLine(argv, CONFIG.options);
   } catch (error) {
-    // Node's messages name the option already; keep the first sentence.
-    throw new ArgError(`${(error as Error).message.split(". ")[0]} (see socktop status --help)`);
+    if (error instanceof CommandLineError) throw new ArgError(error.message.replace("(see --help)", "(see socktop status --help)"));
+    throw error;
   }
+  // Again with tokens: the order of the command line is the order of the output.
+  const parsed = nodeParseArgs({ ...CONFIG, args: [...argv] });
   const v = parsed.values;
   if (v.help) return { kind: "help" };
   // The order of the command line is the order of the output.

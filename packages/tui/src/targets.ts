@@ -152,9 +152,13 @@ export function resolveTargets(items: readonly TargetItem[], file: ProfilesFile,
         break;
     }
   }
-  // Two hosts may not share a name on screen: the second gets its address appended.
-  const names = new Map<string, number>();
-  for (const t of out) names.set(t.name, (names.get(t.name) ?? 0) + 1);
-  for (const t of out) if (names.get(t.name)! > 1) t.name = `${t.name} (${hostPort(t.url)})`;
+  // Two hosts may not share a name on screen (the same address with two
+  // tokens, say): the later ones are numbered.
+  const taken = new Map<string, number>();
+  for (const t of out) {
+    const n = (taken.get(t.name) ?? 0) + 1;
+    taken.set(t.name, n);
+    if (n > 1) t.name = `${t.name} #${n}`;
+  }
   return out;
 }

@@ -32,6 +32,8 @@ test("the original's flags, long and short", () => {
     demo: false,
     metricsIntervalMs: 250,
     processesIntervalMs: 1000,
+    fleet: [],
+    deleteProfile: null,
   });
   const s = run(["-t", "ca.pem", "-P", "p", "ws://h:1/ws"]);
   assert.equal(s.tlsCa, "ca.pem");
@@ -73,7 +75,10 @@ test("bad arguments give one clear line", () => {
     [["--profile", "--save"], /--profile needs a value/],
     [["--metrics-interval-ms", "fast", "ws://h:1/ws"], /whole number of milliseconds, not 'fast'/],
     [["--metrics-interval-ms", "-5", "ws://h:1/ws"], /needs a value/],
-    [["ws://a:1/ws", "ws://b:1/ws"], /only one agent URL/],
+    [["--demo", "ws://a:1/ws", "ws://b:1/ws"], /^--demo watches this machine only: give no other hosts with it$/],
+    [["ws://a:1/ws", "ftp://b:1/ws"], /^unsupported URL scheme 'ftp'/],
+    [["--delete-profile", "a", "-P", "b"], /^--delete-profile takes one profile name and nothing else$/],
+    [["-G", ""], /^--group needs a non-empty name$/],
     [["ftp://h:1/x"], /unsupported URL scheme 'ftp'/],
     [["ws://"], /not a valid agent URL|no host/],
     [["--demo", "ws://h:1/ws"], /--demo starts its own agent/],
@@ -86,7 +91,7 @@ test("bad arguments give one clear line", () => {
     [["-x"], /^unknown option '-x' \(see --help\)$/],
     [["--bogus=1"], /^unknown option '--bogus' \(see --help\)$/],
     [["--tls-ca", "a.pem", "--tls-ca", "b.pem", "ws://h:1/ws"], /^--tls-ca may be given only once$/],
-    [["-P", "a", "-P", "b", "ws://h:1/ws"], /only one --profile may be given/],
+    [["-P", "a", "-P", "b", "--save"], /^--save saves one profile: give one URL with one --profile$/],
     [["--profile="], /--profile needs a non-empty name/],
     [["ws://user:pw@h:1/ws"], /carry no user name or password: give the token as \?token=SECRET/],
   ];
@@ -106,4 +111,23 @@ test("--help shows the usage, every option and the key table", () => {
   }
   assert.ok(h.includes("?token="));
   for (const k of KEY_TABLE) assert.ok(h.includes(k.action), k.action);
+});
+
+test("several hosts in any form open the fleet; -P NAME URL stays the save form", () => {
+  const fleet = (argv: string[]) => {
+    const c = parseArgs(argv);
+    assert.equal(c.kind, "run");
+    return c.kind === "run" ? c.options : null!;
+  };
+  assert.deepEqual(fleet(["ws://a:1/ws", "b:2"]).fleet, [
+    { kind: "url", value: "ws://a:1/ws" },
+    { kind: "url", value: "b:2" },
+  ]);
+  assert.deepEqual(fleet(["-P", "a", "-P", "b"]).fleet.map((i) => i.kind), ["profile", "profile"]);
+  assert.deepEqual(fleet(["-G", "lab"]).fleet, [{ kind: "group", value: "lab" }]);
+  assert.deepEqual(fleet(["--all"]).fleet, [{ kind: "all" }]);
+  const save = fleet(["-P", "a", "ws://a:1/ws"]);
+  assert.deepEqual(save.fleet, []);
+  assert.equal(save.profile, "a");
+  assert.equal(fleet(["--delete-profile", "old"]).deleteProfile, "old");
 });

@@ -156,7 +156,8 @@ test("--profile NAME URL saves on first use, then connects to it by name", async
     assert.equal(again.tlsCa, "/work/ca.pem");
     assert.equal(again.intervals.metricsMs, 250);
     assert.equal(again.intervals.processesMs, 2000);
-    await assert.rejects(planRun(opts(["--profile", "nope"]), io(t, null)), /no profile named 'nope'.*\(saved: lab\)/);
+    // Without a terminal to ask on, a missing profile is an error that names the saved ones.
+    await assert.rejects(planRun(opts(["--profile", "nope"]), io(t, null, false)), /no profile named 'nope'.*\(saved: lab\)/);
   } finally {
     t.cleanup();
   }
@@ -235,4 +236,47 @@ test("with no profiles yet, the list still offers the demo", () => {
   assert.match(menu, /No saved profiles yet/);
   assert.match(menu, /1\) demo/);
   assert.ok(!existsSync("/nonexistent-socktop"));
+});
+
+test("-P NAME for a missing profile asks for URL, CA and intervals, saves it; -P demo is the demo", async () => {
+  const t = tempHome();
+  try {
+    const ask = io(t, ["not a url::", "pi:3000", "ca.pem", "250", ""]);
+    const plan = await planRun(opts(["-P", "pi"]), ask);
+    assert.equal(plan.kind, "connect");
+    assert.equal(plan.url, "wss://pi:3000/ws");
+    assert.match(ask.out.text, /There is no profile named 'pi' yet/);
+    assert.match(ask.out.text, /not a valid agent URL/);
+    assert.deepEqual(loadProfiles(t.path).profiles.pi, { url: "pi:3000", tls_ca: "/work/ca.pem", metrics_interval_ms: 250 });
+    // No URL given: nothing saved, nothing started.
+    assert.equal((await planRun(opts(["-P", "other"]), io(t, [""]))).kind, "quit");
+    assert.equal(loadProfiles(t.path).profiles.other, undefined);
+    assert.equal((await planRun(opts(["-P", "demo"]), io(t, null, false))).kind, "demo");
+  } finally {
+    t.cleanup();
+  }
+});
+
+test("first run with no profiles offers the demo; the list deletes and renames; --delete-profile", async () => {
+  const t = tempHome();
+  try {
+    const first = io(t, [""]);
+    assert.equal((await planRun(opts([]), first)).kind, "demo");
+    assert.match(first.out.text, /Start the demo: a local agent watching this machine\? \[Y\/n\] /);
+    assert.equal((await planRun(opts([]), io(t, ["n"]))).kind, "quit");
+    saveProfiles(t.path, { profiles: { a: { url: "ws://a:1/ws" }, b: { url: "ws://b:1/ws" } }, groups: { g: ["a", "b"] }, version: 0 });
+    const edit = io(t, ["d 1", "y", "r 1 bee", "q"]);
+    assert.equal((await planRun(opts([]), edit)).kind, "quit");
+    assert.match(edit.out.text, /Deleted profile 'a'/);
+    assert.match(edit.out.text, /Renamed 'b' to 'bee'/);
+    const saved = loadProfiles(t.path);
+    assert.deepEqual(Object.keys(saved.profiles), ["bee"]);
+    assert.deepEqual(saved.groups, { g: ["bee"] });
+    const del = io(t, null, false);
+    assert.equal((await planRun(opts(["--delete-profile", "bee"]), del)).kind, "quit");
+    assert.match(del.out.text, /Deleted profile 'bee'/);
+    await assert.rejects(planRun(opts(["--delete-profile", "bee"]), io(t, null, false)), /no profile named 'bee'/);
+  } finally {
+    t.cleanup();
+  }
 });

@@ -39,7 +39,7 @@ test("status arguments: order kept, usage errors precise", () => {
   assert.throws(() => parseStatusArgs(["--timeout", "-5"]), ArgError);
   assert.throws(() => parseStatusArgs(["--timeout", "1.5"]), /whole number/);
   assert.throws(() => parseStatusArgs(["--json", "--oneline"]), /cannot be combined/);
-  assert.throws(() => parseStatusArgs(["--nope"]), /Unknown option '--nope'/);
+  assert.throws(() => parseStatusArgs(["--nope"]), /unknown option '--nope' \(see socktop status --help\)/);
 });
 
 const up: HostStatus = {

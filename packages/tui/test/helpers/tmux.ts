@@ -114,6 +114,11 @@ export class TmuxPane {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(test)}; screen:\n${screen}`);
   }
 
+  /** Resize the window (and so the pane): the program gets SIGWINCH. */
+  resize(width: number, height: number): void {
+    this.tmux("resize-window", "-x", String(width), "-y", String(height));
+  }
+
   kill(): void {
     spawnSync("tmux", ["-L", this.socket, "kill-server"], { stdio: "ignore" });
     // tmux may leave its socket file behind.

@@ -19,7 +19,14 @@ export {
   type DetailsViewOptions,
 } from "./details-view.js";
 export * from "./format.js";
-export { DETAILS_KEY_TABLE, KEY_TABLE, keyTableText, type KeyHelp } from "./keys.js";
+export { FleetApp, type FleetAppOptions } from "./fleet-app.js";
+export { renderFleet, helpSections, useCards, type FleetLayout, type FleetRenderContext } from "./fleet-render.js";
+export * from "./fleet-state.js";
+export * from "./host-summary.js";
+export { queryHost, runStatus, parseStatusArgs, formatLines, formatOneLine, type StatusOptions } from "./status.js";
+export { HostStatusSchema, statusSchemaJson, type HostStatus } from "./status-schema.js";
+export * from "./targets.js";
+export { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE, keyTableText, type KeyHelp } from "./keys.js";
 export { computeLayout, type Layout, type TableColumn } from "./layout.js";
 export { planRun, type Plan, type PlanIO } from "./plan.js";
 export * from "./profiles.js";

@@ -105,7 +105,9 @@ after(async () => {
 });
 
 test("status against real agents: token file, pinned TLS, live, dead: lines and exit 1", { timeout: 60_000 }, async () => {
-  const r = await runCli(["-G", "all5"], { XDG_CONFIG_HOME: config });
+  // A generous timeout: on a loaded test machine a TLS handshake alone can take seconds.
+  // (The default and the bound are tested below, against a host that never answers.)
+  const r = await runCli(["-G", "all5", "--timeout", "15000"], { XDG_CONFIG_HOME: config });
   assert.equal(r.code, 1, r.stderr);
   const lines = r.stdout.trimEnd().split("\n");
   assert.equal(lines.length, 5, r.stdout);
@@ -115,14 +117,14 @@ test("status against real agents: token file, pinned TLS, live, dead: lines and 
   assert.match(lines[4]!, /^never +down +connection refused/);
   assert.ok(!r.stdout.includes(FLEET_TOKEN), "the token is never printed");
 
-  const ok = await runCli(["-G", "lab", "--oneline"], { XDG_CONFIG_HOME: config });
+  const ok = await runCli(["-G", "lab", "--oneline", "--timeout", "15000"], { XDG_CONFIG_HOME: config });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /^plain cpu \d+% mem \d+% disk \d+% · secured cpu .* · pinned cpu .*\n$/);
 });
 
 test("status --json: every line valid against the schema; the token comes from SOCKTOP_TOKEN too", { timeout: 60_000 }, async () => {
   const urls = [`127.0.0.1:${fleet.token.port}`, `127.0.0.1:${fleet.deadPort}`];
-  const r = await runCli(["--json", ...urls, "-P", "pinned"], { XDG_CONFIG_HOME: config, SOCKTOP_TOKEN: FLEET_TOKEN });
+  const r = await runCli(["--json", "--timeout", "15000", ...urls, "-P", "pinned"], { XDG_CONFIG_HOME: config, SOCKTOP_TOKEN: FLEET_TOKEN });
   assert.equal(r.code, 1, r.stderr);
   const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as HostStatus);
   assert.equal(rows.length, 3);
@@ -138,7 +140,7 @@ test("status --json: every line valid against the schema; the token comes from S
   assert.ok(rows[0]!.process_count! > 0 && rows[0]!.busiest !== null);
 
   // Without the token: authentication fails, and says so.
-  const denied = await runCli(["--json", `127.0.0.1:${fleet.token.port}`], { XDG_CONFIG_HOME: config });
+  const denied = await runCli(["--json", "--timeout", "15000", `127.0.0.1:${fleet.token.port}`], { XDG_CONFIG_HOME: config });
   assert.equal(denied.code, 1);
   assert.equal((JSON.parse(denied.stdout) as HostStatus).state, "auth failed");
 });

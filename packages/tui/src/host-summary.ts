@@ -21,7 +21,8 @@ export function clampPct(v: number): number {
 }
 
 export function memPct(m: Metrics): number | null {
-  return m.mem_total > 0 ? clampPct((m.mem_used / m.mem_total) * 100) : null;
+  // Memory the agent could not read comes as null.
+  return m.mem_total != null && m.mem_used != null && m.mem_total > 0 ? clampPct((m.mem_used / m.mem_total) * 100) : null;
 }
 
 /** The disk nearest to full (whole disks and partitions alike). */

@@ -112,7 +112,7 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
     // Its log's last error line says why; "listening on …" would not.
     const last = demo!.log.filter((l) => /error|fatal|abort/i.test(l)).pop();
     demoDied = `the demo agent stopped unexpectedly (${how})${last ? `: ${last}` : ""}`;
-    app?.halt(`the demo agent stopped unexpectedly (${how})`, last ?? "it printed no error");
+    if (app instanceof App) app.halt(`the demo agent stopped unexpectedly (${how})`, last ?? "it printed no error");
   });
 
   // Last-resort guards. 'exit' runs synchronously only, hence restore() and

@@ -199,8 +199,8 @@ export async function queryHost(target: HostTarget, timeoutMs: number, open: Con
     status.cpu_pct = Math.round(clampPct(m.cpu_total) * 10) / 10;
     const mp = memPct(m);
     status.mem_pct = mp === null ? null : Math.round(mp * 10) / 10;
-    status.mem_used = Math.max(0, Math.round(m.mem_used));
-    status.mem_total = Math.max(0, Math.round(m.mem_total));
+    status.mem_used = m.mem_used == null ? null : Math.max(0, Math.round(m.mem_used));
+    status.mem_total = m.mem_total == null ? null : Math.max(0, Math.round(m.mem_total));
     const disk = fullestDisk(disks);
     status.disk_pct = disk ? Math.round(disk.pct * 10) / 10 : null;
     status.disk_name = disk ? sanitize(disk.name) : null;

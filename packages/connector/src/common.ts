@@ -15,9 +15,12 @@ export {
   UnsupportedProtocolError,
   ERROR_CODES,
   isSocktopError,
+  type CertificateProblem,
+  type ConnectFailure,
   type ErrorCode,
 } from "./errors.js";
 export type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection.js";
+export type { ReconnectStatus } from "./reconnect.js";
 export {
   CONNECTOR_MIN_PROTOCOL_VERSION,
   CONNECTOR_PROTOCOL_VERSION,

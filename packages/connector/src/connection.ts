@@ -45,7 +45,8 @@ import {
   type Payload,
 } from "./decode.js";
 import { CONNECTOR_PROTOCOL_VERSION, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
-import { Backoff, resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
+import { resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
+import { ReconnectSchedule, type ReconnectStatus } from "./reconnect.js";
 import type { Frame, Platform, PreparedPlatform, Transport } from "./transport.js";
 import { parseAgentUrl, withQueryParameter, type AgentUrl } from "./url.js";
 
@@ -72,6 +73,19 @@ export interface AgentConnection {
   readonly state: ConnectionState;
   /** The agent URL as dialled, with the token shown as `***` (and without the `socktop_hello=1` browsers add). */
   readonly url: string;
+  /**
+   * Where reconnection stands: attempts since a link last worked, when the next one starts,
+   * whether one is under way, and the last error (with its stable `code`). A fresh snapshot
+   * on every read; read it on the `state` and `reconnect-scheduled` events (and on a timer
+   * for a countdown).
+   */
+  readonly reconnection: ReconnectStatus;
+  /**
+   * Starts the waiting reconnection attempt now instead of at the end of its delay. Returns
+   * false (and does nothing) when no attempt is waiting: open, closed, one already under way,
+   * or reconnection turned off.
+   */
+  retryNow(): boolean;
   /** Fast metrics, always in the seed's field names plus `process_count`, whichever agent and protocol. */
   metrics(): Promise<Metrics>;
   disks(): Promise<DiskInfo[]>;
@@ -164,8 +178,8 @@ export class Connection implements AgentConnection {
   private link: Link | null = null;
   private closedByUser = false;
   private nextId = 1;
-  private readonly backoff: Backoff;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Null when reconnection is off. */
+  private readonly schedule: ReconnectSchedule | null;
   private closing: Promise<void> | undefined;
   private readonly listeners = {
     state: new Set<ConnectionEvents["state"]>(),
@@ -178,7 +192,22 @@ export class Connection implements AgentConnection {
     private readonly agentUrl: AgentUrl,
     private readonly options: ResolvedOptions,
   ) {
-    this.backoff = new Backoff(options.reconnect ?? {});
+    this.schedule =
+      options.reconnect === null
+        ? null
+        : new ReconnectSchedule(
+            options.reconnect,
+            () => this.reconnect(),
+            (delayMs, attempt, error) => this.emit("reconnect-scheduled", delayMs, attempt, error),
+          );
+  }
+
+  get reconnection(): ReconnectStatus {
+    return this.schedule?.status ?? Object.freeze({ attempt: 0, nextAttemptAt: null, attempting: false, lastError: null });
+  }
+
+  retryNow(): boolean {
+    return !this.closedByUser && (this.schedule?.retryNow() ?? false);
   }
 
   get info(): AgentInfo {
@@ -226,6 +255,14 @@ export class Connection implements AgentConnection {
   }
 
   // ------------------------------------------------------------------ connecting
+
+  /**
+   * The first connection, retried like a reconnection (option `retryInitialConnect`): returns
+   * at once in state "connecting"; a failure goes to "reconnecting" with the error.
+   */
+  startRetrying(): void {
+    this.schedule?.start();
+  }
 
   /** The first connection: rejects (and ends in "closed") instead of retrying, so that callers see the problem at once. */
   async start(): Promise<void> {
@@ -353,7 +390,7 @@ export class Connection implements AgentConnection {
         this.failOnTimeout(
           link,
           entry,
-          new TimeoutError(`The agent at ${this.url} did not introduce itself (hello) within ${timeoutMs} ms: check that it is a socktop agent and reachable, or raise connectTimeoutMs.`, {
+          new TimeoutError(`The agent at ${this.url} did not introduce itself (hello) within ${timeoutMs} ms: check that it is a socktop agent and reachable, or allow a longer connect timeout.`, {
             phase: "connect",
             timeoutMs,
           }),
@@ -393,7 +430,7 @@ export class Connection implements AgentConnection {
     // A link counts as working once the agent has said something on it: an agent that
     // accepts and then drops every connection (as the original does on a wrong token)
     // keeps backing off instead of being retried at the initial delay forever.
-    if (link.framesReceived === 1) this.backoff.reset();
+    if (link.framesReceived === 1) this.schedule?.worked();
     if (wasHello) return;
     const entry = link.pending.shift();
     if (entry === undefined) {
@@ -507,41 +544,35 @@ export class Connection implements AgentConnection {
     }
     if (this.link !== link || this.closedByUser || this.currentState !== "open") return;
     // Retrying cannot help a version mismatch until someone upgrades one side.
-    if (this.options.reconnect === null || error instanceof UnsupportedProtocolError) {
+    if (this.schedule === null || error instanceof UnsupportedProtocolError) {
       this.setState("closed", error);
       return;
     }
     this.setState("reconnecting", error);
-    this.scheduleReconnect(error);
+    this.schedule.failed(error);
   }
 
   // ------------------------------------------------------------------ reconnection
 
-  private scheduleReconnect(error: SocktopError): void {
-    const delay = this.backoff.next();
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.reconnect();
-    }, delay);
-    this.emit("reconnect-scheduled", delay, this.backoff.attempt, error);
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.closedByUser) return;
+  /** One attempt, run by the schedule: the error when it failed and the schedule should go on, else null. */
+  private async reconnect(): Promise<SocktopError | null> {
+    if (this.closedByUser) return null;
     try {
       await this.establish();
     } catch (error) {
-      if (this.closedByUser) return;
+      if (this.closedByUser) return null;
       const e = asSocktopError(error, "the connection");
       if (e instanceof UnsupportedProtocolError) {
         // Retrying cannot help until someone upgrades one side.
         this.setState("closed", e);
-        return;
+        return null;
       }
-      this.scheduleReconnect(e);
-      return;
+      // A first connection being retried: from now on it is reconnecting, with a reason.
+      if (this.currentState === "connecting") this.setState("reconnecting", e);
+      return e;
     }
     this.setState("open");
+    return null;
   }
 
   // ------------------------------------------------------------------ requests
@@ -588,8 +619,8 @@ export class Connection implements AgentConnection {
       const state = this.currentState === "open" ? "reconnecting" : this.currentState;
       const message =
         state === "closed"
-          ? `Cannot ask for ${what}: the connection to ${this.url} is closed. Call connect() again.`
-          : `Cannot ask for ${what}: the connection to ${this.url} is ${state === "connecting" ? "still opening" : "being re-established"}. Retry once the state is "open" (listen with on("state")).`;
+          ? `Cannot ask for ${what}: the connection to ${this.url} is closed. Connect again.`
+          : `Cannot ask for ${what}: the connection to ${this.url} is ${state === "connecting" ? "still opening" : "being re-established"}. Retry once it is open.`;
       return Promise.reject(new NotConnectedError(message, { state }));
     }
     const id = link.mode === "v2" && link.useIds ? this.nextId++ : undefined;
@@ -615,7 +646,7 @@ export class Connection implements AgentConnection {
         this.failOnTimeout(
           link,
           entry,
-          new TimeoutError(`The agent at ${this.url} did not answer ${what} within ${timeoutMs} ms: it may be overloaded or the network stalled. The connector reconnects by itself; raise requestTimeoutMs if the agent is just slow.`, {
+          new TimeoutError(`The agent at ${this.url} did not answer ${what} within ${timeoutMs} ms: it may be overloaded or the network stalled. The connection is re-established by itself; allow a longer request timeout if the agent is just slow.`, {
             phase: "request",
             timeoutMs,
           }),
@@ -686,8 +717,7 @@ export class Connection implements AgentConnection {
 
   private async shutDown(): Promise<void> {
     this.closedByUser = true;
-    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = undefined;
+    this.schedule?.cancel();
     const link = this.link;
     const wasClosed = this.currentState === "closed";
     this.setState("closed");
@@ -713,6 +743,7 @@ export async function connectWith(platform: Platform, url: string, options?: Con
   const agentUrl = parseAgentUrl(url, resolved);
   const prepared = await platform.prepare(resolved);
   const connection = new Connection(prepared, agentUrl, resolved);
-  await connection.start();
+  if (resolved.retryInitialConnect) connection.startRetrying();
+  else await connection.start();
   return connection;
 }

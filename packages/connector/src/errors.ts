@@ -47,13 +47,28 @@ export class InvalidUrlError extends SocktopError {
   }
 }
 
+/**
+ * Why no connection could be made, for programs that word it their own way:
+ * `refused` (nothing listens on the port), `unknown-host` (the name does not resolve),
+ * `dns-unavailable` (the resolver did not answer), `unreachable` (host or network),
+ * `tcp-timeout`, `reset` / `closed` (the peer dropped the handshake: often TLS spoken to
+ * a plain port or the reverse), `http` (an HTTP answer that is not an upgrade: see `status`),
+ * `unknown` (browsers do not say why).
+ */
+export type ConnectFailure = "refused" | "unknown-host" | "dns-unavailable" | "unreachable" | "tcp-timeout" | "reset" | "closed" | "http" | "unknown";
+
 /** No connection could be made: refused, unreachable, unknown host, reset, or an HTTP answer that is not an upgrade. */
 export class ConnectionFailedError extends SocktopError {
   /** The HTTP status of the refused upgrade, when there was one. */
   readonly status: number | null;
-  constructor(message: string, options: SocktopErrorOptions & { status?: number | null } = {}) {
+  readonly reason: ConnectFailure;
+  /** The host dialled, without the port (e.g. `nonexistent.invalid`, `::1`). */
+  readonly host: string | null;
+  constructor(message: string, options: SocktopErrorOptions & { status?: number | null; reason?: ConnectFailure; host?: string | null } = {}) {
     super("CONNECTION_FAILED", message, options);
     this.status = options.status ?? null;
+    this.reason = options.reason ?? (options.status == null ? "unknown" : "http");
+    this.host = options.host ?? null;
   }
 }
 
@@ -73,13 +88,26 @@ export class TlsError extends SocktopError {
   }
 }
 
+/**
+ * What is wrong with the agent's certificate: `not-pinned-certificate` (a certificate is
+ * pinned and this is not it), `untrusted` (nothing is pinned and the system does not trust
+ * it: typically the agent's self-signed certificate, which must be pinned), `wrong-host`
+ * (it does not name the host dialled), `expired`, `not-yet-valid`, `invalid` (anything else).
+ */
+export type CertificateProblem = "not-pinned-certificate" | "untrusted" | "wrong-host" | "expired" | "not-yet-valid" | "invalid";
+
 /** The agent's certificate is not the pinned one (or not trusted, expired, or for another host when verifyHostname is on). */
 export class CertificateError extends SocktopError {
   /** The TLS library's reason, e.g. DEPTH_ZERO_SELF_SIGNED_CERT. */
   readonly reason: string | null;
-  constructor(message: string, options: SocktopErrorOptions & { reason?: string | null } = {}) {
+  readonly problem: CertificateProblem;
+  /** Whether a certificate was pinned for this connection. */
+  readonly pinned: boolean;
+  constructor(message: string, options: SocktopErrorOptions & { reason?: string | null; problem?: CertificateProblem; pinned?: boolean } = {}) {
     super("CERTIFICATE_ERROR", message, options);
     this.reason = options.reason ?? null;
+    this.problem = options.problem ?? "invalid";
+    this.pinned = options.pinned ?? false;
   }
 }
 

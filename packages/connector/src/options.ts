@@ -32,6 +32,14 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Reconnect by itself after the link drops. Default true (with the defaults of ReconnectOptions). */
   reconnect?: boolean | ReconnectOptions;
+  /**
+   * Retry the first connection too, like a dropped link. Default false: `connect()` rejects when
+   * the first connection fails. With true, `connect()` resolves as soon as the URL and options
+   * are valid, in state "connecting"; a failed attempt goes to "reconnecting" with its error and
+   * is retried by the `reconnect` policy (which must not be false). For programs that show one
+   * "retrying" screen whether the agent was never reached or was lost.
+   */
+  retryInitialConnect?: boolean;
   /** "auto" (default): protocol 2 when the agent offers it, else the legacy commands. "legacy": always the legacy commands. */
   protocol?: "auto" | "legacy";
 }
@@ -43,6 +51,7 @@ export interface ResolvedOptions {
   requestTimeoutMs: number;
   connectTimeoutMs: number;
   reconnect: Required<ReconnectOptions> | null;
+  retryInitialConnect: boolean;
   protocol: "auto" | "legacy";
 }
 
@@ -98,6 +107,9 @@ export function resolveOptions(options: ConnectOptions = {}): ResolvedOptions {
   } else if (options.reconnect !== false) {
     throw new TypeError("reconnect must be true, false or an object");
   }
+  const retryInitialConnect = options.retryInitialConnect ?? false;
+  if (typeof retryInitialConnect !== "boolean") throw new TypeError("retryInitialConnect must be a boolean");
+  if (retryInitialConnect && reconnect === null) throw new RangeError("retryInitialConnect needs reconnect: it retries by the reconnect policy");
   return {
     token: options.token,
     tlsCa: options.tlsCa,
@@ -105,6 +117,7 @@ export function resolveOptions(options: ConnectOptions = {}): ResolvedOptions {
     requestTimeoutMs: positiveMs("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS),
     connectTimeoutMs: positiveMs("connectTimeoutMs", options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS),
     reconnect,
+    retryInitialConnect,
     protocol,
   };
 }

@@ -73,6 +73,7 @@ function open(request: OpenRequest, events: TransportEvents): Promise<Transport>
           `Could not open a WebSocket to ${url.display}. The browser does not say why: the agent may be down or unreachable, ` +
             `the token wrong (HTTP 401), or this page's origin not allowed by the agent (--allow-origin)` +
             (url.secure ? `, or its certificate not trusted by the browser (open https://${url.authority}/healthz once to accept it).` : "."),
+          { reason: "unknown", host: url.hostname },
         ),
       );
     };
@@ -121,7 +122,7 @@ export const browserPlatform: Platform = {
   async prepare(options: ResolvedOptions): Promise<PreparedPlatform> {
     if (options.tlsCa !== undefined) {
       throw new TlsError(
-        "tlsCa cannot be used in a browser: the browser decides which certificates it trusts. Use wss:// and make the browser trust the agent's certificate (import its cert.pem, or open https://HOST:PORT/healthz once and accept it).",
+        "A certificate cannot be pinned in a browser: the browser decides which certificates it trusts. Use wss:// and make the browser trust the agent's certificate (import its cert.pem, or open https://HOST:PORT/healthz once and accept it).",
       );
     }
     return { discovery: "first-frame", open, gunzip };

@@ -19,6 +19,8 @@ import {
   TimeoutError,
   TlsError,
   describe,
+  type CertificateProblem,
+  type ConnectFailure,
 } from "./errors.js";
 import { MAX_REPLY_BYTES } from "./decode.js";
 import type { ResolvedOptions } from "./options.js";
@@ -43,15 +45,50 @@ const CERTIFICATE_CODES = new Set([
   "HOSTNAME_MISMATCH",
 ]);
 
-const CONNECT_CODES: Record<string, string> = {
-  ECONNREFUSED: "refused the connection: is socktop_agent running and listening on that port?",
-  ENOTFOUND: "is not a known host name: check the spelling, or use an IP address",
-  EAI_AGAIN: "could not be resolved (DNS is not answering): check the network, or use an IP address",
-  EHOSTUNREACH: "is unreachable: check the address and the network (firewall, VPN)",
-  ENETUNREACH: "is on an unreachable network: check the address and the network",
-  ETIMEDOUT: "did not answer (TCP timeout): check the address, port and firewall",
-  ECONNRESET: "reset the connection during the handshake",
-  EPIPE: "closed the connection during the handshake",
+/** Socket error codes: what failed, and the message (about the host alone where the port does not matter). */
+const CONNECT_CODES: Record<string, { reason: ConnectFailure; message: (url: AgentUrl) => string }> = {
+  ECONNREFUSED: { reason: "refused", message: (u) => `${u.authority} refused the connection: is socktop_agent running and listening on that port?` },
+  ENOTFOUND: { reason: "unknown-host", message: (u) => `${u.hostname} is not a known host name: check the spelling, or use an IP address.` },
+  EAI_AGAIN: { reason: "dns-unavailable", message: (u) => `${u.hostname} could not be resolved (DNS is not answering): check the network, or use an IP address.` },
+  EHOSTUNREACH: { reason: "unreachable", message: (u) => `${u.hostname} is unreachable: check the address and the network (firewall, VPN).` },
+  ENETUNREACH: { reason: "unreachable", message: (u) => `${u.hostname} is on an unreachable network: check the address and the network.` },
+  ETIMEDOUT: { reason: "tcp-timeout", message: (u) => `${u.authority} did not answer (TCP timeout): check the address, port and firewall.` },
+  ECONNRESET: { reason: "reset", message: (u) => `${u.authority} reset the connection during the handshake.` },
+  EPIPE: { reason: "closed", message: (u) => `${u.authority} closed the connection during the handshake.` },
+};
+
+/** Self-signed or from a CA this system does not know: with nothing pinned, pinning is the cure. */
+const UNTRUSTED_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_UNTRUSTED",
+]);
+
+// Client-neutral advice: programs (the TUI, a script) name their own options; the messages
+// say what to do, not which option of which program does it.
+const TLS_HINT = " If the agent serves TLS, connect with wss:// (pinning the agent's certificate if it is self-signed).";
+
+function certificateProblem(code: string, pinned: boolean): CertificateProblem {
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || code === "HOSTNAME_MISMATCH") return "wrong-host";
+  if (code === "CERT_HAS_EXPIRED") return "expired";
+  if (code === "CERT_NOT_YET_VALID") return "not-yet-valid";
+  if (UNTRUSTED_CODES.has(code)) return pinned ? "not-pinned-certificate" : "untrusted";
+  return pinned && code !== "INVALID_CA" ? "not-pinned-certificate" : "invalid";
+}
+
+const CERTIFICATE_ADVICE: Record<CertificateProblem, string> = {
+  "not-pinned-certificate":
+    "it is not the pinned certificate. If the agent regenerated its certificate, pin the new cert.pem from the agent host; otherwise something else is answering at this address.",
+  untrusted:
+    "this system does not trust it and no certificate is pinned. An agent's own certificate is self-signed: pin it (the agent's cert.pem, under $XDG_DATA_HOME/socktop_agent/tls on the agent host) as the trusted CA.",
+  "wrong-host":
+    "the certificate does not name this host: connect by a name it lists, add the name with SOCKTOP_AGENT_EXTRA_SANS on the agent, or do not verify the hostname of a pinned certificate.",
+  expired: "the certificate has expired: the agent makes a new one when its files are removed and it restarts; then pin the new cert.pem.",
+  "not-yet-valid": "the certificate is not valid yet: check the clocks of both hosts.",
+  invalid: "check the agent's certificate and the pinned CA file.",
 };
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----/;
@@ -85,12 +122,13 @@ export function handshakeError(error: unknown, url: AgentUrl, pinned: boolean): 
   const code = errorCode(error) ?? "";
   const text = describe(error);
   if (CERTIFICATE_CODES.has(code)) {
-    const advice = pinned
-      ? code === "ERR_TLS_CERT_ALTNAME_INVALID"
-        ? "the certificate does not name this host: connect by a name it lists, add the name with SOCKTOP_AGENT_EXTRA_SANS on the agent, or leave verifyHostname off."
-        : "it is not the certificate pinned with tlsCa. If the agent regenerated its certificate, copy the new cert.pem from the agent host; otherwise something else is answering at this address."
-      : "it is not trusted by this system. For an agent's self-signed certificate pass its cert.pem with tlsCa (socktop --tls-ca).";
-    return new CertificateError(`The agent at ${url.display} presented a certificate that was refused (${code}): ${advice}`, { cause: error, reason: code });
+    const problem = certificateProblem(code, pinned);
+    return new CertificateError(`The agent at ${url.display} presented a certificate that was refused (${code}): ${CERTIFICATE_ADVICE[problem]}`, {
+      cause: error,
+      reason: code,
+      problem,
+      pinned,
+    });
   }
   if (code === "EPROTO" || code.startsWith("ERR_SSL") || code.startsWith("ERR_TLS") || /SSL|TLS/.test(text)) {
     return new TlsError(
@@ -98,16 +136,17 @@ export function handshakeError(error: unknown, url: AgentUrl, pinned: boolean): 
       { cause: error },
     );
   }
-  const reason = CONNECT_CODES[code];
-  if (reason !== undefined) {
-    const tlsHint = !url.secure && (code === "ECONNRESET" || code === "EPIPE") ? " If the agent serves TLS, use wss:// or pass tlsCa." : "";
-    return new ConnectionFailedError(`${url.authority} ${reason}${tlsHint}`, { cause: error });
+  const known = CONNECT_CODES[code];
+  const host = url.hostname;
+  if (known !== undefined) {
+    const tlsHint = !url.secure && (code === "ECONNRESET" || code === "EPIPE") ? TLS_HINT : "";
+    return new ConnectionFailedError(`${known.message(url)}${tlsHint}`, { cause: error, reason: known.reason, host });
   }
   if (/socket hang up/i.test(text)) {
-    const tlsHint = url.secure ? "" : " If the agent serves TLS, use wss:// or pass tlsCa.";
-    return new ConnectionFailedError(`${url.authority} closed the connection during the WebSocket handshake.${tlsHint}`, { cause: error });
+    const tlsHint = url.secure ? "" : TLS_HINT;
+    return new ConnectionFailedError(`${url.authority} closed the connection during the WebSocket handshake.${tlsHint}`, { cause: error, reason: "closed", host });
   }
-  return new ConnectionFailedError(`Could not open a WebSocket to ${url.display}: ${text}`, { cause: error });
+  return new ConnectionFailedError(`Could not open a WebSocket to ${url.display}: ${text}`, { cause: error, host });
 }
 
 /** The error for an HTTP answer that is not an upgrade. */
@@ -116,7 +155,7 @@ export function httpRefusal(status: number, body: string, url: AgentUrl): Sockto
   const quote = said ? ` ("${said}")` : "";
   if (status === 401) {
     return new AuthFailedError(
-      `The agent at ${url.display} refused the token (HTTP 401${quote}): pass the agent's SOCKTOP_TOKEN with the token option (it is sent as ?token=).`,
+      `The agent at ${url.display} refused the token (HTTP 401${quote}): connect with the agent's SOCKTOP_TOKEN as ?token=.`,
       { status },
     );
   }
@@ -129,9 +168,13 @@ export function httpRefusal(status: number, body: string, url: AgentUrl): Sockto
   if (status === 503) {
     return new ConnectionFailedError(`The agent at ${url.display} is not taking connections now (HTTP 503${quote}): it is shutting down or at its connection limit; retry later.`, {
       status,
+      host: url.hostname,
     });
   }
-  return new ConnectionFailedError(`${url.display} answered HTTP ${status}${quote} instead of a WebSocket upgrade: is the URL that of a socktop agent?`, { status });
+  return new ConnectionFailedError(`${url.display} answered HTTP ${status}${quote} instead of a WebSocket upgrade: is the URL that of a socktop agent?`, {
+    status,
+    host: url.hostname,
+  });
 }
 
 function frameOf(data: WebSocket.RawData, isBinary: boolean): Frame {

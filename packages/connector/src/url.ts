@@ -9,6 +9,8 @@ export interface AgentUrl {
   secure: boolean;
   /** host:port as dialled, for messages. */
   authority: string;
+  /** The host alone, without port or IPv6 brackets (e.g. `nonexistent.invalid`, `::1`). */
+  hostname: string;
 }
 
 const EXAMPLE = "ws://HOST:PORT/ws";
@@ -54,7 +56,7 @@ export function parseAgentUrl(input: string, options: { token?: string | undefin
   }
   if (url.hostname === "") throw new InvalidUrlError(`The URL ${redact(url)} has no host: expected ${EXAMPLE}`);
   if (url.username !== "" || url.password !== "") {
-    throw new InvalidUrlError(`Agent URLs carry no user name or password: pass the token with the token option or ?token=`);
+    throw new InvalidUrlError(`Agent URLs carry no user name or password: the token goes in ?token=.`);
   }
   // WebSocket URLs cannot carry a fragment (browsers throw on one); it would mean nothing to the agent anyway.
   url.hash = "";
@@ -65,6 +67,7 @@ export function parseAgentUrl(input: string, options: { token?: string | undefin
     display: redact(url),
     secure: url.protocol === "wss:",
     authority: url.host,
+    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
   };
 }
 

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { rm, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import {
@@ -15,6 +15,7 @@ import {
   AuthFailedError,
   CertificateError,
   ConnectionClosedError,
+  ConnectionFailedError,
   ERROR_CODES,
   SocktopError,
   TimeoutError,
@@ -23,6 +24,8 @@ import {
   type ConnectionState,
   type ErrorCode,
 } from "../src/index.js";
+import { handshakeError } from "../src/transport-node.js";
+import { parseAgentUrl } from "../src/url.js";
 import { liveUrl, requireToken, startLiveAgent } from "./helpers/live.js";
 import { startOriginalAgent } from "./helpers/original-agent.js";
 import { startScriptedAgent } from "./helpers/scripted-agent.js";
@@ -61,6 +64,40 @@ test("CONNECTION_FAILED: nothing listens on the port", async () => {
   const port = await freePort();
   const e = expectCode(await rejection(connect(`ws://127.0.0.1:${port}/ws`)), "CONNECTION_FAILED", /refused/);
   assert.equal((e.cause as { code?: string }).code, "ECONNREFUSED", "the socket error is kept as the cause");
+  assert.ok(e instanceof ConnectionFailedError);
+  assert.equal(e.reason, "refused");
+  assert.equal(e.host, "127.0.0.1");
+});
+
+test("CONNECTION_FAILED reasons: an unknown host is named without its port; a reset hint is its own sentence", () => {
+  // Socket errors as Node reports them (no DNS query leaves this machine).
+  const url = parseAgentUrl("ws://nonexistent.invalid:41000/ws", {});
+  const unknown = handshakeError(Object.assign(new Error("getaddrinfo ENOTFOUND nonexistent.invalid"), { code: "ENOTFOUND" }), url, false);
+  assert.ok(unknown instanceof ConnectionFailedError);
+  assert.equal(unknown.reason, "unknown-host");
+  assert.equal(unknown.host, "nonexistent.invalid");
+  assert.equal(unknown.message, "nonexistent.invalid is not a known host name: check the spelling, or use an IP address.");
+  const v6 = handshakeError(Object.assign(new Error("x"), { code: "EHOSTUNREACH" }), parseAgentUrl("ws://[fe80::1]:3000/ws", {}), false);
+  assert.equal((v6 as ConnectionFailedError).host, "fe80::1");
+  assert.match(v6.message, /^fe80::1 is unreachable/);
+  const reset = handshakeError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }), parseAgentUrl("ws://127.0.0.1:3000/ws", {}), false);
+  assert.equal((reset as ConnectionFailedError).reason, "reset");
+  assert.equal(
+    reset.message,
+    "127.0.0.1:3000 reset the connection during the handshake. If the agent serves TLS, connect with wss:// (pinning the agent's certificate if it is self-signed).",
+  );
+});
+
+test("messages are client-neutral: no connector option or API name in any error the connector builds", async () => {
+  const src = join(import.meta.dirname, "..", "src");
+  for (const file of ["connection.ts", "transport-node.ts", "transport-browser.ts", "url.ts", "decode.ts", "negotiate.ts"]) {
+    const source = await readFile(join(src, file), "utf8");
+    for (const m of source.matchAll(/new (\w+Error)\(\s*(`(?:[^`\\]|\\.)*`|"(?:[^"\\]|\\.)*")/g)) {
+      if (m[1] === "RangeError" || m[1] === "TypeError") continue; // a program's mistake, for its author
+      const text = (m[2] as string).replace(/\$\{[^}]*\}/g, "…"); // interpolated values are not wording
+      assert.doesNotMatch(text, /tlsCa|verifyHostname|TimeoutMs|token option|connect\(\)|on\("|--tls-ca|socktop --/, `${file}: ${m[2]}`);
+    }
+  }
 });
 
 test("AUTH_FAILED: the agent answers a wrong token with HTTP 401; the right one (option or URL) gets in", async () => {
@@ -70,7 +107,7 @@ test("AUTH_FAILED: the agent answers a wrong token with HTTP 401; the right one 
     const e = expectCode(await rejection(connect(url, { token: "s3cret" })), "AUTH_FAILED", /HTTP 401/);
     assert.ok(e instanceof AuthFailedError);
     assert.equal(e.status, 401);
-    assert.match(e.message, /token option/);
+    assert.match(e.message, /: connect with the agent's SOCKTOP_TOKEN as \?token=\.$/);
     expectCode(await rejection(connect(url)), "AUTH_FAILED");
     const withOption = await connect(url, { token: "right-token", reconnect: false });
     assert.equal(withOption.url, `${url}?token=***`, "the token is never shown");
@@ -107,12 +144,20 @@ test("CERTIFICATE_ERROR: the agent's certificate is not the pinned one, or not t
   const agent = await startLiveAgent({}, { tls: { cert: served.cert, key: served.key } });
   try {
     const url = liveUrl(agent, "ws");
-    const pinned = expectCode(await rejection(connect(url, { tlsCa: other.certPath, reconnect: false })), "CERTIFICATE_ERROR", /not the certificate pinned/);
+    const pinned = expectCode(await rejection(connect(url, { tlsCa: other.certPath, reconnect: false })), "CERTIFICATE_ERROR", /: it is not the pinned certificate\. If/);
     assert.ok(pinned instanceof CertificateError);
     assert.ok(pinned.reason !== null && /SELF_SIGNED|UNABLE_TO_VERIFY/.test(pinned.reason), String(pinned.reason));
-    expectCode(await rejection(connect(liveUrl(agent, "wss"), { reconnect: false })), "CERTIFICATE_ERROR", /tlsCa/);
+    assert.equal(pinned.problem, "not-pinned-certificate");
+    assert.equal(pinned.pinned, true);
+    // wss:// with nothing pinned: not a "mismatch" with a pin that does not exist.
+    const untrusted = expectCode(await rejection(connect(liveUrl(agent, "wss"), { reconnect: false })), "CERTIFICATE_ERROR", /does not trust it and no certificate is pinned/);
+    assert.ok(untrusted instanceof CertificateError);
+    assert.equal(untrusted.problem, "untrusted");
+    assert.equal(untrusted.pinned, false);
+    assert.doesNotMatch(untrusted.message, /mismatch|not the pinned/);
     // The certificate names agent.example only; 127.0.0.1 passes on the pin alone unless hostnames are verified.
-    expectCode(await rejection(connect(url, { tlsCa: served.certPath, verifyHostname: true, reconnect: false })), "CERTIFICATE_ERROR", /does not name this host/);
+    const wrongHost = expectCode(await rejection(connect(url, { tlsCa: served.certPath, verifyHostname: true, reconnect: false })), "CERTIFICATE_ERROR", /does not name this host/);
+    assert.equal((wrongHost as CertificateError).problem, "wrong-host");
     const ok = await connect(url, { tlsCa: served.cert, reconnect: false });
     assert.equal(ok.url.startsWith("wss://"), true, "ws:// is upgraded to wss:// when a CA is given");
     await ok.metrics();
@@ -177,7 +222,7 @@ test("NOT_CONNECTED: a request after close(), and while reconnecting", async () 
   const e = expectCode(await rejection(connection.metrics()), "NOT_CONNECTED", /being re-established/);
   assert.equal((e as { state?: string }).state, "reconnecting");
   await connection.close();
-  expectCode(await rejection(connection.disks()), "NOT_CONNECTED", /closed\. Call connect\(\) again/);
+  expectCode(await rejection(connection.disks()), "NOT_CONNECTED", /closed\. Connect again\.$/);
 });
 
 test("AGENT_ERROR: the agent's error reply, with its code under protocol 2 and its text under both", async () => {

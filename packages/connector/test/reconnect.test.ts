@@ -2,9 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Backoff, connect, type ConnectionState, type SocktopError } from "../src/index.js";
-import { liveUrl, startLiveAgent } from "./helpers/live.js";
+import { liveUrl, startLiveAgent, type StartedAgent } from "./helpers/live.js";
 import { startOriginalAgent } from "./helpers/original-agent.js";
-import { waitFor } from "./helpers/util.js";
+import { freePort, waitFor } from "./helpers/util.js";
 
 test("the agent restarts on the same port: in-flight requests fail at once, the client backs off, reconnects, and works again", async () => {
   let agent = await startLiveAgent();
@@ -114,4 +114,59 @@ test("Backoff: exponential, capped, jittered within bounds, reset", () => {
   assert.equal(high.next(), 150);
   for (let i = 0; i < 10; i++) high.next();
   assert.equal(high.next(), 1000, "never above the cap, jitter included");
+});
+
+test("retryInitialConnect: the first connection is retried like a dropped link; reconnection status and retryNow()", async () => {
+  const port = await freePort();
+  // A long delay: only retryNow() can make the attempts that follow happen within the test.
+  const connection = await connect(`ws://127.0.0.1:${port}/ws`, {
+    retryInitialConnect: true,
+    reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 },
+  });
+  const states: Array<[ConnectionState, string | undefined]> = [];
+  const scheduled: Array<[number, number, string]> = [];
+  connection.on("state", (state, error) => states.push([state, error?.code]));
+  connection.on("reconnect-scheduled", (delay, attempt, error) => {
+    scheduled.push([delay, attempt, error.code]);
+    // The status already shows the attempt when the event is heard.
+    assert.equal(connection.reconnection.attempt, attempt);
+    assert.equal(connection.reconnection.attempting, false);
+  });
+  let agent: StartedAgent | undefined;
+  try {
+    assert.equal(connection.state, "connecting", "connect() resolved before the first attempt ended");
+    await waitFor(() => scheduled.length === 1, 5000, "the first attempt failed and the next is scheduled");
+    assert.deepEqual(states, [["reconnecting", "CONNECTION_FAILED"]]);
+    const waiting = connection.reconnection;
+    assert.equal(waiting.attempt, 1);
+    assert.equal(waiting.lastError?.code, "CONNECTION_FAILED");
+    assert.ok(waiting.nextAttemptAt !== null && Math.abs(waiting.nextAttemptAt - (Date.now() + 60_000)) < 5_000, String(waiting.nextAttemptAt));
+    await assert.rejects(connection.metrics(), { code: "NOT_CONNECTED" });
+
+    assert.equal(connection.retryNow(), true);
+    assert.equal(connection.reconnection.nextAttemptAt, null);
+    assert.equal(connection.reconnection.attempting, true);
+    assert.equal(connection.retryNow(), false, "nothing waits while an attempt is under way");
+    await waitFor(() => scheduled.length === 2, 5000, "the second attempt failed too");
+    assert.deepEqual(scheduled, [
+      [60_000, 1, "CONNECTION_FAILED"],
+      [60_000, 2, "CONNECTION_FAILED"],
+    ]);
+
+    agent = await startLiveAgent({ port });
+    assert.equal(connection.retryNow(), true);
+    await waitFor(() => connection.state === "open", 5000, "open once the agent is up");
+    assert.ok((await connection.metrics()).cpu_per_core.length > 0);
+    assert.deepEqual(connection.reconnection, { attempt: 0, nextAttemptAt: null, attempting: false, lastError: null }, "a link that works clears the status");
+    assert.equal(connection.retryNow(), false, "nothing to retry while open");
+  } finally {
+    await connection.close();
+    await agent?.close();
+  }
+  assert.equal(connection.retryNow(), false, "nothing to retry once closed");
+});
+
+test("retryInitialConnect needs reconnection; without it, connect() still rejects at once", async () => {
+  await assert.rejects(connect("ws://127.0.0.1:1/ws", { retryInitialConnect: true, reconnect: false }), RangeError);
+  await assert.rejects(connect(`ws://127.0.0.1:${await freePort()}/ws`), { code: "CONNECTION_FAILED" });
 });

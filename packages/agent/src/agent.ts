@@ -12,6 +12,7 @@ import { PrometheusExporter, prometheusEnabled, startPrometheusListener, type Pr
 import { AgentServer, type Admission } from "./server.js";
 import { MetricsSources } from "./sources.js";
 import { ensureCertificate, loadOperatorCertificate, type TlsMaterial } from "./tls/certificate.js";
+import { chooseTlsDir } from "./tls/original-dir.js";
 
 export interface StartedAgent {
   server: AgentServer;
@@ -44,10 +45,10 @@ function displayHost(bind: string): string {
 }
 
 /** The operator's certificate, or the generated one (created on first use, reused after). */
-function loadTls(tls: TlsConfig, log: Logger): Promise<TlsMaterial> {
+async function loadTls(tls: TlsConfig, log: Logger): Promise<TlsMaterial> {
   if (tls.certFile !== null && tls.keyFile !== null) return loadOperatorCertificate(tls.certFile, tls.keyFile, log);
   return ensureCertificate({
-    dir: tls.dir,
+    dir: await chooseTlsDir(tls.dir, tls.originalDir ?? null, (line) => log.info(line)),
     hostname: hostname(),
     ...(tls.extraSans !== undefined ? { extraSans: tls.extraSans } : {}),
     log,

@@ -3,6 +3,7 @@
  * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
  */
 import { defaultTlsDir } from "./tls/certificate.js";
+import { originalTlsDir } from "./tls/original-dir.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -11,6 +12,8 @@ export class ConfigError extends Error {
 export interface TlsConfig {
   /** Where the generated certificate and key live ($XDG_DATA_HOME/socktop_agent/tls). */
   dir: string;
+  /** The original Rust agent's directory ($XDG_CONFIG_HOME/socktop_agent/tls), used while `dir` has no pair. */
+  originalDir?: string | null;
   /** Operator-supplied certificate and key; when absent a self-signed pair is generated and reused. */
   certFile: string | null;
   keyFile: string | null;
@@ -202,7 +205,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     config: {
       port: port ?? (tlsEnabled ? DEFAULT_TLS_PORT : DEFAULT_PORT),
       bind,
-      tls: tlsEnabled ? { dir: defaultTlsDir(env), certFile, keyFile, extraSans: env.SOCKTOP_AGENT_EXTRA_SANS } : null,
+      tls: tlsEnabled ? { dir: defaultTlsDir(env), originalDir: originalTlsDir(env), certFile, keyFile, extraSans: env.SOCKTOP_AGENT_EXTRA_SANS } : null,
       token,
       allowedOrigins,
       maxClients: parseCount(env.SOCKTOP_MAX_CLIENTS, "SOCKTOP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS, 1),

@@ -33,8 +33,8 @@ test("TLS moves the default port to 8443, an explicit port still wins", () => {
   assert.equal(run(["--enableSSL"]).port, 8443);
   assert.equal(run([], { SOCKTOP_ENABLE_SSL: "1" }).port, 8443);
   assert.equal(run(["--enableSSL", "-p", "9000"]).port, 9000);
-  const c = run(["--tls-cert", "c.pem", "--tls-key", "k.pem"], { SOCKTOP_AGENT_EXTRA_SANS: "a.example", XDG_DATA_HOME: "/srv/data" });
-  assert.deepEqual(c.tls, { dir: "/srv/data/socktop_agent/tls", certFile: "c.pem", keyFile: "k.pem", extraSans: "a.example" });
+  const c = run(["--tls-cert", "c.pem", "--tls-key", "k.pem"], { SOCKTOP_AGENT_EXTRA_SANS: "a.example", XDG_DATA_HOME: "/srv/data", XDG_CONFIG_HOME: "/srv/config" });
+  assert.deepEqual(c.tls, { dir: "/srv/data/socktop_agent/tls", originalDir: "/srv/config/socktop_agent/tls", certFile: "c.pem", keyFile: "k.pem", extraSans: "a.example" });
 });
 
 test("environment toggles and TTL overrides", () => {

@@ -5,4 +5,4 @@ export declare function buildBundle(options?: {
   outDir?: string;
   sea?: boolean;
   log?: (line: string) => void;
-}): Promise<{ bundle: string; bundleBytes: number; sea: string | null; seaBytes: number | null }>;
+}): Promise<{ bundle: string; bundleBytes: number; /** modules the bundle loads at run time */ imports: string[]; sea: string | null; seaBytes: number | null }>;

@@ -183,6 +183,21 @@ describe("tarballs", () => {
     assert.deepEqual((await manifestOf(tarball("tui"))).bin, { socktop: "./dist/cli.js" });
     assert.ok((await manifestOf(tarball("tui"))).dependencies?.["@socktop/agent"], "socktop --demo needs the agent package");
   });
+
+  test("the install commands in the READMEs name the tarballs npm run pack writes; the systemd unit runs the installed command", async () => {
+    const names = new Set(packed.map((p) => p.file.split("/").pop()));
+    let seen = 0;
+    for (const readme of ["README.md", "packages/agent/README.md", "packages/tui/README.md", "packages/connector/README.md"]) {
+      const text = await readFile(join(ROOT, readme), "utf8");
+      for (const m of text.matchAll(/\.\/(socktop-[\w-]+-\d+\.\d+\.\d+\.tgz)/g)) {
+        seen++;
+        assert.ok(names.has(m[1]!), `${readme} names ${m[1]}; npm run pack writes ${[...names].join(", ")}`);
+      }
+    }
+    assert.ok(seen >= 8, "the READMEs show the tarball install");
+    const unit = await readFile(join(ROOT, "docs", "socktop-agent.service"), "utf8");
+    assert.match(unit, /^ExecStart=\/\S+\/bin\/socktop_agent --port 3000$/m, "the unit starts the installed socktop_agent");
+  });
 });
 
 describe("npm install -g of the tarballs", () => {

@@ -15,13 +15,15 @@ import { ensurePeers, peerVersions } from "./lib/peers.mjs";
 import { renderReport } from "./lib/report.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const SUITES = ["scan", "latency", "watcher", "fanout", "soak"];
+// "install" (pack12): the shipped forms of the agent; bench/suites/install.mjs.
+const SUITES = ["scan", "latency", "watcher", "fanout", "soak", "install"];
 const TITLES = {
   scan: "1. Process scan",
   latency: "2. Request latency over a socket",
   watcher: "3. CPU cost of one watcher",
   fanout: "5. Fan-out",
   soak: "6. Idle (4), memory (6) and TUI (7)",
+  install: "8. Install forms: start-up and memory",
 };
 
 const HELP = `Usage: npm run bench [-- OPTIONS]

@@ -9,6 +9,8 @@
  * (it points at src/, which is not shipped), `scripts` (no `prepare` ever runs `tsc`
  * in a consumer) and `devDependencies`. The staged folders are then packed by npm in
  * one call, so the tarballs are exactly what `npm publish` of those folders would send.
+ * To ship more (the agent's built web page, say), name it in that package's `files`:
+ * the install test (packages/agent/test/install/) then checks what the tarball holds.
  *
  * Usage: node scripts/pack.mjs [--out DIR]   (run `npm run build` first; `npm run pack` does)
  */
@@ -24,11 +26,21 @@ export const PACKAGES = ["protocol", "connector", "agent", "tui"];
 
 const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=\S+\s*$/;
 
-/** dist/a/b.js or .d.ts whose src/a/b.ts is gone: tsc -b does not delete the outputs of removed files. */
+/**
+ * A compiled file whose source is gone (tsc -b does not delete the outputs of removed
+ * files): its source map exists and names only sources that no longer exist. Files in
+ * dist/ that tsc did not write (no map beside them, e.g. a built web page) are kept.
+ */
 function staleOutput(pkgDir, path) {
-  const m = /^dist\/(.+?)(\.d\.ts|\.js)$/.exec(path);
-  if (!m) return false;
-  return !existsSync(join(pkgDir, "src", `${m[1]}.ts`)) && !existsSync(join(pkgDir, "src", `${m[1]}.tsx`));
+  if (!/^dist\/.+(\.d\.ts|\.js)$/.test(path)) return false;
+  const map = join(pkgDir, `${path}.map`);
+  if (!existsSync(map)) return false;
+  try {
+    const sources = JSON.parse(readFileSync(map, "utf8")).sources ?? [];
+    return sources.length > 0 && sources.every((source) => !existsSync(resolve(dirname(map), source)));
+  } catch {
+    return false;
+  }
 }
 
 function npm(args, cwd) {

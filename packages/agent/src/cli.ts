@@ -30,7 +30,8 @@ async function main(): Promise<number> {
     command = parseCommand(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      log.error(error.message);
+      // A usage error: "socktop_agent: <what>", the same shape as socktop's own.
+      process.stderr.write(`socktop_agent: ${error.message}\n`);
       return 2;
     }
     throw error;

@@ -2,6 +2,7 @@
  * Command line and environment → one validated configuration.
  * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
  */
+import { CommandLineError, parseCommandLine, type OptionsConfig } from "./cli-args.js";
 import { defaultTlsDir } from "./tls/certificate.js";
 import { originalTlsDir } from "./tls/original-dir.js";
 
@@ -114,85 +115,66 @@ function parseCount(value: string | undefined, name: string, fallback: number, m
   return n;
 }
 
-export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
-  let port: number | null = null;
-  let bind = env.SOCKTOP_BIND || "0.0.0.0";
-  let enableSsl = parseFlag(env.SOCKTOP_ENABLE_SSL, "SOCKTOP_ENABLE_SSL", false);
-  let certFile: string | null = null;
-  let keyFile: string | null = null;
-  let allowedOrigins = env.SOCKTOP_ALLOW_ORIGIN;
-  let prometheus = parseFlag(env.SOCKTOP_PROMETHEUS, "SOCKTOP_PROMETHEUS", false);
-  let prometheusPort: number | null = env.SOCKTOP_PROMETHEUS_PORT ? parsePort(env.SOCKTOP_PROMETHEUS_PORT, "SOCKTOP_PROMETHEUS_PORT") : null;
-  if (prometheusPort !== null) prometheus = true;
-  let procRoot = env.SOCKTOP_PROC_ROOT || "/proc";
-  let sysRoot = env.SOCKTOP_SYS_ROOT || "/sys";
-  let topProcesses = parseCount(env.SOCKTOP_PROMETHEUS_TOP_PROCESSES, "SOCKTOP_PROMETHEUS_TOP_PROCESSES", 0, 0);
+/**
+ * Every command-line option, once: util.parseArgs reads this table under the
+ * rule both socktop programs share (cli-args.ts): strict, unknown options and
+ * values given to switches (`--enableSSL=false`) refused with exit status 2.
+ */
+export const OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+  port: { type: "string", short: "p" },
+  bind: { type: "string" },
+  enableSSL: { type: "boolean" },
+  "enable-ssl": { type: "boolean" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "allow-origin": { type: "string" },
+  prometheus: { type: "boolean" },
+  "prometheus-port": { type: "string" },
+  "prometheus-top-processes": { type: "string" },
+  "proc-root": { type: "string" },
+  "sys-root": { type: "string" },
+} as const satisfies OptionsConfig;
 
-  const args = [...argv];
-  const takeValue = (flag: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const value = args.shift();
-    if (value === undefined || value === "") throw new ConfigError(`${flag} needs a value`);
-    return value;
-  };
-  while (args.length > 0) {
-    const arg = args.shift() as string;
-    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
-    const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
-    switch (flag) {
-      case "-h":
-      case "--help":
-        return { kind: "help" };
-      case "-V":
-      case "--version":
-        return { kind: "version" };
-      case "-p":
-      case "--port":
-        port = parsePort(takeValue(flag, inline), flag);
-        break;
-      case "--bind":
-        bind = takeValue(flag, inline);
-        break;
-      case "--enableSSL":
-      case "--enable-ssl":
-        enableSsl = true;
-        break;
-      case "--tls-cert":
-        certFile = takeValue(flag, inline);
-        break;
-      case "--tls-key":
-        keyFile = takeValue(flag, inline);
-        break;
-      case "--allow-origin":
-        allowedOrigins = takeValue(flag, inline);
-        break;
-      case "--prometheus":
-        prometheus = true;
-        break;
-      case "--prometheus-port":
-        prometheusPort = parsePort(takeValue(flag, inline), flag);
-        prometheus = true;
-        break;
-      case "--proc-root":
-        procRoot = takeValue(flag, inline);
-        break;
-      case "--sys-root":
-        sysRoot = takeValue(flag, inline);
-        break;
-      case "--prometheus-top-processes":
-        topProcesses = parseCount(takeValue(flag, inline), flag, 0, 0);
-        break;
-      default:
-        if (/^[0-9]+$/.test(arg) && port === null) {
-          port = parsePort(arg, "positional argument");
-        } else if (arg.startsWith("-")) {
-          throw new ConfigError(`unknown option '${arg}' (see --help)`);
-        } else {
-          throw new ConfigError(`unexpected argument '${arg}' (see --help)`);
-        }
-    }
+export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, OPTIONS);
+  } catch (error) {
+    if (error instanceof CommandLineError) throw new ConfigError(error.message);
+    throw error;
   }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  if (values.version) return { kind: "version" };
+
+  let port: number | null = values.port !== undefined ? parsePort(values.port, "--port") : null;
+  for (const arg of positionals) {
+    // A bare port, as the original agent takes it (`socktop_agent 8080`).
+    if (/^[0-9]+$/.test(arg) && port === null) port = parsePort(arg, "positional argument");
+    else throw new ConfigError(`unexpected argument '${arg}' (see --help)`);
+  }
+  const bind = values.bind ?? (env.SOCKTOP_BIND || "0.0.0.0");
+  const enableSsl = values.enableSSL === true || values["enable-ssl"] === true || parseFlag(env.SOCKTOP_ENABLE_SSL, "SOCKTOP_ENABLE_SSL", false);
+  const certFile = values["tls-cert"] ?? null;
+  const keyFile = values["tls-key"] ?? null;
+  const allowedOrigins = values["allow-origin"] ?? env.SOCKTOP_ALLOW_ORIGIN;
+  const prometheusPort =
+    values["prometheus-port"] !== undefined
+      ? parsePort(values["prometheus-port"], "--prometheus-port")
+      : env.SOCKTOP_PROMETHEUS_PORT
+        ? parsePort(env.SOCKTOP_PROMETHEUS_PORT, "SOCKTOP_PROMETHEUS_PORT")
+        : null;
+  // A port of its own implies the feature, whichever way it was given.
+  const prometheus = values.prometheus === true || prometheusPort !== null || parseFlag(env.SOCKTOP_PROMETHEUS, "SOCKTOP_PROMETHEUS", false);
+  const topProcesses =
+    values["prometheus-top-processes"] !== undefined
+      ? parseCount(values["prometheus-top-processes"], "--prometheus-top-processes", 0, 0)
+      : parseCount(env.SOCKTOP_PROMETHEUS_TOP_PROCESSES, "SOCKTOP_PROMETHEUS_TOP_PROCESSES", 0, 0);
+  const procRoot = values["proc-root"] ?? (env.SOCKTOP_PROC_ROOT || "/proc");
+  const sysRoot = values["sys-root"] ?? (env.SOCKTOP_SYS_ROOT || "/sys");
+
   if ((certFile === null) !== (keyFile === null)) {
     throw new ConfigError(certFile === null ? "--tls-key needs --tls-cert too" : "--tls-cert needs --tls-key too");
   }

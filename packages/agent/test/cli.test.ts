@@ -47,7 +47,7 @@ test("--version and -V print 'socktop_agent <version>'", () => {
 test("--help lists every option and environment variable", () => {
   const r = runSync(["--help"]);
   assert.equal(r.status, 0);
-  for (const word of ["--port", "--bind", "--enableSSL", "SOCKTOP_TOKEN", "SOCKTOP_AGENT_GPU", "SOCKTOP_AGENT_TEMP", "SOCKTOP_AGENT_METRICS_TTL_MS", "SOCKTOP_AGENT_PROCESSES_TTL_MS", "SOCKTOP_AGENT_DISKS_TTL_MS"]) {
+  for (const word of ["--port", "--bind", "--enableSSL", "--proc-root", "--sys-root", "SOCKTOP_PROC_ROOT", "SOCKTOP_SYS_ROOT", "SOCKTOP_PROMETHEUS_TOP_PROCESSES", "SOCKTOP_TOKEN", "SOCKTOP_AGENT_GPU", "SOCKTOP_AGENT_TEMP", "SOCKTOP_AGENT_METRICS_TTL_MS", "SOCKTOP_AGENT_PROCESSES_TTL_MS", "SOCKTOP_AGENT_DISKS_TTL_MS"]) {
     assert.ok(r.stdout.includes(word), `help mentions ${word}`);
   }
 });
@@ -55,7 +55,7 @@ test("--help lists every option and environment variable", () => {
 test("an invalid port is one line on stderr and exit status 2", () => {
   const r = runSync(["--port", "70000"]);
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, "socktop_agent: error: invalid port 70000 (--port): expected a number from 0 to 65535\n");
+  assert.equal(r.stderr, "socktop_agent: invalid port 70000 (--port): expected a number from 0 to 65535\n");
   const env = runSync([], { SOCKTOP_PORT: "x" });
   assert.equal(env.status, 2);
   assert.equal(env.stderr.trim().split("\n").length, 1);
@@ -133,4 +133,24 @@ test("TLS start prints the certificate paths and fingerprint; an unwritable dire
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim().split("\n").length, 1);
   assert.match(r.stderr, /^socktop_agent: error: cannot write the TLS certificate into .*not-a-dir/);
+});
+
+test("usage errors: unknown options and values given to switches are refused with one line and exit 2, as socktop does", () => {
+  const cases: Array<[string[], string]> = [
+    [["--x"], "socktop_agent: unknown option '--x' (see --help)\n"],
+    [["--bogus=1"], "socktop_agent: unknown option '--bogus' (see --help)\n"],
+    [["-z"], "socktop_agent: unknown option '-z' (see --help)\n"],
+    // One rule for every switch: a value is refused, never honoured nor taken as "on".
+    [["--enableSSL=false"], "socktop_agent: --enableSSL takes no value\n"],
+    [["--enable-ssl=0"], "socktop_agent: --enable-ssl takes no value\n"],
+    [["--prometheus=0"], "socktop_agent: --prometheus takes no value\n"],
+    [["--help=no"], "socktop_agent: --help takes no value\n"],
+    [["--port", "1", "2"], "socktop_agent: unexpected argument '2' (see --help)\n"],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = runSync(args);
+    assert.equal(r.status, 2, args.join(" "));
+    assert.equal(r.stderr, stderr, args.join(" "));
+    assert.equal(r.stdout, "");
+  }
 });

@@ -64,7 +64,12 @@ const bad: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
   [["--port", "65536"], {}, /invalid port 65536/],
   [["--port", "abc"], {}, /invalid port 'abc'/],
   [["--port"], {}, /--port needs a value/],
-  [["-p", "-5"], {}, /invalid port '-5'/],
+  [["-p", "-5"], {}, /^-p needs a value$/],
+  [["--port=-5"], {}, /invalid port '-5'/],
+  [["--enableSSL=false"], {}, /^--enableSSL takes no value$/],
+  [["--prometheus=0"], {}, /^--prometheus takes no value$/],
+  [["--enableSSL=true"], {}, /^--enableSSL takes no value$/],
+  [["--x"], {}, /^unknown option '--x' \(see --help\)$/],
   [["--frobnicate"], {}, /unknown option '--frobnicate'/],
   [["3000", "4000"], {}, /unexpected argument '4000'/],
   [["hello"], {}, /unexpected argument 'hello'/],
@@ -88,4 +93,17 @@ test("--proc-root / --sys-root and SOCKTOP_PROC_ROOT / SOCKTOP_SYS_ROOT choose w
   const flags = run(["--proc-root", "/a/proc", "--sys-root=/a/sys"], { SOCKTOP_PROC_ROOT: "/host/proc" });
   assert.deepEqual([flags.procRoot, flags.sysRoot], ["/a/proc", "/a/sys"]);
   assert.throws(() => parseCommand(["--proc-root"], {}), /--proc-root needs a value/);
+});
+
+test("every switch is on only when given bare; the environment's 1/0 rule is unchanged", () => {
+  assert.notEqual(run(["--enableSSL"]).tls, null);
+  assert.notEqual(run(["--enable-ssl"]).tls, null);
+  assert.equal(run([]).tls, null);
+  assert.equal(run([], { SOCKTOP_ENABLE_SSL: "0" }).tls, null);
+  assert.notEqual(run([], { SOCKTOP_ENABLE_SSL: "1" }).tls, null);
+  assert.equal(run(["--prometheus"]).prometheus.enabled, true);
+  assert.equal(run([], { SOCKTOP_PROMETHEUS: "0" }).prometheus.enabled, false);
+  // Every existing way to give the port still works, and a port given twice is refused.
+  assert.equal(run(["8080"]).port, 8080);
+  assert.throws(() => parseCommand(["--port", "1", "--port", "2"], {}), /--port may be given only once/);
 });

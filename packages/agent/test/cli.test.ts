@@ -135,6 +135,18 @@ test("TLS start prints the certificate paths and fingerprint; an unwritable dire
   assert.match(r.stderr, /^socktop_agent: error: cannot write the TLS certificate into .*not-a-dir/);
 });
 
+test("XDG_DATA_HOME=/proc with --enableSSL: one line and exit 1, not a 100 % CPU mkdir loop", () => {
+  const started = Date.now();
+  const r = runSync(["--bind", "127.0.0.1", "--enableSSL", "-p", "0"], { XDG_DATA_HOME: "/proc" });
+  assert.equal(r.error, undefined, "the agent returned (runSync kills it after 10 s)");
+  assert.equal(r.status, 1);
+  assert.equal(
+    r.stderr,
+    "socktop_agent: error: cannot write the TLS certificate into /proc/socktop_agent/tls (the file system does not allow creating it); set XDG_DATA_HOME to a writable directory, or pass --tls-cert and --tls-key\n",
+  );
+  assert.ok(Date.now() - started < 10_000);
+});
+
 test("usage errors: unknown options and values given to switches are refused with one line and exit 2, as socktop does", () => {
   const cases: Array<[string[], string]> = [
     [["--x"], "socktop_agent: unknown option '--x' (see --help)\n"],

@@ -16,7 +16,7 @@ import { promisify } from "node:util";
 import { startAgent, type StartedAgent } from "../src/agent.js";
 import { parseCommand, type AgentConfig } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
-import { createSelfSignedCertificate } from "../src/tls/certificate.js";
+import { createSelfSignedCertificate } from "../src/tls/self-signed.js";
 import { AGENT_VERSION } from "../src/version.js";
 
 const PROMETHEUS = "/usr/bin/prometheus";

@@ -457,7 +457,7 @@ test("a scrape costs what a request costs: it shares the TTL caches with WebSock
 });
 
 test("--prometheus-port: /metrics on its own port only, over TLS with the token when the agent has them; close() closes it", async () => {
-  const { createSelfSignedCertificate } = await import("../src/tls/certificate.js");
+  const { createSelfSignedCertificate } = await import("../src/tls/self-signed.js");
   const tls = await createSelfSignedCertificate({ commonName: "localhost", dns: ["localhost"], ips: ["127.0.0.1"] });
   const agent = await startTestAgent({ ...prometheusConfig({ port: 0, topProcesses: 3 }), token: "s3cret" }, { tls });
   const port = agent.prometheus!.address.port;

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCommand, silentLogger, startAgent, type StartedAgent } from "@socktop/agent";
-import { createSelfSignedCertificate } from "../../agent/src/tls/certificate.js";
+import { createSelfSignedCertificate } from "../../agent/src/tls/self-signed.js";
 import { checkPortFree } from "../src/demo.js";
 import { fileURLToPath } from "node:url";
 import { AGENT_SRC, freePort, HAVE_TMUX, nodeSource, rowOf, sleep, TmuxPane, TUI_SRC } from "./helpers/tmux.js";

@@ -7,16 +7,17 @@
  * locks every pinned client out. Problems with the files are reported as a
  * CertificateError whose message is one line naming the file and the fix.
  */
-import { X509Certificate, KeyObject, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
-import { constants as fsConstants, type Stats } from "node:fs";
-import { copyFile, link, mkdir, open, readFile, rename, stat, unlink, chmod } from "node:fs/promises";
+import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import type { Stats } from "node:fs";
+import { readFile, rename, stat, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
+import { errorCode, exists } from "../fs-util.js";
+import { keepBackups, makeDir, stageFile, syncDir } from "./files.js";
+import { DAY_MS, createSelfSignedCertificate } from "./self-signed.js";
 import { canonicalIp, isValidDnsName, parseExtraSans } from "./names.js";
 
-export { parseExtraSans, isValidDnsName, canonicalIp } from "./names.js";
-export type { ExtraSans } from "./names.js";
 
 export interface TlsMaterial {
   /** PEM text of the certificate file (for an operator's file, the whole chain as written). */
@@ -75,12 +76,7 @@ export type TlsLog = ((line: string) => void) | { info(line: string): void; warn
 
 export const CERT_FILE = "cert.pem";
 export const KEY_FILE = "key.pem";
-export const VALIDITY_DAYS = 397;
 export const EXPIRY_WARNING_DAYS = 30;
-/** Back-dating absorbs clock skew between the agent and its clients. */
-const BACKDATE_MS = 5 * 60_000;
-const DAY_MS = 86_400_000;
-const DIR_MODE = 0o700;
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
 
@@ -211,81 +207,6 @@ export async function loadOperatorCertificate(certFile: string, keyFile: string,
     created: false,
     replaced: false,
   };
-}
-
-export interface SelfSignedOptions {
-  commonName: string;
-  dns: readonly string[];
-  ips: readonly string[];
-  now?: Date;
-  validityDays?: number;
-}
-
-/**
- * A fresh ECDSA P-256 / SHA-256 self-signed certificate and its PKCS#8 key,
- * both PEM, nothing written to disk.
- *
- * The certificate is an end-entity one (basicConstraints cA:false) although
- * clients use it as their trust anchor: OpenSSL (Node, Python, curl) accepts
- * a self-signed leaf as its own anchor either way, whereas rustls/webpki, as
- * used by the original socktop client, refuses a cA:true certificate
- * presented by a server ("CaUsedAsEndEntity").
- */
-export async function createSelfSignedCertificate(options: SelfSignedOptions): Promise<{ cert: string; key: string }> {
-  const x509 = await loadX509();
-  const now = options.now ?? new Date();
-  const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
-  const altNames = [
-    ...options.dns.map((value) => ({ type: "dns" as const, value })),
-    ...options.ips.map((value) => ({ type: "ip" as const, value })),
-  ];
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      serialNumber: randomSerial(),
-      name: [{ CN: [options.commonName] }],
-      notBefore: new Date(now.getTime() - BACKDATE_MS),
-      notAfter: new Date(now.getTime() + (options.validityDays ?? VALIDITY_DAYS) * DAY_MS),
-      keys,
-      signingAlgorithm: algorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-        new x509.SubjectAlternativeNameExtension(altNames),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
-        // Strict verifiers (OpenSSL's X509_STRICT, Python 3.13 defaults) look for it.
-        await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
-      ],
-    },
-    webcrypto,
-  );
-  // Re-encoding through OpenSSL gives the PEM layout every tool expects.
-  const cert = new X509Certificate(Buffer.from(certificate.rawData)).toString();
-  const key = KeyObject.from(keys.privateKey).export({ type: "pkcs8", format: "pem" }).toString();
-  return { cert, key };
-}
-
-// ---------------------------------------------------------------------------
-
-type X509Module = typeof import("@peculiar/x509");
-let x509Module: Promise<X509Module> | null = null;
-
-/**
- * The X.509 library costs ~200 ms to import, paid only when a certificate is
- * generated rather than on every start. reflect-metadata must be evaluated
- * first, or the library throws while loading.
- */
-function loadX509(): Promise<X509Module> {
-  x509Module ??= import("reflect-metadata").then(() => import("@peculiar/x509"));
-  return x509Module;
-}
-
-/** 16 random bytes, positive and minimally encoded as a DER INTEGER (RFC 5280 allows up to 20). */
-function randomSerial(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
-  return bytes.toString("hex");
 }
 
 interface Levels {
@@ -487,75 +408,6 @@ async function generateInto(
   return { material, backup };
 }
 
-async function makeDir(dir: string): Promise<void> {
-  const created = await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  // An unusual umask may have stripped bits the owner needs; the mode is ours to set on a directory we made.
-  if (created !== undefined) await chmod(dir, DIR_MODE);
-}
-
-async function stageFile(dir: string, name: string, data: string, mode: number): Promise<string> {
-  const path = join(dir, `.${name}.${randomBytes(6).toString("hex")}.tmp`);
-  // Created with its final mode so the key is never readable by others, even briefly.
-  const handle = await open(path, "wx", mode);
-  try {
-    await handle.chmod(mode);
-    await handle.writeFile(data, "utf8");
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await unlink(path).catch(() => {});
-    throw error;
-  }
-  await handle.close();
-  return path;
-}
-
-/** Hard links (or copies) of the current pair under *.expired-<date>[.N]; returns a description of the names. */
-async function keepBackups(certPath: string, keyPath: string, date: string): Promise<string> {
-  for (let n = 0; ; n++) {
-    const suffix = n === 0 ? `.expired-${date}` : `.expired-${date}.${n}`;
-    const [certBackup, keyBackup] = [certPath + suffix, keyPath + suffix];
-    if ((await exists(certBackup)) || (await exists(keyBackup))) continue;
-    await preserve(certPath, certBackup);
-    await preserve(keyPath, keyBackup);
-    return `${certBackup} and ${keyBackup}`;
-  }
-}
-
-async function preserve(from: string, to: string): Promise<void> {
-  try {
-    await link(from, to);
-  } catch (error) {
-    const code = errorCode(error);
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "EXDEV") throw error;
-    // Some filesystems (FAT, some network mounts) have no hard links.
-    await copyFile(from, to, fsConstants.COPYFILE_EXCL);
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the renames durable; some filesystems refuse fsync on a directory, which is harmless.
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
-}
-
 function unwritable(dir: string, error: unknown): CertificateError {
   const code = errorCode(error);
   const why =
@@ -565,7 +417,9 @@ function unwritable(dir: string, error: unknown): CertificateError {
         ? "it exists and is not a directory"
         : code === "EACCES" || code === "EPERM"
           ? "permission denied"
-          : code === "EROFS"
+          : code === "ENOENT"
+            ? "the file system does not allow creating it"
+            : code === "EROFS"
             ? "read-only file system"
             : code === "ENOSPC"
               ? "no space left on the device"
@@ -575,11 +429,6 @@ function unwritable(dir: string, error: unknown): CertificateError {
     dir,
     `cannot write the TLS certificate into ${dir} (${why}); set XDG_DATA_HOME to a writable directory, or pass --tls-cert and --tls-key`,
   );
-}
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
-  return undefined;
 }
 
 function isoDate(date: Date): string {

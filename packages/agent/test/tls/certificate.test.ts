@@ -8,13 +8,13 @@ import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import {
   CertificateError,
-  createSelfSignedCertificate,
   defaultTlsDir,
   ensureCertificate,
   loadOperatorCertificate,
   type CertificateErrorCode,
   type TlsMaterial,
 } from "../../src/tls/certificate.js";
+import { createSelfSignedCertificate } from "../../src/tls/self-signed.js";
 
 const DAY = 86_400_000;
 const roots: string[] = [];

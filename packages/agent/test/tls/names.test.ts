@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canonicalIp, isValidDnsName, parseExtraSans } from "../../src/tls/certificate.js";
+import { canonicalIp, isValidDnsName, parseExtraSans } from "../../src/tls/names.js";
 
 test("parseExtraSans: nothing configured", () => {
   assert.deepEqual(parseExtraSans(undefined), { dns: [], ips: [], invalid: [] });

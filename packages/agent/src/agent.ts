@@ -59,11 +59,6 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
   const material = extras.tls === undefined && config.tls !== null ? await loadTls(config.tls, log) : null;
   const tls = extras.tls !== undefined ? extras.tls : material;
   const admission = [...admissionFor(config), ...(extras.admission ?? [])];
-  if (config.token === null && isPublicBind(config.bind)) {
-    log.warn(
-      `listening on ${config.bind} without a token: anyone who can reach this port can read this host's metrics (set SOCKTOP_TOKEN, or --bind 127.0.0.1)`,
-    );
-  }
   const sources = new MetricsSources({
     procRoot: config.procRoot,
     sysRoot: config.sysRoot,
@@ -94,6 +89,12 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     httpRoutes: exporter !== null && config.prometheus.port === null ? [exporter.route] : [],
   });
   const address = await server.listen();
+  // Warned once listening: an address that cannot be listened on is reported alone.
+  if (config.token === null && isPublicBind(config.bind)) {
+    log.warn(
+      `listening on ${config.bind} without a token: anyone who can reach this port can read this host's metrics (set SOCKTOP_TOKEN, or --bind 127.0.0.1)`,
+    );
+  }
   let metricsListener: PrometheusListener | null = null;
   if (exporter !== null && config.prometheus.port !== null) {
     try {

@@ -17,6 +17,9 @@ function describeListenError(error: NodeJS.ErrnoException, bind: string, port: n
       return `port ${port} is already in use on ${bind} (is another agent running? choose another with --port)`;
     case "EACCES":
       return `not allowed to listen on ${bind}:${port} (ports below 1024 need privileges; choose another with --port)`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `cannot listen on ${bind}: no such host name (check --bind)`;
     case "EADDRNOTAVAIL":
       return `cannot listen on ${bind}: no such address on this machine (check --bind)`;
     default:
@@ -50,7 +53,7 @@ async function main(): Promise<number> {
     agent = await startAgent(config, log);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    if (e.syscall === "listen") {
+    if (e.syscall === "listen" || e.syscall === "getaddrinfo") {
       log.error(describeListenError(e, config.bind, config.port));
       return 1;
     }

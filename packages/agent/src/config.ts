@@ -3,7 +3,9 @@
  * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
  */
 import { CommandLineError, parseCommandLine, type OptionsConfig } from "./cli-args.js";
+import { isIP } from "node:net";
 import { defaultTlsDir } from "./tls/certificate.js";
+import { isValidDnsName } from "./tls/names.js";
 import { originalTlsDir } from "./tls/original-dir.js";
 
 export class ConfigError extends Error {
@@ -99,6 +101,20 @@ function parsePort(value: string, source: string): number {
   return port;
 }
 
+/**
+ * An address to listen on: an IP address, or a host name (localhost, a name
+ * of this machine). Checked here, so that a typo such as 300.1.1.1 is one
+ * line and exit status 2, not a warning followed by a failed DNS lookup.
+ */
+function parseBind(value: string, source: string): string {
+  const bare = value.startsWith("[") && value.endsWith("]") ? value.slice(1, -1) : value;
+  if (isIP(bare) !== 0) return bare;
+  // All-numeric labels are meant as an IPv4 address, and this one is not valid.
+  const numeric = /^[0-9.]+$/.test(bare);
+  if (!numeric && isValidDnsName(bare) && !bare.startsWith("*")) return bare;
+  throw new ConfigError(`invalid ${source} '${value}': expected an IP address (such as 127.0.0.1 or ::) or a host name`);
+}
+
 function parseFlag(value: string | undefined, name: string, fallback: boolean): boolean {
   if (value === undefined || value === "") return fallback;
   const v = value.trim().toLowerCase();
@@ -107,9 +123,12 @@ function parseFlag(value: string | undefined, name: string, fallback: boolean): 
   throw new ConfigError(`invalid ${name}='${value}': expected 1 or 0`);
 }
 
-function parseCount(value: string | undefined, name: string, fallback: number, min: number): number {
+function parseCount(value: string | undefined, name: string, fallback: number, min: number, unit = ""): number {
   if (value === undefined || value.trim() === "") return fallback;
-  if (!/^[0-9]+$/.test(value.trim())) throw new ConfigError(`invalid ${name}='${value}': expected a whole number`);
+  if (!/^[0-9]+$/.test(value.trim())) {
+    const what = min === 0 ? "a non-negative whole number" : `a whole number of at least ${min}`;
+    throw new ConfigError(`invalid ${name}='${value}': expected ${what}${unit}`);
+  }
   const n = Number(value.trim());
   if (n < min) throw new ConfigError(`invalid ${name}=${value}: must be at least ${min}`);
   return n;
@@ -155,7 +174,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
     if (/^[0-9]+$/.test(arg) && port === null) port = parsePort(arg, "positional argument");
     else throw new ConfigError(`unexpected argument '${arg}' (see --help)`);
   }
-  const bind = values.bind ?? (env.SOCKTOP_BIND || "0.0.0.0");
+  const bind = parseBind(values.bind ?? (env.SOCKTOP_BIND || "0.0.0.0"), values.bind !== undefined ? "--bind" : "SOCKTOP_BIND");
   const enableSsl = values.enableSSL === true || values["enable-ssl"] === true || parseFlag(env.SOCKTOP_ENABLE_SSL, "SOCKTOP_ENABLE_SSL", false);
   const certFile = values["tls-cert"] ?? null;
   const keyFile = values["tls-key"] ?? null;
@@ -192,9 +211,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       allowedOrigins,
       maxClients: parseCount(env.SOCKTOP_MAX_CLIENTS, "SOCKTOP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS, 1),
       maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
-      metricsTtlMs: parseCount(env.SOCKTOP_AGENT_METRICS_TTL_MS, "SOCKTOP_AGENT_METRICS_TTL_MS", 250, 0),
-      processesTtlMs: parseCount(env.SOCKTOP_AGENT_PROCESSES_TTL_MS, "SOCKTOP_AGENT_PROCESSES_TTL_MS", 1000, 0),
-      disksTtlMs: parseCount(env.SOCKTOP_AGENT_DISKS_TTL_MS, "SOCKTOP_AGENT_DISKS_TTL_MS", 1000, 0),
+      metricsTtlMs: parseCount(env.SOCKTOP_AGENT_METRICS_TTL_MS, "SOCKTOP_AGENT_METRICS_TTL_MS", 250, 0, " of milliseconds"),
+      processesTtlMs: parseCount(env.SOCKTOP_AGENT_PROCESSES_TTL_MS, "SOCKTOP_AGENT_PROCESSES_TTL_MS", 1000, 0, " of milliseconds"),
+      disksTtlMs: parseCount(env.SOCKTOP_AGENT_DISKS_TTL_MS, "SOCKTOP_AGENT_DISKS_TTL_MS", 1000, 0, " of milliseconds"),
       gpuEnabled: parseFlag(env.SOCKTOP_AGENT_GPU, "SOCKTOP_AGENT_GPU", true),
       temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
       procRoot,

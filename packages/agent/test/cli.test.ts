@@ -166,3 +166,21 @@ test("usage errors: unknown options and values given to switches are refused wit
     assert.equal(r.stdout, "");
   }
 });
+
+test("--bind 300.1.1.1: one line naming the address, exit 2, no warning about tokens first", () => {
+  const r = runSync(["--bind", "300.1.1.1", "-p", "0"]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "socktop_agent: invalid --bind '300.1.1.1': expected an IP address (such as 127.0.0.1 or ::) or a host name\n");
+});
+
+test("--bind with a host name that does not resolve: one line, exit 1, no warning first", () => {
+  const r = runSync(["--bind", "no-such-host.invalid", "-p", "0"]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr, "socktop_agent: error: cannot listen on no-such-host.invalid: no such host name (check --bind)\n");
+});
+
+test("SOCKTOP_AGENT_METRICS_TTL_MS=-5 says what is expected", () => {
+  const r = runSync([], { SOCKTOP_AGENT_METRICS_TTL_MS: "-5" });
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "socktop_agent: invalid SOCKTOP_AGENT_METRICS_TTL_MS='-5': expected a non-negative whole number of milliseconds\n");
+});

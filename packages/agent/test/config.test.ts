@@ -76,6 +76,13 @@ const bad: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
   [[], { SOCKTOP_PORT: "http" }, /SOCKTOP_PORT/],
   [[], { SOCKTOP_AGENT_GPU: "maybe" }, /SOCKTOP_AGENT_GPU='maybe'/],
   [[], { SOCKTOP_AGENT_METRICS_TTL_MS: "-1" }, /SOCKTOP_AGENT_METRICS_TTL_MS/],
+  [[], { SOCKTOP_AGENT_METRICS_TTL_MS: "-5" }, /^invalid SOCKTOP_AGENT_METRICS_TTL_MS='-5': expected a non-negative whole number of milliseconds$/],
+  [[], { SOCKTOP_AGENT_DISKS_TTL_MS: "1.5" }, /expected a non-negative whole number of milliseconds$/],
+  [[], { SOCKTOP_MAX_CLIENTS: "x" }, /expected a whole number of at least 1$/],
+  [["--bind", "300.1.1.1"], {}, /^invalid --bind '300.1.1.1': expected an IP address/],
+  [["--bind", "1.2.3"], {}, /^invalid --bind '1.2.3'/],
+  [["--bind", "bad host"], {}, /^invalid --bind 'bad host'/],
+  [[], { SOCKTOP_BIND: "999.0.0.1" }, /^invalid SOCKTOP_BIND '999.0.0.1'/],
   [[], { SOCKTOP_MAX_CLIENTS: "0" }, /SOCKTOP_MAX_CLIENTS=0/],
   [["--tls-cert", "c.pem"], {}, /--tls-cert needs --tls-key/],
 ];
@@ -106,4 +113,12 @@ test("every switch is on only when given bare; the environment's 1/0 rule is unc
   // Every existing way to give the port still works, and a port given twice is refused.
   assert.equal(run(["8080"]).port, 8080);
   assert.throws(() => parseCommand(["--port", "1", "--port", "2"], {}), /--port may be given only once/);
+});
+
+test("--bind takes IP addresses (bracketed IPv6 too) and host names", () => {
+  assert.equal(run(["--bind", "127.0.0.1"]).bind, "127.0.0.1");
+  assert.equal(run(["--bind", "::"]).bind, "::");
+  assert.equal(run(["--bind", "[::1]"]).bind, "::1");
+  assert.equal(run(["--bind", "localhost"]).bind, "localhost");
+  assert.equal(run([], { SOCKTOP_BIND: "my-host.lan" }).bind, "my-host.lan");
 });

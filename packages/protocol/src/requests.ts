@@ -191,7 +191,10 @@ function parseJson(text: string): ParsedRequest {
       return withId({
         kind: "invalid",
         code: "INVALID_PID",
-        error: `"${type}" needs a "pid" field: an integer from 1 to ${MAX_PID}`,
+        error:
+          fields.pid === undefined || fields.pid === null
+            ? `"${type}" needs a "pid" field: an integer from 1 to ${MAX_PID}`
+            : `Invalid pid ${quote(JSON.stringify(fields.pid) ?? String(fields.pid))}: "pid" must be an integer from 1 to ${MAX_PID}`,
         request: type,
         dialect: "json",
         pid: null,

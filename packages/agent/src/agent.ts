@@ -75,6 +75,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
   const exporter = prometheusEnabled(config.prometheus)
     ? new PrometheusExporter({ sources, topProcesses: config.prometheus.topProcesses, admission, log })
     : null;
+  let metricsListener: PrometheusListener | null = null;
   const server = new AgentServer({
     handler,
     log,
@@ -87,6 +88,14 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     ...(extras.heartbeatMs !== undefined ? { heartbeatMs: extras.heartbeatMs } : {}),
     ...(extras.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: extras.handshakeTimeoutMs } : {}),
     httpRoutes: exporter !== null && config.prometheus.port === null ? [exporter.route] : [],
+    ...(exporter === null
+      ? { metricsNotHere: () => "Prometheus metrics are off; start socktop_agent with --prometheus (or SOCKTOP_PROMETHEUS=1) to serve them here" }
+      : config.prometheus.port !== null
+        ? {
+            metricsNotHere: () =>
+              `Prometheus metrics are served on port ${metricsListener?.address.port ?? config.prometheus.port} (--prometheus-port)`,
+          }
+        : {}),
   });
   const address = await server.listen();
   // Warned once listening: an address that cannot be listened on is reported alone.
@@ -95,7 +104,6 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
       `listening on ${config.bind} without a token: anyone who can reach this port can read this host's metrics (set SOCKTOP_TOKEN, or --bind 127.0.0.1)`,
     );
   }
-  let metricsListener: PrometheusListener | null = null;
   if (exporter !== null && config.prometheus.port !== null) {
     try {
       metricsListener = await startPrometheusListener({ exporter, port: config.prometheus.port, bind: config.bind, tls: tls ?? null });

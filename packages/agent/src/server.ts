@@ -46,6 +46,8 @@ export interface AgentServerOptions {
   handshakeTimeoutMs?: number;
   /** Ping interval while clients are connected; a peer that misses a pong is dropped. */
   heartbeatMs?: number;
+  /** Why GET /metrics is not served here (Prometheus off, or on its own port): the 404's body. */
+  metricsNotHere?: () => string;
   /** Extra plain-HTTP routes (e.g. /metrics); return true when handled. */
   httpRoutes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
 }
@@ -130,9 +132,19 @@ export class AgentServer {
     for (const route of this.options.httpRoutes ?? []) {
       if (route(req, res)) return;
     }
-    if (path === "/healthz" && (req.method === "GET" || req.method === "HEAD")) {
+    if (path === "/healthz") {
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        res.writeHead(405, { "Content-Type": "text/plain; charset=utf-8", Allow: "GET, HEAD" });
+        res.end("/healthz answers GET and HEAD\n");
+        return;
+      }
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
       res.end(req.method === "HEAD" ? undefined : "ok\n");
+      return;
+    }
+    if (path === "/metrics" && this.options.metricsNotHere !== undefined) {
+      res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end(`Not found: ${this.options.metricsNotHere()}\n`);
       return;
     }
     if (path === "/ws") {

@@ -22,6 +22,34 @@ test("GET /healthz answers 200; other paths are explained", async () => {
   }
 });
 
+test("POST /healthz is 405 with Allow; GET /metrics without --prometheus is a 404 that says how to enable it", async () => {
+  const agent = await startTestAgent();
+  const split = await startTestAgent({ prometheus: { enabled: true, port: 0, topProcesses: 0 } });
+  try {
+    const base = `http://127.0.0.1:${agent.address.port}`;
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const r = await fetch(`${base}/healthz`, { method });
+      assert.equal(r.status, 405, method);
+      assert.equal(r.headers.get("allow"), "GET, HEAD");
+      assert.equal(await r.text(), "/healthz answers GET and HEAD\n");
+    }
+    assert.equal((await fetch(`${base}/healthz`, { method: "HEAD" })).status, 200);
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 404);
+    assert.equal(
+      await metrics.text(),
+      "Not found: Prometheus metrics are off; start socktop_agent with --prometheus (or SOCKTOP_PROMETHEUS=1) to serve them here\n",
+    );
+    // With --prometheus-port, the agent's own port says where they are.
+    const elsewhere = await fetch(`http://127.0.0.1:${split.address.port}/metrics`);
+    assert.equal(elsewhere.status, 404);
+    assert.equal(await elsewhere.text(), `Not found: Prometheus metrics are served on port ${split.prometheus?.address.port} (--prometheus-port)\n`);
+    assert.notEqual(split.prometheus?.address.port, 0);
+  } finally {
+    await Promise.all([agent.close(), split.close()]);
+  }
+});
+
 test("pipelined requests are answered in request order", async () => {
   const agent = await startTestAgent();
   const client = await TestClient.connect(wsUrl(agent));

@@ -66,7 +66,13 @@ export class RequestHandler {
     this.capabilities = [...CAPABILITIES, ...(options.capabilities ?? [])];
   }
 
+  /**
+   * The reply to one request. Its protocol (error shape) is the session's
+   * when the request arrived: a hello that arrives later switches later
+   * requests only, whenever the earlier one's reply is ready (docs/protocol.md).
+   */
   async handle(parsed: ParsedRequest, session: Session): Promise<EncodedReply> {
+    const asReceived: Session = { protocol: session.protocol };
     if (parsed.kind === "invalid") {
       return errorReply(
         {
@@ -76,11 +82,11 @@ export class RequestHandler {
           ...(parsed.pid !== undefined ? { pid: parsed.pid } : {}),
           ...(parsed.id !== undefined ? { id: parsed.id } : {}),
         },
-        session.protocol,
+        asReceived.protocol,
       );
     }
     try {
-      return await this.serve(parsed, session);
+      return await this.serve(parsed, session, asReceived);
     } catch (error) {
       const what = parsed.dialect === "legacy" && parsed.kind !== "hello" ? LEGACY_COMMAND[parsed.kind] : parsed.kind;
       const reason = error instanceof Error ? error.message : String(error);
@@ -94,12 +100,12 @@ export class RequestHandler {
           ...("pid" in parsed ? { pid: parsed.pid } : {}),
           ...(parsed.id !== undefined ? { id: parsed.id } : {}),
         },
-        session.protocol,
+        asReceived.protocol,
       );
     }
   }
 
-  private async serve(request: Request, session: Session): Promise<EncodedReply> {
+  private async serve(request: Request, session: Session, asReceived: Session): Promise<EncodedReply> {
     const { sources } = this.options;
     switch (request.kind) {
       case "hello": {
@@ -128,7 +134,7 @@ export class RequestHandler {
       case "process_metrics":
       case "journal_entries": {
         const extra = this.options.extraHandlers?.[request.kind];
-        if (extra !== undefined) return extra(request, session);
+        if (extra !== undefined) return extra(request, asReceived);
         return errorReply(
           {
             code: "UNKNOWN_REQUEST",
@@ -137,7 +143,7 @@ export class RequestHandler {
             pid: request.pid,
             ...(request.id !== undefined ? { id: request.id } : {}),
           },
-          session.protocol,
+          asReceived.protocol,
         );
       }
     }

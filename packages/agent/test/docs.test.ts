@@ -84,3 +84,29 @@ test("the reply examples in docs/protocol.md are valid JSON with the documented 
     assert.ok(key in legacy, `legacy example has ${key}`);
   }
 });
+
+test("docs/security.md and the README name every address in the generated certificate, and the README one URL for npm start", async () => {
+  const { X509Certificate } = await import("node:crypto");
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { ensureCertificate } = await import("../src/tls/certificate.js");
+  const dir = await mkdtemp(join(tmpdir(), "socktop-docs-san-"));
+  try {
+    const material = await ensureCertificate({ dir, hostname: "docs-host", log: () => {} });
+    const sans = (new X509Certificate(material.cert).subjectAltName ?? "").split(", ");
+    const ips = sans.filter((s) => s.startsWith("IP Address:")).map((s) => s.slice("IP Address:".length).replace(/^0:0:0:0:0:0:0:1$/, "::1"));
+    assert.deepEqual([...ips].sort(), ["0.0.0.0", "127.0.0.1", "::1"]);
+    assert.ok(sans.includes("DNS:localhost"));
+    const security = readFileSync(`${repo}docs/security.md`, "utf8");
+    const readme = readFileSync(`${repo}README.md`, "utf8");
+    for (const name of [...ips, "localhost"]) {
+      assert.ok(security.includes(`\`${name}\``), `docs/security.md names ${name}`);
+      assert.ok(readme.includes(`\`${name}\``), `README names ${name}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const readme = readFileSync(`${repo}README.md`, "utf8");
+  assert.doesNotMatch(readme, /ws:\/\/0\.0\.0\.0:/, "the agent prints ws://localhost:PORT/ws for 0.0.0.0: the README says the same");
+});

@@ -24,7 +24,9 @@ test("TLS: a client trusting only cert.pem gets metrics over wss; the system CAs
   try {
     assert.match(agent.url, /^wss:/);
     const ca = await readFile(join(dir, "cert.pem"), "utf8");
-    const pinned = await TestClient.connect(wsUrl(agent), { ca, checkServerIdentity: () => undefined });
+    // Names are not checked here, only the pin. ws types this callback as returning a boolean while
+    // Node's tls reads any truthy value as an error: false means "no error" for both.
+    const pinned = await TestClient.connect(wsUrl(agent), { ca, checkServerIdentity: () => false });
     const m = json<{ hostname: string }>(await pinned.request('{"type":"metrics"}'));
     assert.equal(typeof m.hostname, "string");
     await pinned.close();

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import { fileURLToPath } from "node:url";
-import { createSelfSignedCertificate } from "../../src/tls/certificate.js";
+import { createSelfSignedCertificate } from "../../src/tls/self-signed.js";
 import { chooseTlsDir, originalTlsDir } from "../../src/tls/original-dir.js";
 
 const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));

@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCommand, silentLogger, startAgent, type StartedAgent } from "@socktop/agent";
-import { createSelfSignedCertificate } from "../../../agent/src/tls/certificate.js";
+import { createSelfSignedCertificate } from "../../../agent/src/tls/self-signed.js";
 import { AGENT_SRC, freePort, nodeSource, sleep } from "./tmux.js";
 
 export const FLEET_TOKEN = "fleet-secret-token";

@@ -41,7 +41,7 @@ function checkMetrics(m: Metrics): void {
   assert.equal(m.hostname, hostname());
   assert.ok(m.cpu_total >= 0 && m.cpu_total <= 100);
   assert.ok(m.cpu_per_core.length >= 1);
-  assert.ok(m.mem_used > 0 && m.mem_used <= m.mem_total);
+  assert.ok(m.mem_used !== null && m.mem_total !== null && m.mem_used > 0 && m.mem_used <= m.mem_total, `${m.mem_used} of ${m.mem_total}`);
   assert.equal(typeof m.process_count, "number", "the process count is there in both protocols");
   assert.ok(m.networks.some((n) => n.name === "lo"));
 }

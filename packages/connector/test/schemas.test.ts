@@ -49,7 +49,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('protocol 1, seed dialect: {"type":"metrics"} and {"type":"disks"}', async () => {
+test('protocol 1, JSON dialect: {"type":"metrics"} and {"type":"disks"}', async () => {
   await assertValid("metrics", json(await v1.request('{"type":"metrics"}')));
   await assertValid("disks", json(await v1.request('{"type":"disks"}')));
 });
@@ -87,7 +87,7 @@ test("protocol 1 errors: the error object", async () => {
 
 test("protocol 2: the pushed hello, envelopes around every JSON reply, typed error frames", async () => {
   await assertValid("hello", json(await v2.next()));
-  const envelopes: Array<[string, string]> = [
+  const envelopes: Array<[string, ReplyShapeName]> = [
     ['{"type":"hello","id":1}', "hello"],
     ['{"type":"metrics","id":2}', "metrics-v2"],
     ['{"type":"disks","id":"three"}', "disks"],

@@ -1,9 +1,9 @@
 /**
  * Requests: the two dialects a client may speak on `/ws`, parsed into one typed form.
  *
- * - "json": the seed's `{"type":"metrics"}` frames (plus `process_metrics`,
+ * - "json" (the JSON dialect): the agent README's `{"type":"metrics"}` frames (plus `process_metrics`,
  *   `journal_entries` and `hello`), optionally with a protocol-2 `id`.
- * - "legacy": the original socktop clients' plain-text commands
+ * - "legacy" (the legacy dialect): the original socktop clients' plain-text commands
  *   (`get_metrics`, `get_disks`, `get_processes`, `get_process_metrics:<pid>`,
  *   `get_journal_entries:<pid>`).
  */

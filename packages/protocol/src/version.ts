@@ -1,7 +1,7 @@
 /**
  * Protocol versions.
  *
- * 1 — the seed's JSON requests and the original socktop's plain-text commands,
+ * 1 — the JSON dialect (the agent README's requests) and the legacy dialect (the original socktop's plain-text commands),
  *     with the reply shapes documented in docs/protocol.md. No handshake.
  * 2 — adds a `hello` exchange (agent version, protocol version, capabilities),
  *     optional request ids echoed in an envelope, and typed error frames.

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { encodeRequest, parsePid, parseRequest, type InvalidRequest } from "../src/index.js";
 
-test("seed JSON requests parse to their kinds", () => {
+test("JSON-dialect requests parse to their kinds", () => {
   for (const kind of ["metrics", "disks", "processes", "hello"] as const) {
     assert.deepEqual(parseRequest(JSON.stringify({ type: kind })), { kind, dialect: "json" });
   }

@@ -16,7 +16,7 @@ export interface TestCertificate {
 
 export async function makeCertificate(commonName = "socktop-test", dnsNames: string[] = ["localhost"], ips: string[] = ["127.0.0.1", "::1"]): Promise<TestCertificate> {
   const algorithm = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const now = Date.now();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned(
     {
@@ -37,7 +37,7 @@ export async function makeCertificate(commonName = "socktop-test", dnsNames: str
       ],
     },
     // Node's webcrypto is the standard Crypto; the DOM and Node typings just spell it differently.
-    webcrypto as unknown as Crypto,
+    webcrypto as unknown as NonNullable<Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[1]>,
   );
   const cert = new X509Certificate(Buffer.from(certificate.rawData)).toString();
   const pkcs8 = await webcrypto.subtle.exportKey("pkcs8", keys.privateKey);

@@ -64,7 +64,8 @@ export interface AppOptions {
   onBack?: () => void;
 }
 
-const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", A: "name" };
+// Name sorts with O: A is About, as in the original (a/A, h/H, q/Q, c/C, x/X keep its meaning).
+const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", O: "name" };
 const DOUBLE_CLICK_MS = 400;
 const WHEEL_ROWS = 3;
 
@@ -82,6 +83,9 @@ export class App {
   private dragging = false;
   private lastClick = { at: 0, pid: -1 };
   private details: DetailsView | null = null;
+  /** Processes under the open details view (a parent opened with p, a child with Enter): Esc goes back down. */
+  private detailsTrail: { pid: number; name: string }[] = [];
+  private detailsOf: { pid: number; name: string } | null = null;
   private quitting = false;
   private lastFrameAt = 0;
   private readonly link: LinkContext;
@@ -281,6 +285,7 @@ export class App {
     if (table.selectedIndex() < 0) table.moveSelection(0);
     const p = table.selected();
     if (!p || !this.options.details) return;
+    this.detailsTrail = [];
     this.showDetails(p.pid, p.name);
   }
 
@@ -288,13 +293,27 @@ export class App {
     const factory = this.options.details;
     if (!factory) return;
     this.details?.dispose?.();
+    this.detailsOf = { pid, name };
     this.details = factory({
       pid,
       name,
       client: () => this.session.client,
       invalidate: () => this.invalidate(),
-      open: (p, n) => this.showDetails(p, n),
+      open: (p, n) => {
+        // Opened on top: closing it returns to this one.
+        if (this.detailsOf) this.detailsTrail.push(this.detailsOf);
+        this.showDetails(p, n);
+      },
     });
+  }
+
+  /** Close the details view: back to the process it was opened from, else to the table. */
+  private closeDetails(): void {
+    this.details?.dispose?.();
+    this.details = null;
+    this.detailsOf = null;
+    const below = this.detailsTrail.pop();
+    if (below) this.showDetails(below.pid, below.name);
   }
 
   handleKey(name: string, isCharacter: boolean): void {
@@ -313,10 +332,7 @@ export class App {
     if (this.details) {
       const r = this.details.handleKey(name, isCharacter);
       // Esc and q always lead back out, even from a view that ignores them.
-      if (r === "close" || (r === "ignored" && (name === "ESCAPE" || name === "q"))) {
-        this.details.dispose?.();
-        this.details = null;
-      }
+      if (r === "close" || (r === "ignored" && (name === "ESCAPE" || name === "q" || name === "x" || name === "X"))) this.closeDetails();
       return;
     }
 
@@ -324,9 +340,9 @@ export class App {
       const modal = state.modal;
       if (modal.kind === "help" && (name === "UP" || name === "k")) modal.scroll = Math.max(0, modal.scroll - 1);
       else if (modal.kind === "help" && (name === "DOWN" || name === "j")) modal.scroll++;
-      else if (name === "a" && modal.kind === "help") state.modal = { kind: "about" };
-      else if ((name === "h" || name === "?") && modal.kind === "about") state.modal = { kind: "help", scroll: 0 };
-      else if (name === "ESCAPE" || name === "q" || name === "h" || name === "?" || name === "a" || name === "ENTER") state.modal = null;
+      else if ((name === "a" || name === "A") && modal.kind === "help") state.modal = { kind: "about" };
+      else if ((name === "h" || name === "H" || name === "?") && modal.kind === "about") state.modal = { kind: "help", scroll: 0 };
+      else if (["ESCAPE", "q", "Q", "h", "H", "?", "a", "A", "ENTER"].includes(name)) state.modal = null;
       return;
     }
 
@@ -358,6 +374,7 @@ export class App {
     const page = Math.max(1, table.pageSize - 1);
     switch (name) {
       case "q":
+      case "Q":
         this.quit();
         return;
       case "ESCAPE":
@@ -367,11 +384,17 @@ export class App {
         else this.quit();
         return;
       case "h":
+      case "H":
       case "?":
         state.modal = { kind: "help", scroll: 0 };
         return;
       case "a":
+      case "A":
         state.modal = { kind: "about" };
+        return;
+      case "x":
+      case "X":
+        table.clearSelection();
         return;
       case "UP":
       case "k":
@@ -402,12 +425,13 @@ export class App {
         table.beginFilter();
         return;
       case "c":
+      case "C":
         table.clearFilter();
         return;
       case "P":
       case "M":
       case "N":
-      case "A":
+      case "O":
         table.sortBy(SORT_KEYS_BY_LETTER[name]!);
         return;
       case "<":
@@ -421,7 +445,9 @@ export class App {
         return;
       case "[":
       case "]":
-        if (this.layout) state.scrollCores(name === "[" ? -1 : 1, this.layout.coreRowsVisible, this.layout.coresPerRow);
+      case "LEFT":
+      case "RIGHT":
+        if (this.layout) state.scrollCores(name === "[" || name === "LEFT" ? -1 : 1, this.layout.coreRowsVisible, this.layout.coresPerRow);
         return;
       case "R":
         this.session.retryNow();

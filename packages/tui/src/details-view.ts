@@ -789,6 +789,8 @@ export class ProcessDetailsView implements DetailsView {
     switch (name) {
       case "ESCAPE":
       case "q":
+      case "x":
+      case "X":
         return "close";
       case "h":
       case "?":
@@ -832,6 +834,14 @@ export class ProcessDetailsView implements DetailsView {
         if (parent !== null && parent > 0) this.ctx.open(parent, "");
         return "handled";
       }
+      case "[":
+      case "]":
+        s.scroll("journal", name === "[" ? -1 : 1);
+        return "handled";
+      case "d":
+      case "u":
+        s.scroll("threads", (name === "d" ? 1 : -1) * Math.max(1, s.pages.threads - 1));
+        return "handled";
       case "s":
         s.toggleThreadSort();
         return "handled";

@@ -16,7 +16,7 @@ import {
   textWidth,
   truncate,
 } from "./format.js";
-import { KEY_TABLE } from "./keys.js";
+import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "./keys.js";
 import { computeLayout, modalRect, MIN_HEIGHT, MIN_WIDTH, type Layout } from "./layout.js";
 import { DIM, type Rect, type Screen, type Style } from "./screen.js";
 import type { Intervals } from "./session.js";
@@ -625,8 +625,17 @@ export function box(screen: Screen, rect: Rect, title: string, ctx: RenderContex
   screen.put(rect.x + 2, rect.y, ` ${title} `, theme.modalTitle, rect.w - 4);
 }
 
+/** Every key of every view: this one, the process details, the fleet. */
 export function helpLines(): { keys: string; action: string }[] {
-  return KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action }));
+  return [
+    ...KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
+    { keys: "", action: "" },
+    { keys: "Details", action: "(Enter on a process)" },
+    ...DETAILS_KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
+    { keys: "", action: "" },
+    { keys: "Fleet", action: "(several hosts: socktop URL URL…, -G GROUP, --all)" },
+    ...FLEET_KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
+  ];
 }
 
 function renderHelp(screen: Screen, state: AppState, ctx: RenderContext): void {

@@ -221,6 +221,12 @@ export class ProcessTable {
     this.version++;
   }
 
+  /** `x`: no row selected (the view stays where it is). */
+  clearSelection(): void {
+    this.selectedPid = null;
+    this.version++;
+  }
+
   /** Live filter: every keystroke narrows the rows. */
   setFilter(text: string): void {
     this.filter = text;

@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { App, type DetailsContext, type DetailsView } from "../src/app.js";
 import { DEFAULT_INTERVALS, type AgentClient } from "../src/session.js";
 import { createTheme } from "../src/theme.js";
+import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "../src/keys.js";
+import { helpLines } from "../src/render.js";
 import { FakeClient, FakeTerminal, flush, ManualClock, manyProcesses, socktopError } from "./helpers/fixtures.js";
 
 interface Harness {
@@ -343,5 +345,79 @@ test("halt (the demo's agent died): the cause stays in the banner and nothing is
   assert.doesNotMatch(text, /retry|refused/);
   h.term.key("q");
   assert.equal(h.quits, 1);
+  await h.app.stop();
+});
+
+test("the original's keys: A about, H help, Q quit, C clears the filter, x clears the selection, ← → scroll the cores, O sorts by name", async () => {
+  const h = await harness();
+  h.term.key("A");
+  assert.equal(h.app.state.modal?.kind, "about");
+  assert.equal(h.app.state.table.sortKey, "cpu", "A no longer sorts");
+  h.term.key("A");
+  assert.equal(h.app.state.modal, null);
+  h.term.key("H");
+  assert.equal(h.app.state.modal?.kind, "help");
+  // The help lists the keys of every view.
+  const help = helpLines().map((l) => `${l.keys} ${l.action}`).join("\n");
+  for (const k of [...KEY_TABLE, ...DETAILS_KEY_TABLE, ...FLEET_KEY_TABLE]) assert.ok(help.includes(k.action), k.action);
+  h.term.key("H");
+  h.term.key("O");
+  assert.equal(h.app.state.table.sortKey, "name");
+  h.term.key("/");
+  h.term.type("ng");
+  h.term.key("ENTER");
+  assert.equal(h.app.state.table.filter, "ng");
+  h.term.key("C");
+  assert.equal(h.app.state.table.filter, "");
+  h.term.key("DOWN");
+  assert.notEqual(h.app.state.table.selectedPid, null);
+  h.term.key("x");
+  assert.equal(h.app.state.table.selectedPid, null);
+  h.term.key("DOWN");
+  h.term.key("X");
+  assert.equal(h.app.state.table.selectedPid, null);
+  h.client.metricsReply = async () => ({ ...(await new FakeClient().metrics()), cpu_per_core: new Array(64).fill(1) });
+  await h.clock.advance(500);
+  h.app.renderNow();
+  h.term.key("RIGHT");
+  assert.equal(h.app.state.coreScroll, 1);
+  h.term.key("LEFT");
+  assert.equal(h.app.state.coreScroll, 0);
+  h.term.key("Q");
+  assert.equal(h.quits, 1);
+  await h.app.stop();
+});
+
+test("details: p opens the parent on top and Esc returns to the child; x closes", async () => {
+  const opened: number[] = [];
+  let disposed = 0;
+  const h = await harness({
+    details: (ctx) => {
+      opened.push(ctx.pid);
+      return {
+        render: (screen, area) => screen.put(area.x, area.y, `DETAILS ${ctx.pid}`),
+        handleKey: (name) => {
+          if (name === "p") {
+            ctx.open(1, "init");
+            return "handled";
+          }
+          return name === "ESCAPE" || name === "x" ? "close" : "ignored";
+        },
+        dispose: () => disposed++,
+      };
+    },
+  });
+  h.term.key("DOWN");
+  const pid = h.app.state.table.selectedPid!;
+  h.term.key("ENTER");
+  h.term.key("p");
+  assert.match(h.render(), /DETAILS 1\b/);
+  h.term.key("ESCAPE");
+  assert.match(h.render(), new RegExp(`DETAILS ${pid}\\b`), "Esc on the parent returns to the child");
+  assert.deepEqual(opened, [pid, 1, pid]);
+  h.term.key("x");
+  assert.doesNotMatch(h.render(), /DETAILS/);
+  assert.equal(disposed, 3);
+  assert.equal(h.quits, 0);
   await h.app.stop();
 });

@@ -150,7 +150,7 @@ test("Esc closes the view, stops its polling, and leaves the table selection whe
   await h.app.stop();
 });
 
-test("Tab to the children, Enter opens a child; p opens the parent; Esc still lands on the same row", async () => {
+test("Tab to the children, Enter opens a child; p opens the parent on top; Esc walks back, then lands on the same row", async () => {
   const h = await harness();
   await openOurs(h);
   h.term.key("TAB");
@@ -179,6 +179,16 @@ test("Tab to the children, Enter opens a child; p opens the parent; Esc still la
   h.term.key("p");
   await h.clock.advance(0);
   assert.match(h.render(), /systemd · PID 1/);
+  // Each view was opened on top of the one before: Esc returns to it (as in the original).
+  h.term.key("ESCAPE");
+  await h.clock.advance(0);
+  assert.match(h.render(), /api-server · PID 4242/, "Esc on the parent returns to the child");
+  h.term.key("ESCAPE");
+  await h.clock.advance(0);
+  assert.match(h.render(), /p4251 · PID 4251/);
+  h.term.key("ESCAPE");
+  await h.clock.advance(0);
+  assert.match(h.render(), /api-server · PID 4242/);
   h.term.key("ESCAPE");
   assert.equal(h.view(), null);
   assert.equal(h.app.state.table.selectedPid, PID, "the table never moved");
@@ -298,8 +308,16 @@ test("keys: s toggles the thread sort, ? shows the keys and Esc closes them firs
   h.term.key("ESCAPE");
   assert.doesNotMatch(h.render(), /Details keys/);
   assert.ok(h.view(), "still in the view");
-  h.term.key("x");
+  h.term.key("z");
   assert.ok(h.view(), "unknown keys do nothing");
+  // [ ] scroll the journal, d u page the threads; x closes, as in the original.
+  h.term.key("]");
+  h.term.key("d");
+  h.term.key("u");
+  h.term.key("[");
+  assert.ok(h.view());
+  h.term.key("x");
+  assert.equal(h.view(), null);
   h.term.key("q");
   assert.equal(h.view(), null);
   await h.app.stop();

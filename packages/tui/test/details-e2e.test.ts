@@ -154,6 +154,11 @@ test("the details view from the table: pid, command line, threads, child; into t
   await pane.waitFor((s) => viewOf(t, t.name).test(s) && s.includes(`${t.child} sleep`));
 
   // Esc: the table, with our row still the selected one.
+  // p opened the parent on top: Esc returns to the child, then to the parent it was opened from, then the table.
+  pane.keys("Escape");
+  await pane.waitFor((s) => viewOf({ pid: t.child }, "sleep").test(s));
+  pane.keys("Escape");
+  await pane.waitFor((s) => viewOf(t, t.name).test(s));
   pane.keys("Escape");
   await pane.waitFor((s) => s.includes(" PID NAME") && s.includes(`${t.pid} ${t.name}`));
   const styled = pane.captureStyled().split("\n");

@@ -63,6 +63,18 @@ export function renderReport({ machine, backgroundBusy, runBusy, loadavgEnd, for
   }
   lines.push("");
 
+  // Why each missed target is missed: computed by the suites from the rows
+  // they measured (floors, peers, profiles), so this page needs no hand-written section.
+  const missed = results.flatMap((r) => (r.failed ? [] : (r.targets ?? []).filter((t) => t.met === false)));
+  if (missed.length > 0) {
+    lines.push("## Why the missed targets are missed");
+    lines.push("");
+    lines.push("Computed by the bench from the rows below in this same run.");
+    lines.push("");
+    for (const t of missed) lines.push(`- **${t.name}** (${t.figure}): ${t.why ?? "the suite computed no explanation for this target."}`);
+    lines.push("");
+  }
+
   for (const r of results) {
     lines.push(`## ${r.title}`);
     lines.push("");

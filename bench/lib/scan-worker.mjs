@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 
 const options = JSON.parse(process.argv[2]);
-const { root, procscan, rounds, warmup, siRounds, cIterationsPerRound } = options;
+const { root, procscan, rounds, warmup, siRounds, cIterationsPerRound, withPs = true } = options;
 
 const { ProcessCollector } = await import(pathToFileURL(`${root}/packages/agent/src/collectors/processes.ts`).href);
 const require = createRequire(`${root}/package.json`);
@@ -28,8 +28,8 @@ try {
 const collector = new ProcessCollector();
 collector.baseline();
 
-const samples = { ours: [], oursCpu: [], floor: [], c: [], ps: [], si: [] };
-const seen = { ours: 0, floor: 0, c: 0, ps: 0, si: 0 };
+const samples = { ours: [], oursCpu: [], floor: [], floorKept: [], c: [], cKept: [], ps: [], si: [] };
+const seen = { ours: 0, floor: 0, floorKept: 0, c: 0, cKept: 0, ps: 0, si: 0 };
 
 // What Node's fs calls alone cost for the C reference's work: list /proc and
 // open/read/close each stat into one buffer, no parsing, nothing kept. No
@@ -62,6 +62,49 @@ function floor(record) {
   }
 }
 
+// The same with descriptors kept between scans (what the collector does):
+// list /proc and one pread per stat; open only new pids, close gone ones.
+const keptFds = new Map();
+let keptScan = 0;
+function floorKept(record) {
+  const t0 = performance.now();
+  let n = 0;
+  keptScan++;
+  for (const name of readdirSync("/proc")) {
+    const c = name.charCodeAt(0);
+    if (c < 49 || c > 57) continue;
+    let k = keptFds.get(name);
+    if (k !== undefined) {
+      k.scan = keptScan;
+      try {
+        if (readSync(k.fd, floorBuf, 0, 1024, 0) > 0) n++;
+        continue;
+      } catch {
+        closeSync(k.fd);
+        keptFds.delete(name);
+      }
+    }
+    try {
+      const fd = openSync(`/proc/${name}/stat`, "r");
+      keptFds.set(name, { fd, scan: keptScan });
+      if (readSync(fd, floorBuf, 0, 1024, 0) > 0) n++;
+    } catch {
+      /* exited */
+    }
+  }
+  for (const [name, k] of keptFds) {
+    if (k.scan !== keptScan) {
+      closeSync(k.fd);
+      keptFds.delete(name);
+    }
+  }
+  const ms = performance.now() - t0;
+  if (record) {
+    samples.floorKept.push(ms);
+    seen.floorKept = n;
+  }
+}
+
 async function ours(record) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -75,13 +118,14 @@ async function ours(record) {
   }
 }
 
-function cRef(record) {
-  const r = spawnSync(procscan, [String(cIterationsPerRound)], { encoding: "utf8" });
+function cRef(record, kept = false) {
+  const args = kept ? [String(cIterationsPerRound), "/proc", "kept"] : [String(cIterationsPerRound)];
+  const r = spawnSync(procscan, args, { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`procscan failed: ${r.stderr}`);
   const out = JSON.parse(r.stdout);
   if (record) {
-    for (const ns of out.ns) samples.c.push(ns / 1e6);
-    seen.c = out.processes;
+    for (const ns of out.ns) samples[kept ? "cKept" : "c"].push(ns / 1e6);
+    seen[kept ? "cKept" : "c"] = out.processes;
   }
 }
 
@@ -117,7 +161,9 @@ async function sysinfo(record) {
 for (let i = 0; i < warmup; i++) {
   await ours(false);
   floor(false);
+  floorKept(false);
   cRef(false);
+  cRef(false, true);
   ps(false);
 }
 if (si !== null) await sysinfo(false);
@@ -127,8 +173,10 @@ for (let round = 0; round < rounds; round++) {
   await new Promise((r) => setTimeout(r, 20));
   await ours(true);
   floor(true);
+  floorKept(true);
   cRef(true);
-  ps(true);
+  cRef(true, true);
+  if (withPs) ps(true);
   if (round < siRounds) await sysinfo(true);
 }
 

@@ -8,7 +8,13 @@
  * process and nothing is printed per process: the parsed values are only
  * summed so the compiler cannot drop the work.
  *
- * Usage: procscan [ITERATIONS [PROC_ROOT]]
+ * "kept" mode keeps each /proc/<pid>/stat open between scans and re-reads it
+ * with pread at offset 0 (what the agent does); a descriptor whose process
+ * is gone fails with ESRCH and is closed, and pids missing from a listing
+ * have theirs closed at the end of the scan. The timed scans follow one
+ * untimed scan that opens them, as the agent's follow its baseline.
+ *
+ * Usage: procscan [ITERATIONS [PROC_ROOT [kept]]]
  * Prints one JSON object: {"processes":N,"ns":[t1,t2,...],"checksum":C}
  * where ns[i] is the wall time of scan i in nanoseconds (CLOCK_MONOTONIC).
  *
@@ -44,12 +50,70 @@ static unsigned long long parse_ull(const char *p, const char *end) {
   return v;
 }
 
+/* Kept mode: fd_of[pid] (0 = none) and the scan that last listed the pid. */
+static int kept_mode = 0;
+static int *fd_of = NULL;
+static unsigned *seen_in = NULL;
+static int *kept_pids = NULL;
+static size_t kept_count = 0, kept_cap = 0;
+static long pid_max = 0;
+static unsigned scan_no = 0;
+
+static ssize_t read_stat(int rootfd, const char *name, long pid, char *buf, size_t size) {
+  char path[NAME_MAX + 8]; /* "<d_name>/stat" */
+  if (kept_mode && pid <= pid_max) {
+    seen_in[pid] = scan_no;
+    int listed = fd_of[pid] != 0; /* already in kept_pids */
+    if (fd_of[pid] > 0) {
+      ssize_t n = pread(fd_of[pid], buf, size, 0);
+      if (n >= 0) return n;
+      close(fd_of[pid]); /* ESRCH: gone, maybe a new process took the pid */
+      fd_of[pid] = -1;  /* stays in kept_pids until close_unlisted() */
+    }
+    snprintf(path, sizeof path, "%s/stat", name);
+    int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = pread(fd, buf, size, 0);
+    if (n < 0) { close(fd); return -1; }
+    fd_of[pid] = fd;
+    if (listed) return n;
+    if (kept_count == kept_cap) {
+      kept_cap = kept_cap ? kept_cap * 2 : 1024;
+      kept_pids = realloc(kept_pids, kept_cap * sizeof *kept_pids);
+      if (kept_pids == NULL) exit(1);
+    }
+    kept_pids[kept_count++] = (int)pid;
+    return n;
+  }
+  snprintf(path, sizeof path, "%s/stat", name);
+  int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1; /* exited meanwhile */
+  ssize_t n = read(fd, buf, size);
+  close(fd);
+  return n;
+}
+
+/* Kept mode, end of a scan: close the descriptors of pids this scan did not list. */
+static void close_unlisted(void) {
+  size_t w = 0;
+  for (size_t i = 0; i < kept_count; i++) {
+    int pid = kept_pids[i];
+    if (fd_of[pid] < 0 || seen_in[pid] != scan_no) {
+      if (fd_of[pid] > 0) close(fd_of[pid]);
+      fd_of[pid] = 0;
+      continue;
+    }
+    kept_pids[w++] = pid;
+  }
+  kept_count = w;
+}
+
 /* One scan; returns the number of processes read, adds parsed fields to *checksum. */
 static int scan(const char *root, int rootfd, unsigned long long *checksum) {
   DIR *dir = opendir(root);
   if (dir == NULL) return -1;
-  char path[NAME_MAX + 8]; /* "<d_name>/stat" */
   char buf[1024];
+  scan_no++;
   int count = 0;
   struct dirent *de;
   while ((de = readdir(dir)) != NULL) {
@@ -60,11 +124,7 @@ static int scan(const char *root, int rootfd, unsigned long long *checksum) {
       if (*c < '0' || *c > '9') { numeric = 0; break; }
     }
     if (!numeric) continue;
-    snprintf(path, sizeof path, "%s/stat", name);
-    int fd = openat(rootfd, path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue; /* exited meanwhile */
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
+    ssize_t n = read_stat(rootfd, name, atol(name), buf, sizeof buf - 1);
     if (n <= 0) continue;
     const char *end = buf + n;
     const char *open = memchr(buf, '(', (size_t)n);
@@ -82,6 +142,7 @@ static int scan(const char *root, int rootfd, unsigned long long *checksum) {
     count++;
   }
   closedir(dir);
+  if (kept_mode) close_unlisted();
   return count;
 }
 
@@ -89,6 +150,15 @@ int main(int argc, char **argv) {
   int iterations = argc > 1 ? atoi(argv[1]) : 20;
   const char *root = argc > 2 ? argv[2] : "/proc";
   if (iterations < 1) iterations = 1;
+  kept_mode = argc > 3 && strcmp(argv[3], "kept") == 0;
+  if (kept_mode) {
+    FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+    if (f == NULL || fscanf(f, "%ld", &pid_max) != 1) pid_max = 4194304;
+    if (f) fclose(f);
+    fd_of = calloc((size_t)pid_max + 1, sizeof *fd_of);
+    seen_in = calloc((size_t)pid_max + 1, sizeof *seen_in);
+    if (fd_of == NULL || seen_in == NULL) return 1;
+  }
   int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) {
     perror(root);
@@ -98,6 +168,7 @@ int main(int argc, char **argv) {
   int processes = 0;
   unsigned long long *ns = calloc((size_t)iterations, sizeof *ns);
   if (ns == NULL) return 1;
+  if (kept_mode) scan(root, rootfd, &checksum); /* opens the descriptors, untimed */
   for (int i = 0; i < iterations; i++) {
     unsigned long long t0 = now_ns();
     processes = scan(root, rootfd, &checksum);

@@ -83,8 +83,8 @@ export async function stopSleepers({ shells, sleepers }) {
   }
 }
 
-function runWorker(ctx, procscan, rounds, siRounds) {
-  const options = { root: ctx.root, procscan, rounds, warmup: 5, siRounds, cIterationsPerRound: 2 };
+function runWorker(ctx, procscan, rounds, siRounds, withPs = true) {
+  const options = { root: ctx.root, procscan, rounds, warmup: 5, siRounds, cIterationsPerRound: 2, withPs };
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", "--conditions=source", join(ctx.benchDir, "lib", "scan-worker.mjs"), JSON.stringify(options)],
@@ -94,36 +94,41 @@ function runWorker(ctx, procscan, rounds, siRounds) {
   return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
+/** The scan target: at most the C open/read/close reference's time. */
+export const SCAN_TARGET = 1.0;
+
 export async function run(ctx) {
   const procscan = compileProcscan(ctx);
   const rounds = ctx.quick ? 10 : 30;
   const siRounds = ctx.quick ? 2 : 8;
-  const extra = ctx.quick ? 1000 : 2000;
+  // Extra sleeping processes per phase, started cumulatively: ~70 (own), ~1000, ~2000.
+  const steps = ctx.quick ? [0, 1000] : [0, 1000, 2000];
   const phases = [];
-
-  ctx.log(`scan: own process count (${processCount()})`);
-  {
-    const before = processCount();
-    const result = runWorker(ctx, procscan, rounds, siRounds);
-    phases.push({ label: "own", range: [before, processCount()], result });
-  }
-
-  ctx.log(`scan: starting ${extra} sleeping processes`);
-  const sleepers = await startSleepers(extra);
+  const started = [];
   try {
-    await sleep(200);
-    ctx.log(`scan: with ${extra} extra (${processCount()} processes)`);
-    const before = processCount();
-    const result = runWorker(ctx, procscan, rounds, siRounds);
-    phases.push({ label: `+${extra}`, range: [before, processCount()], result });
+    for (const extra of steps) {
+      const have = started.reduce((n, s) => n + s.sleepers.length, 0);
+      if (extra > have) {
+        ctx.log(`scan: starting ${extra - have} more sleeping processes`);
+        started.push(await startSleepers(extra - have));
+        await sleep(200);
+      }
+      const label = extra === 0 ? "own" : `+${extra}`;
+      ctx.log(`scan: ${label} (${processCount()} processes)`);
+      const before = processCount();
+      // systeminformation and ps take long at thousands of processes: only where the issue compares them.
+      const result = runWorker(ctx, procscan, rounds, extra === 0 || extra === steps.at(-1) ? siRounds : 0);
+      phases.push({ label, range: [before, processCount()], result });
+    }
   } finally {
-    await stopSleepers(sleepers);
+    for (const s of started) await stopSleepers(s);
   }
   ctx.log(`scan: sleepers stopped (${processCount()} processes now)`);
 
   const targets = [];
   const rows = [];
   const data = [];
+  const notes = [];
   for (const phase of phases) {
     const { samples, seen } = phase.result;
     // What the C reference saw in its last scan is the count the phase ran at.
@@ -131,27 +136,37 @@ export async function run(ctx) {
     const c = summarize(samples.c);
     const contenders = [
       ["socktop ProcessCollector.collect() (in-process)", samples.ours, seen.ours],
-      ["Node I/O floor: the same syscalls from Node, no parsing", samples.floor, seen.floor],
-      ["C reference (list /proc, read each stat once)", samples.c, seen.c],
+      ["Node I/O floor, kept descriptors: list /proc + one pread per process, no parsing", samples.floorKept, seen.floorKept],
+      ["Node I/O floor, open/read/close per process, no parsing", samples.floor, seen.floor],
+      ["C reference (list /proc, open/read/close each stat)", samples.c, seen.c],
+      ["C, kept descriptors (list /proc, pread each kept stat)", samples.cKept, seen.cKept],
       ["`ps -eo pid,comm,rss,time` (whole command)", samples.ps, seen.ps],
       ["systeminformation.processes() (in-process)", samples.si, seen.si],
     ];
     for (const [name, values, n] of contenders) {
-      if (values.length === 0) {
-        rows.push(`| ${phase.count} | ${name} | – | not available | | |`);
-        continue;
-      }
+      if (values.length === 0) continue;
       const s = summarize(values);
       rows.push(`| ${phase.count} | ${name} | ${n} | ${fmtMs(s.median)} | ${spreadMs(s)} | ${fmtRatio(s.median / c.median)} |`);
     }
     const ours = summarize(samples.ours);
+    const floorKept = summarize(samples.floorKept);
+    const floor = summarize(samples.floor);
+    const cKept = summarize(samples.cKept);
     const ratio = ours.median / c.median;
     const siRatio = samples.si.length ? median(samples.si) / ours.median : NaN;
-    data.push({ phase: phase.label, processes: phase.count, range: phase.range, floor: summarize(samples.floor), ours, oursCpuMs: summarize(samples.oursCpu), c, ps: summarize(samples.ps), si: summarize(samples.si), ratio, siRatio });
+    data.push({ phase: phase.label, processes: phase.count, range: phase.range, floor, floorKept, ours, oursCpuMs: summarize(samples.oursCpu), c, cKept, ps: summarize(samples.ps), si: summarize(samples.si), ratio, siRatio });
+    const met = ratio <= SCAN_TARGET;
     targets.push({
-      name: `Process scan ≤ 1.5× C reference (${phase.label === "own" ? "own process count" : `${phase.label} sleeping`}: ${phase.count} processes)`,
-      figure: `${fmtRatio(ratio)} (${fmtMs(ours.median)} vs ${fmtMs(c.median)})`,
-      met: ratio <= 1.5,
+      name: `Process scan ≤ ${SCAN_TARGET.toFixed(1)}× C open/read/close (${phase.label === "own" ? "own process count" : `${phase.label} sleeping`}: ${phase.count} processes)`,
+      figure: `${fmtRatio(ratio)} (${fmtMs(ours.median)} vs ${fmtMs(c.median)}; C kept descriptors ${fmtRatio(cKept.median / c.median)})`,
+      met,
+      why: met
+        ? null
+        : `Node's own I/O with kept descriptors (no parsing) already takes ${fmtRatio(floorKept.median / c.median)} the C open/read/close time at ${phase.count} processes; ` +
+          `the collector adds ${fmtMs(Math.max(0, ours.median - floorKept.median))} per scan (${fmtRatio(ours.median / floorKept.median)} its floor) for parsing, CPU% bookkeeping and building the list. ` +
+          (floorKept.median / c.median > SCAN_TARGET
+            ? "The floor alone is over the target, so no parser change can meet it here: the binding's cost per call (listing /proc and one pread per process) is the limit."
+            : `Meeting it needs the collector's own work under ${fmtMs(c.median * SCAN_TARGET - floorKept.median)} per scan.`),
     });
     if (samples.si.length) {
       targets.push({
@@ -160,19 +175,21 @@ export async function run(ctx) {
         met: siRatio >= 5,
       });
     }
+    notes.push(
+      `- ${phase.count} processes: our collector's CPU time per scan: median ${fmtMs(summarize(samples.oursCpu).median)} (wall ${fmtMs(ours.median)}). ` +
+        `Keeping descriptors takes C from ${fmtMs(c.median)} to ${fmtMs(cKept.median)} (${fmtRatio(cKept.median / c.median)}) and Node's bare I/O from ${fmtMs(floor.median)} to ${fmtMs(floorKept.median)} (${fmtRatio(floorKept.median / floor.median)}); ` +
+        `the collector's own work on top of its floor is ${fmtMs(ours.median - floorKept.median)} per scan.`,
+    );
   }
 
   const markdown = [
-    `Wall time of one full scan; ${rounds} rounds per contender, interleaved round by round (systeminformation: ${siRounds} rounds, ≥ 0.5 s apart because it returns a cached list within 500 ms). The C reference reports its own in-process time of ${2} scans per round; \`ps\` is timed as a whole command (fork + exec + scan + print), as a user pays it. Ratio = median ÷ C reference median.`,
+    `Wall time of one full scan; ${rounds} rounds per contender, interleaved round by round (systeminformation: ${siRounds} rounds at the first and last process count, ≥ 0.5 s apart because it returns a cached list within 500 ms; \`ps\` timed as a whole command, fork + exec + scan + print, as a user pays it). The C programs report their own in-process time of 2 scans per round (the kept-descriptor one after an untimed scan that opens them); the Node floors and the collector keep their state between rounds as the agent does between requests. The extra processes are \`sleep\`s this suite starts. Ratio = median ÷ C open/read/close median.`,
     "",
     "| processes | contender | rows seen | median | p10 – p90 | vs C |",
     "|---:|---|---:|---:|---:|---:|",
     ...rows,
     "",
-    ...data.map(
-      (d) =>
-        `- ${d.processes} processes: our collector's CPU time per scan: median ${fmtMs(d.oursCpuMs.median)} (wall ${fmtMs(d.ours.median)}). Node's fs calls alone (the "I/O floor" row) take ${fmtRatio(d.floor.median / d.c.median)} the C time: that part of the gap is the cost of Node's synchronous fs binding, which no parser change removes; the rest (${fmtMs(d.ours.median - d.floor.median)} per scan) is the collector's own work.`,
-    ),
+    ...notes,
     ...phases
       .filter((ph) => Math.abs(ph.range[0] - ph.range[1]) > 0.1 * ph.range[0])
       .map((ph) => `- The machine's process count moved from ${ph.range[0]} to ${ph.range[1]} during the "${ph.label}" phase (other users' processes): each row gives the rows that contender saw.`),

@@ -129,6 +129,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     prometheus,
     close: async () => {
       await Promise.all([server.close(), metricsListener?.close()]);
+      sources.close();
     },
   };
 }

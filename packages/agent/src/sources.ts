@@ -91,6 +91,11 @@ export class MetricsSources {
     return this.collectors.statuses();
   }
 
+  /** Releases what the collectors hold between requests (the process scan's kept descriptors). */
+  close(): void {
+    this.backend.close?.();
+  }
+
   private async collectMetrics(): Promise<MetricsSnapshot> {
     const { backend, collectors } = this;
     const [cpu, memory, networks, hostname, cpuTempC, gpus, processCount] = await Promise.all([

@@ -52,6 +52,8 @@ export interface Backend {
   readonly processCount: Collector<number>;
   readonly processes: Collector<ProcessEntry[]>;
   readonly disks: Collector<DiskInfo[]>;
+  /** Releases what the collectors keep between requests (the Linux process scan's open stat files). */
+  close?(): void;
 }
 
 /** The last run of one collector, as `socktop_collector_*` reports it. */

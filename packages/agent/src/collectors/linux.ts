@@ -48,5 +48,6 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     processCount: collector("process_count", () => processes.processCount()),
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
     disks: new DiskCollector({ procRoot, sysRoot }),
+    close: () => processes.close(),
   };
 }

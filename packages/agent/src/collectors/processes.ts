@@ -3,7 +3,10 @@
  * CPU share of the whole machine and its resident memory.
  *
  * Cost model: one /proc/<pid>/stat read per process and per scan, plus one
- * /proc/stat and one /proc/uptime read per scan. The stat files are read
+ * /proc/stat and one /proc/uptime read per scan. Each stat file is opened
+ * once and its descriptor kept between scans (see {@link KeptStatFiles}):
+ * a scan then costs one pread per process instead of open + read + close.
+ * The stat files are read
  * synchronously into one reused buffer: for thousands of tiny generated files
  * that is far faster than fs.promises, which pays a thread-pool round trip
  * and a fresh buffer per file (measured with 2,070 processes: ~33 ms per scan
@@ -16,6 +19,7 @@ import { readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { ProcessEntry } from "@socktop/protocol";
 import { parseProcStat } from "./cpu.js";
+import { DEFAULT_MAX_KEPT_DESCRIPTORS, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, pageSize } from "./procfs.js";
 
 /** The fields of /proc/<pid>/stat this agent uses. Times are in clock ticks (USER_HZ). */
@@ -230,10 +234,17 @@ interface ScanClock {
   uptimeTicks: number | null;
 }
 
+
 export interface ProcessCollectorOptions {
   procRoot?: string;
   /** Bytes per page for rss; defaults to the running kernel's page size. */
   pageSize?: number;
+  /**
+   * Most /proc/<pid>/stat descriptors kept open between scans (default
+   * {@link DEFAULT_MAX_KEPT_DESCRIPTORS}, lowered to a quarter of the soft
+   * open-files limit); 0 reads every file by path. Only used on a real procfs.
+   */
+  maxKeptDescriptors?: number;
 }
 
 export class ProcessCollector {
@@ -245,9 +256,12 @@ export class ProcessCollector {
   private previous = new Map<number, PreviousTimes>();
   private previousClock: ScanClock | null = null;
   private inflight: Promise<ProcessEntry[]> | null = null;
+  private readonly kept: KeptStatFiles | null;
 
   constructor(options: ProcessCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
+    const cap = effectiveCap(options.maxKeptDescriptors ?? DEFAULT_MAX_KEPT_DESCRIPTORS);
+    this.kept = cap > 0 && isProcfs(this.procRoot) ? new KeptStatFiles(this.procRoot, cap) : null;
     // The page size belongs to the kernel we run on, not to procRoot (which
     // may be a fixture or a host's /proc mounted elsewhere): ask the real one.
     this.pageBytes = options.pageSize ?? pageSize();
@@ -261,11 +275,27 @@ export class ProcessCollector {
   baseline(): void {
     const clock = this.readClock();
     const next = new Map<number, PreviousTimes>();
+    this.kept?.beginScan();
     for (const name of readdirSync(this.procRoot)) {
       const pid = pidOf(name);
       if (pid > 0) this.sample(pid, clock, next);
     }
     this.finishScan(clock, next);
+  }
+
+  /** How many stat descriptors are kept open now (0 when keeping is off). */
+  get keptDescriptors(): number {
+    return this.kept?.size ?? 0;
+  }
+
+  /** The kept descriptors' bookkeeping, null when keeping is off (for tests). */
+  get keptFiles(): KeptStatFiles | null {
+    return this.kept;
+  }
+
+  /** Closes the kept descriptors; a later scan opens them again. */
+  close(): void {
+    this.kept?.close();
   }
 
   /**
@@ -302,6 +332,7 @@ export class ProcessCollector {
     // promise version costs more in thread-pool round trips than it saves.
     const names = readdirSync(this.procRoot);
     const next = new Map<number, PreviousTimes>();
+    this.kept?.beginScan();
     const entries: ProcessEntry[] = [];
     let sinceYield = 0;
     for (const name of names) {
@@ -320,16 +351,23 @@ export class ProcessCollector {
 
   /** Reads one process; null when it exited or cannot be read (never an error). */
   private sample(pid: number, clock: ScanClock, next: Map<number, PreviousTimes>): ProcessEntry | null {
+    let bytes: Buffer;
     let length: number | null;
     try {
-      length = this.reader.readBytes(`${this.procRoot}/${pid}/stat`);
+      length = this.kept === null ? -1 : this.kept.read(pid);
+      if (length >= 0) {
+        bytes = (this.kept as KeptStatFiles).bytes;
+      } else {
+        length = this.reader.readBytes(`${this.procRoot}/${pid}/stat`);
+        bytes = this.reader.bytes;
+      }
     } catch {
-      // Beyond the usual ENOENT/ESRCH (handled by the reader): a process must
+      // Beyond the usual ENOENT/ESRCH (handled by the readers): a process must
       // never make the whole list fail.
       return null;
     }
     if (length === null) return null;
-    const stat = parseScanFields(this.reader.bytes, length);
+    const stat = parseScanFields(bytes, length);
     if (stat === null) return null;
 
     const ticks = stat.utime + stat.stime;
@@ -361,6 +399,7 @@ export class ProcessCollector {
   }
 
   private finishScan(clock: ScanClock, next: Map<number, PreviousTimes>): void {
+    this.kept?.endScan();
     this.previous = next;
     this.previousClock = clock;
   }

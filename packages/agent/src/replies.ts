@@ -6,7 +6,7 @@
 import { gzipSync, constants as zlibConstants } from "node:zlib";
 import {
   GZIP_THRESHOLD_BYTES,
-  encodeProcessList,
+  encodeProcessListInto,
   type DiskInfo,
   type ErrorCode,
   type ErrorFrame,
@@ -115,8 +115,10 @@ export function legacyJson(value: unknown): EncodedReply {
 
 /** The process list as protobuf, gzip when larger than the threshold. */
 export function processListReply(processes: readonly ProcessEntry[]): EncodedReply {
-  const bytes = encodeProcessList(processes);
-  const data = bytes.length > GZIP_THRESHOLD_BYTES ? gzip(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // Encoded into the protocol's reused buffer, which the next encoding
+  // overwrites: gzip reads it now, and the small case is copied.
+  const bytes = encodeProcessListInto(processes);
+  const data = bytes.length > GZIP_THRESHOLD_BYTES ? gzip(bytes) : Buffer.from(bytes);
   return { data, binary: true };
 }
 

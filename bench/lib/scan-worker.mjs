@@ -28,7 +28,11 @@ try {
 const collector = new ProcessCollector();
 collector.baseline();
 
-const samples = { ours: [], oursCpu: [], floor: [], floorKept: [], c: [], cKept: [], ps: [], si: [] };
+const samples = { ours: [], oursCpu: [], floor: [], floorCpu: [], floorKept: [], floorKeptCpu: [], c: [], cCpu: [], cKept: [], cKeptCpu: [], ps: [], si: [] };
+const cpuMs = (since) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+};
 const seen = { ours: 0, floor: 0, floorKept: 0, c: 0, cKept: 0, ps: 0, si: 0 };
 
 // What Node's fs calls alone cost for the C reference's work: list /proc and
@@ -36,6 +40,7 @@ const seen = { ours: 0, floor: 0, floorKept: 0, c: 0, cKept: 0, ps: 0, si: 0 };
 // Node scan can be faster than this; the gap to C is the binding's overhead.
 const floorBuf = Buffer.allocUnsafe(1024);
 function floor(record) {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
   for (const name of readdirSync("/proc")) {
@@ -57,6 +62,7 @@ function floor(record) {
   }
   const ms = performance.now() - t0;
   if (record) {
+    samples.floorCpu.push(cpuMs(cpu0));
     samples.floor.push(ms);
     seen.floor = n;
   }
@@ -67,6 +73,7 @@ function floor(record) {
 const keptFds = new Map();
 let keptScan = 0;
 function floorKept(record) {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let n = 0;
   keptScan++;
@@ -100,6 +107,7 @@ function floorKept(record) {
   }
   const ms = performance.now() - t0;
   if (record) {
+    samples.floorKeptCpu.push(cpuMs(cpu0));
     samples.floorKept.push(ms);
     seen.floorKept = n;
   }
@@ -125,6 +133,7 @@ function cRef(record, kept = false) {
   const out = JSON.parse(r.stdout);
   if (record) {
     for (const ns of out.ns) samples[kept ? "cKept" : "c"].push(ns / 1e6);
+    for (const ns of out.cpu_ns) samples[kept ? "cKeptCpu" : "cCpu"].push(ns / 1e6);
     seen[kept ? "cKept" : "c"] = out.processes;
   }
 }

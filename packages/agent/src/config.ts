@@ -51,6 +51,11 @@ export interface PrometheusConfig {
   topProcesses: number;
 }
 
+/** Whether the settings turn the Prometheus endpoint on (a separate port implies it). */
+export function prometheusEnabled(settings: { enabled: boolean; port: number | null }): boolean {
+  return settings.enabled || settings.port !== null;
+}
+
 export type Command = { kind: "run"; config: AgentConfig } | { kind: "help" } | { kind: "version" };
 
 export const DEFAULT_PORT = 3000;

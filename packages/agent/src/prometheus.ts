@@ -32,9 +32,7 @@ export const METRICS_PATH = "/metrics";
  * A port implies the feature whichever way it was given (--prometheus-port
  * or SOCKTOP_PROMETHEUS_PORT), as the help text promises.
  */
-export function prometheusEnabled(settings: { enabled: boolean; port: number | null }): boolean {
-  return settings.enabled || settings.port !== null;
-}
+export { prometheusEnabled } from "./config.js";
 
 /** The caches a scrape reads, and the collectors' last runs; MetricsSources satisfies it. */
 export interface ScrapeSources {

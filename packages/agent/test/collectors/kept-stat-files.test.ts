@@ -69,12 +69,15 @@ describe("kept /proc/<pid>/stat descriptors", () => {
     try {
       await Promise.all(children.map(started));
       for (let scan = 0; scan < 3; scan++) {
+        const before = numericEntries();
         const entries = await collector.collect();
         assert.ok(collector.keptDescriptors <= 10, `scan ${scan}: ${collector.keptDescriptors} kept`);
         assert.ok(openStatFiles().length <= 10, `scan ${scan}: ${openStatFiles().length} open`);
         const listed = new Set(entries.map((e) => e.pid));
         for (const child of children) assert.ok(listed.has(child.pid as number), `child ${child.pid} listed`);
-        assert.ok(entries.length >= numericEntries() - 5);
+        // Other people's processes come and go meanwhile on a shared machine.
+        const expected = Math.min(before, numericEntries());
+        assert.ok(entries.length >= expected - Math.max(5, expected * 0.1), `${entries.length} listed, ${expected} in /proc`);
       }
       assert.equal(collector.keptDescriptors, 10, "the cap is used");
     } finally {

@@ -7,7 +7,7 @@
  * and stopped by PID, also on failure or Ctrl-C.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MachineLoadMeter, installExitHandlers, killTracked, machineDescription, processCount, sleep, trackedCount } from "./lib/util.mjs";
@@ -15,8 +15,20 @@ import { ensurePeers, peerVersions } from "./lib/peers.mjs";
 import { renderReport } from "./lib/report.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
+/**
+ * Suites are the files in suites/: adding one is adding a file. A suite
+ * module exports `run(ctx)` returning `{ id, title, markdown, targets, data }`
+ * (or a list of them) and may export `title` (used if it fails). Each target
+ * is `{ name, figure, met, why }`: `why` is the suite's explanation of a miss,
+ * computed from what it measured; the report lists them. These run first, in
+ * this order; others follow in name order.
+ */
 // "install" (pack12): the shipped forms of the agent; bench/suites/install.mjs.
-const SUITES = ["scan", "latency", "watcher", "fanout", "soak", "install"];
+const ORDER = ["scan", "latency", "watcher", "fanout", "soak", "install", "startup", "v8flags"];
+const SUITES = readdirSync(join(benchDir, "suites"))
+  .filter((f) => f.endsWith(".mjs"))
+  .map((f) => f.slice(0, -4))
+  .sort((a, b) => (ORDER.includes(a) ? ORDER.indexOf(a) : 100) - (ORDER.includes(b) ? ORDER.indexOf(b) : 100) || a.localeCompare(b));
 const TITLES = {
   scan: "1. Process scan",
   latency: "2. Request latency over a socket",
@@ -108,6 +120,7 @@ async function main() {
     soakMinutes: args.soakMinutes ?? (args.quick ? 0.5 : 10),
     soakClients: args.soakClients ?? (args.quick ? 50 : 200),
     agentNodeArgs: args.agentNodeArgs,
+    machine: null,
   };
 
   // How busy was the machine before we started? (other people's tests, builds)
@@ -115,6 +128,7 @@ async function main() {
   await sleep(args.quick ? 2000 : 5000);
   const backgroundBusy = before.read();
   const machine = machineDescription();
+  ctx.machine = machine;
   log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.processes} processes, background load ${(backgroundBusy * 100).toFixed(0)} % of all cores`);
 
   const peers = ensurePeers(ctx);
@@ -149,15 +163,16 @@ async function main() {
     if (!wanted.includes(id)) continue;
     const t0 = Date.now();
     const suiteLoad = new MachineLoadMeter();
+    let mod = null;
     try {
-      const mod = await import(`./suites/${id}.mjs`);
+      mod = await import(`./suites/${id}.mjs`);
       const result = await mod.run(ctx);
       const list = Array.isArray(result) ? result : [result];
       for (const r of list) r.machineBusy = suiteLoad.read();
       results.push(...list);
     } catch (error) {
       log(`suite ${id} failed: ${error?.stack ?? error}`);
-      results.push({ id, title: TITLES[id], failed: String(error?.message ?? error), targets: [] });
+      results.push({ id, title: mod?.title ?? TITLES[id] ?? id, failed: String(error?.message ?? error), targets: [] });
     } finally {
       // Nothing a suite started may outlive it.
       const left = killTracked("SIGKILL");

@@ -84,7 +84,8 @@ export async function startAgent(ctx, { env = {}, label = "socktop_agent", nodeA
       const m = /bound to [^\s]*:(\d+)\)/.exec(proc.output());
       return m ? Number(m[1]) : null;
     },
-    20000,
+    // Generous: on a busy shared machine a start-up has taken over 20 s.
+    60000,
     "the agent's start-up line",
   );
   return { ...proc, port, url: `ws://${LOOPBACK}:${port}/ws`, name: "socktop_agent" };

@@ -178,6 +178,12 @@ export async function run(ctx) {
             name: `${kind} latency below ${c.id === "glances" ? "Glances" : "node_exporter"} (fresh collection, p50)`,
             figure: `${fmtMs(base.median)} vs ${fmtMs(s.median)} (${c.id} takes ${fmtRatio(s.median / base.median)})${tie ? ": a tie, within 3 %" : ""}`,
             met: base.median < s.median && !tie,
+            why: (() => {
+              const cached = samples[`${kind}/agent-cached`]?.length ? summarize(samples[`${kind}/agent-cached`]).median : NaN;
+              return Number.isFinite(cached)
+                ? `the agent answers the same request from its cache in ${fmtMs(cached)} (the socket and framing), so collecting and encoding this data took about ${fmtMs(base.median - cached)} of its ${fmtMs(base.median)}.`
+                : null;
+            })(),
           });
         }
       }

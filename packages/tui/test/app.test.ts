@@ -356,7 +356,8 @@ test("the original's keys: A about, H help, Q quit, C clears the filter, x clear
   h.term.key("A");
   assert.equal(h.app.state.modal, null);
   h.term.key("H");
-  assert.equal(h.app.state.modal?.kind, "help");
+  // (A cast: the assertion above narrowed the modal to null for the compiler.)
+  assert.equal((h.app.state.modal as { kind: string } | null)?.kind, "help");
   // The help lists the keys of every view.
   const help = helpLines().map((l) => `${l.keys} ${l.action}`).join("\n");
   for (const k of [...KEY_TABLE, ...DETAILS_KEY_TABLE, ...FLEET_KEY_TABLE]) assert.ok(help.includes(k.action), k.action);

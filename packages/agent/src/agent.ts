@@ -3,11 +3,12 @@
  */
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
-import { admissionFor, isPublicBind } from "./admission.js";
+import { admissionFor, isPublicBind, originAdmission } from "./admission.js";
 import { prometheusEnabled, type AgentConfig, type TlsConfig } from "./config.js";
 import { createDetailsHandlers, type DetailsHandlersOptions } from "./details-handlers.js";
 import { RequestHandler } from "./handler.js";
 import type { Logger } from "./log.js";
+import type { WebAssets } from "./web.js";
 import type { PrometheusListener } from "./prometheus.js";
 import { AgentServer, type Admission } from "./server.js";
 import { MetricsSources } from "./sources.js";
@@ -37,6 +38,8 @@ export interface AgentExtras {
   handshakeTimeoutMs?: number;
   /** Overrides for process details and journal (e.g. a stand-in journalctl in tests). */
   details?: Partial<DetailsHandlersOptions>;
+  /** The dashboard's files, instead of the built ones (tests). */
+  webAssets?: WebAssets;
 }
 
 function displayHost(bind: string): string {
@@ -79,6 +82,12 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     ? new prom.PrometheusExporter({ sources, topProcesses: config.prometheus.topProcesses, admission, log })
     : null;
   let metricsListener: PrometheusListener | null = null;
+  // The dashboard's module is loaded only with --web: without it nothing of the page is read or served.
+  const routes = exporter !== null && config.prometheus.port === null ? [exporter.route] : [];
+  if (config.web) {
+    const { loadWebAssets, webRoute } = await import("./web.js");
+    routes.push(webRoute(extras.webAssets ?? loadWebAssets(), { page: [originAdmission(config.allowedOrigins)], auth: admission }));
+  }
   const server = new AgentServer({
     handler,
     log,
@@ -90,7 +99,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     maxFrameBytes: config.maxFrameBytes,
     ...(extras.heartbeatMs !== undefined ? { heartbeatMs: extras.heartbeatMs } : {}),
     ...(extras.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: extras.handshakeTimeoutMs } : {}),
-    httpRoutes: exporter !== null && config.prometheus.port === null ? [exporter.route] : [],
+    httpRoutes: routes,
     ...(exporter === null
       ? { metricsNotHere: () => "Prometheus metrics are off; start socktop_agent with --prometheus (or SOCKTOP_PROMETHEUS=1) to serve them here" }
       : config.prometheus.port !== null
@@ -121,6 +130,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
       ? null
       : { address: metricsAddress, url: `${tls ? "https" : "http"}://${displayHost(config.bind)}:${metricsAddress.port}/metrics` };
   if (prometheus !== null) log.info(`Prometheus metrics at ${prometheus.url}`);
+  if (config.web) log.info(`web dashboard at ${tls ? "https" : "http"}://${displayHost(config.bind)}:${address.port}/`);
   const scheme = tls ? "wss" : "ws";
   return {
     server,

@@ -40,6 +40,8 @@ export interface AgentConfig {
   procRoot: string;
   sysRoot: string;
   prometheus: PrometheusConfig;
+  /** Serve the browser dashboard at GET / (--web). */
+  web: boolean;
 }
 
 export interface PrometheusConfig {
@@ -67,7 +69,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 4096;
 export const HELP = `Usage: socktop_agent [options] [PORT]
 
 Lightweight on-demand metrics WebSocket server for the socktop TUI.
-Serves ws://HOST:PORT/ws (wss:// with TLS) and GET /healthz.
+Serves ws://HOST:PORT/ws (wss:// with TLS), GET /healthz, and with --web a dashboard at GET /.
 
 Options:
   -p, --port N          port to listen on (default 3000, or 8443 with TLS, 0 for any free port; env SOCKTOP_PORT)
@@ -83,6 +85,7 @@ Options:
       --proc-root DIR   read procfs from DIR (default /proc; env SOCKTOP_PROC_ROOT),
                         e.g. /host/proc in a container with the host's /proc mounted there
       --sys-root DIR    read sysfs from DIR (default /sys; env SOCKTOP_SYS_ROOT), e.g. /host/sys
+      --web             serve the browser dashboard at GET / (env SOCKTOP_WEB=1)
   -V, --version         print the version and exit
   -h, --help            print this help and exit
 
@@ -159,6 +162,7 @@ export const OPTIONS = {
   "prometheus-top-processes": { type: "string" },
   "proc-root": { type: "string" },
   "sys-root": { type: "string" },
+  web: { type: "boolean" },
 } as const satisfies OptionsConfig;
 
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
@@ -224,6 +228,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       procRoot,
       sysRoot,
       prometheus: { enabled: prometheus, port: prometheusPort, topProcesses },
+      web: values.web === true || parseFlag(env.SOCKTOP_WEB, "SOCKTOP_WEB", false),
     },
   };
 }

@@ -153,7 +153,12 @@ export class AgentServer {
       return;
     }
     res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-    res.end("Not found: the agent serves /ws (WebSocket) and /healthz\n");
+    // Reached for / only when --web is off (the dashboard's route answers it otherwise).
+    res.end(
+      path === "/"
+        ? "This is a socktop agent: it serves /ws (WebSocket) and /healthz. Its web dashboard is off: start the agent with --web (or SOCKTOP_WEB=1) to serve it here.\n"
+        : "Not found: the agent serves /ws (WebSocket) and /healthz\n",
+    );
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

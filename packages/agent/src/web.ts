@@ -7,8 +7,9 @@
  * The files are the same for every visitor and hold no host data: the
  * metrics reach the page over /ws, behind the token. So the page is served
  * under the origin rule but without the token — it must load in order to
- * ask for it — and GET /web/auth lets it check a token (sent as an
- * Authorization header, never in a URL) before it connects.
+ * ask for it — and GET /web/auth lets it check a token (sent as /ws gets
+ * it, ?token= or Authorization: Bearer; never in the page's own URL) before
+ * it connects, since a failed WebSocket handshake does not tell a browser why.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";

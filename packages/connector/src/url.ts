@@ -61,7 +61,16 @@ export function parseAgentUrl(input: string, options: { token?: string | undefin
   // WebSocket URLs cannot carry a fragment (browsers throw on one); it would mean nothing to the agent anyway.
   url.hash = "";
   if (options.tlsCa !== undefined && url.protocol === "ws:") url.protocol = "wss:";
-  if (options.token !== undefined) url.searchParams.set("token", options.token);
+  if (options.token !== undefined) {
+    // Written by hand: URLSearchParams would send a space as "+", which this project's
+    // agent reads as a plus sign (base64 tokens); %20 and %2B mean the same to every agent.
+    const kept = url.search
+      .slice(1)
+      .split("&")
+      .filter((pair) => pair !== "" && queryName(pair) !== "token");
+    kept.push(`token=${encodeURIComponent(options.token)}`);
+    url.search = kept.join("&");
+  }
   return {
     href: url.href,
     display: redact(url),
@@ -69,6 +78,15 @@ export function parseAgentUrl(input: string, options: { token?: string | undefin
     authority: url.host,
     hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
   };
+}
+
+function queryName(pair: string): string {
+  const name = pair.split("=", 1)[0]!;
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
 }
 
 /**

@@ -16,7 +16,9 @@ test("URL: schemes, token, TLS upgrade, redaction", () => {
   assert.equal(parseAgentUrl("https://h:8443/ws", {}).href, "wss://h:8443/ws");
   assert.equal(parseAgentUrl("ws://h:8443/ws", { tlsCa: "x" }).href, "wss://h:8443/ws", "a pinned CA means TLS");
   const withToken = parseAgentUrl("ws://h:3000/ws?token=old#frag", { token: "new secret" });
-  assert.equal(withToken.href, "ws://h:3000/ws?token=new+secret", "the option overrides the URL's token; no fragment");
+  assert.equal(withToken.href, "ws://h:3000/ws?token=new%20secret", "the option overrides the URL's token; no fragment");
+  // A space as %20, a plus as %2B: agents read "+" as a plus sign; other parameters are kept as written.
+  assert.equal(parseAgentUrl("ws://h/ws?x=a%20b&token=old", { token: "a+b c" }).href, "ws://h/ws?x=a%20b&token=a%2Bb%20c");
   assert.equal(withToken.display, "ws://h:3000/ws?token=***");
   assert.equal(parseAgentUrl("ws://h/ws?token=abc&x=1", {}).display, "ws://h/ws?token=***&x=1");
   assert.equal(parseAgentUrl("ws://[::1]:3000/ws", {}).authority, "[::1]:3000");

@@ -4,9 +4,10 @@
  * A token is asked once and kept in sessionStorage (gone with the tab),
  * never in the page's URL. Browsers cannot set headers on a WebSocket, so
  * the connector sends it as `?token=` of the ws:// URL (which the agent
- * neither logs nor echoes); the page checks it first with GET /web/auth and
- * an Authorization header, which is how it can tell "wrong token" from
- * "agent down" — a failed WebSocket handshake does not say why.
+ * neither logs nor echoes); the page checks it first with GET /web/auth,
+ * carrying it the same way (an Authorization header cannot hold a token
+ * with a space), which is how it can tell "wrong token" from "agent down":
+ * a failed WebSocket handshake does not say why.
  */
 
 const TOKEN_KEY = "socktop.token:";
@@ -38,11 +39,10 @@ export type AuthCheck = { ok: true } | { ok: false; status: number; reason: stri
 export async function checkToken(base: string, token: string | null): Promise<AuthCheck> {
   let response: Response;
   try {
-    response = await fetch(new URL("web/auth", base), {
-      cache: "no-store",
-      credentials: "omit",
-      headers: token ? { Authorization: `Bearer ${token}` } : {},
-    });
+    const url = new URL("web/auth", base);
+    // encodeURIComponent: a space as %20 and a plus as %2B, as the agent reads them.
+    if (token) url.search = `token=${encodeURIComponent(token)}`;
+    response = await fetch(url, { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer" });
   } catch (error) {
     return { ok: null, reason: error instanceof Error ? error.message : String(error) };
   }

@@ -17,6 +17,8 @@ const darkQuery = typeof matchMedia === "function" ? matchMedia("(prefers-color-
 export interface HistoryChartProps {
   /** Percentages 0–100, oldest first. */
   values: readonly number[];
+  /** How many samples the x axis spans (the newest at the right edge). */
+  window: number;
   /** Seconds between samples (the x axis counts seconds back from now). */
   stepSeconds: number;
   height: number;
@@ -24,7 +26,7 @@ export interface HistoryChartProps {
 }
 
 /** A 0–100 % history as a filled line; the x axis is seconds ago. */
-export function HistoryChart({ values, stepSeconds, height, label }: HistoryChartProps) {
+export function HistoryChart({ values, window: span, stepSeconds, height, label }: HistoryChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -41,7 +43,7 @@ export function HistoryChart({ values, stepSeconds, height, label }: HistoryChar
         height,
         legend: { show: false },
         cursor: { show: false },
-        scales: { x: { time: false }, y: { range: [0, 100] } },
+        scales: { x: { time: false, range: [-(span - 1) * stepSeconds, 0] }, y: { range: [0, 100] } },
         axes: [
           {
             stroke: text,

@@ -126,6 +126,7 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
         </div>
       ) : null}
       <main class="grid">
+        <div class="side">
         <section class={`panel cpu${stale ? " stale" : ""}`} aria-label="CPU">
           <div class="panel-head">
             <h2>
@@ -133,7 +134,7 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
             </h2>
             <span class="muted">{m?.cpu_temp_c != null ? formatTemp(m.cpu_temp_c) : ""}</span>
           </div>
-          <HistoryChart values={cpuValues} stepSeconds={0.5} height={140} label="CPU" />
+          <HistoryChart values={cpuValues} window={CHART_SAMPLES} stepSeconds={0.5} height={140} label="CPU" />
         </section>
         <section class={`panel cores${stale ? " stale" : ""}`} aria-label="CPU cores">
           <div class="panel-head">
@@ -225,6 +226,7 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
             <Sparkline values={st.txHistory.tail(120)} label="upload rate" />
           </div>
         </section>
+        </div>
         {agent.details !== null ? (
           <DetailsView
             d={agent.details}

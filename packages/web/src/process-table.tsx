@@ -17,7 +17,7 @@ const COLUMNS: ReadonlyArray<{ key: SortKey; label: string; cls: string }> = [
   { key: "name", label: "Name", cls: "c-name" },
   { key: "cpu", label: "CPU%", cls: "c-num" },
   { key: "mem", label: "Mem", cls: "c-num" },
-  { key: "mem%", label: "Mem%", cls: "c-num" },
+  { key: "mem%", label: "Mem%", cls: "c-num c-memp" },
 ];
 
 export interface ProcessTableProps {
@@ -150,7 +150,7 @@ export function ProcessTableView({ table, memTotal, processCount, stale, onOpen,
                 </span>
                 <span class="c-num">{p.cpu_usage.toFixed(1)}</span>
                 <span class="c-num">{formatBytes(p.mem_bytes)}</span>
-                <span class="c-num">{memPct.toFixed(1)}</span>
+                <span class="c-num c-memp">{memPct.toFixed(1)}</span>
               </div>
             );
           })}

@@ -8,7 +8,7 @@ import { formatBytes, formatClock, formatPercent, formatRate, formatTemp } from 
 import { HistoryChart, Sparkline } from "./charts.js";
 import { DetailsView } from "./details.js";
 import { WEB_KEY_TABLE } from "./keys.js";
-import { hostOf, type WatchedAgent } from "./model.js";
+import { hostOf, share, type WatchedAgent } from "./model.js";
 import { ProcessTableView } from "./process-table.js";
 
 const CHART_SAMPLES = 240;
@@ -89,8 +89,8 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
         ? "connecting…"
         : `reconnecting${st.conn.retryAt ? ` in ${Math.max(0, Math.ceil((st.conn.retryAt - now) / 1000))} s` : ""}`;
   const cores = m?.cpu_per_core ?? [];
-  const memPct = m && m.mem_total > 0 ? (m.mem_used / m.mem_total) * 100 : 0;
-  const swapPct = m && m.swap_total > 0 ? (m.swap_used / m.swap_total) * 100 : 0;
+  const memPct = share(m?.mem_used, m?.mem_total);
+  const swapPct = share(m?.swap_used, m?.swap_total);
   const cpuValues = st.cpuHistory.tail(CHART_SAMPLES);
   const error = agent.errorText;
 
@@ -166,7 +166,7 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
           <div class="meter">
             <span>Swap</span>
             <Bar pct={swapPct} label="swap used" />
-            <span class="num">{m ? (m.swap_total > 0 ? `${formatBytes(m.swap_used)} / ${formatBytes(m.swap_total)}` : "none") : "–"}</span>
+            <span class="num">{m ? (m.swap_total === 0 ? "none" : `${formatBytes(m.swap_used)} / ${formatBytes(m.swap_total)}`) : "–"}</span>
           </div>
           {m?.gpus && m.gpus.length > 0 ? (
             <div class="gpus">

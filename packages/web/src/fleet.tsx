@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { formatBytes, formatPercent } from "../../tui/src/format.js";
 import { reachable, storedToken, storeToken } from "./auth.js";
 import { Sparkline } from "./charts.js";
-import { hostOf, httpBase, normalizeAgentUrl, WatchedAgent } from "./model.js";
+import { hostOf, httpBase, normalizeAgentUrl, share, WatchedAgent } from "./model.js";
 
 const FLEET_KEY = "socktop.fleet";
 export const FLEET_INTERVALS = { metricsMs: 2000, processesMs: 3_600_000, disksMs: 3_600_000 };
@@ -122,7 +122,7 @@ export function Fleet({ localUrl, onChange, now }: { localUrl: string; onChange:
           const m = a?.state.metrics ?? null;
           const phase = a?.state.conn.phase ?? "connecting";
           const problem = phase !== "open" ? (a?.errorText ?? null) : null;
-          const memPct = m && m.mem_total > 0 ? (m.mem_used / m.mem_total) * 100 : 0;
+          const memPct = share(m?.mem_used, m?.mem_total);
           return (
             <article class={`card${a?.state.stale ? " stale" : ""}`} key={url} data-url={url}>
               <a class="cardlink" href={agentHash(url)} aria-label={`Open ${m?.hostname ?? hostOf(url)}`}>

@@ -214,3 +214,8 @@ export function normalizeAgentUrl(input: string): string | null {
   u.hash = "";
   return u.toString();
 }
+
+/** used / total in percent; 0 when either is unknown (a collector failed: the agent sends null) or total is 0. */
+export function share(used: number | null | undefined, total: number | null | undefined): number {
+  return used != null && total != null && total > 0 ? (used / total) * 100 : 0;
+}

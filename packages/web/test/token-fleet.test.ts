@@ -3,12 +3,14 @@
  * clearly when it is wrong, keep it in sessionStorage and never in the page
  * URL; the fleet page shows two agents as cards (one on another origin,
  * allowed with --allow-origin), says what to do about an agent that refuses
- * the page, and drills down on a click.
+ * the page, and drills down on a click. Over TLS the page comes over
+ * https and connects with wss.
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import type { Browser } from "playwright-core";
+import { makeCertificate } from "../../connector/test/helpers/tls.js";
 import { launch, pageUrl, startWebAgent, watchProblems } from "./helpers/browser.js";
 
 let browser: Browser;
@@ -101,5 +103,26 @@ test("fleet page: two agents as cards, a refused one explained, a click drills d
   } finally {
     await context.close();
     await Promise.all([home.close(), other.close(), refusing.close()]);
+  }
+});
+
+test("over TLS: the page comes over https and talks wss:// to the same agent", async () => {
+  const certificate = await makeCertificate();
+  const agent = await startWebAgent({}, { tls: { cert: certificate.cert, key: certificate.key } });
+  // The self-signed certificate is accepted as a user would accept it once.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  const wsUrls: string[] = [];
+  page.on("websocket", (ws) => wsUrls.push(ws.url()));
+  try {
+    await page.goto(`https://127.0.0.1:${agent.address.port}/`);
+    await page.waitForFunction((h) => document.querySelector("[data-testid=hostname]")?.textContent === h, hostname(), { timeout: 15_000 });
+    assert.ok(wsUrls.length >= 1);
+    assert.ok(wsUrls.every((u) => u.startsWith(`wss://127.0.0.1:${agent.address.port}/ws`)), wsUrls.join(", "));
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await agent.close();
   }
 });

@@ -7,7 +7,7 @@
  * connector's browser entry.
  */
 import { connect, type AgentConnection } from "@socktop/connector/browser";
-import { describeConnectionError, DEFAULT_INTERVALS, Session, type Intervals, type SessionStatus } from "../../tui/src/session.js";
+import { DEFAULT_INTERVALS, Session, type Intervals, type SessionStatus } from "../../tui/src/session.js";
 import { AppState } from "../../tui/src/state.js";
 import { DetailsState } from "../../tui/src/details-state.js";
 
@@ -92,7 +92,7 @@ export class WatchedAgent {
   get errorText(): string | null {
     if (this.diagnosis !== null) return this.diagnosis;
     if (this.status.error === null || this.status.error === undefined) return null;
-    return describeConnectionError(this.status.error, hostOf(this.options.url)).title;
+    return describeLinkError(this.status.error, hostOf(this.options.url));
   }
 
   private onStatus(s: SessionStatus): void {
@@ -218,4 +218,30 @@ export function normalizeAgentUrl(input: string): string | null {
 /** used / total in percent; 0 when either is unknown (a collector failed: the agent sends null) or total is 0. */
 export function share(used: number | null | undefined, total: number | null | undefined): number {
   return used != null && total != null && total > 0 ? (used / total) * 100 : 0;
+}
+
+/**
+ * The page's words for a link failure, by the connector's stable error code.
+ * A browser is not told why a handshake failed (refused, wrong token, foreign
+ * origin, untrusted certificate all look alike), so that case names them all;
+ * the page's diagnosis (see auth.ts) replaces it when it can tell.
+ */
+export function describeLinkError(error: unknown, target: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "CONNECTION_FAILED":
+      return `cannot connect to ${target}: the agent is down, or refuses this page (token, origin or certificate)`;
+    case "TIMEOUT":
+      return `${target} did not answer in time`;
+    case "CONNECTION_CLOSED":
+    case "NOT_CONNECTED":
+      return `connection to ${target} lost`;
+    case "UNSUPPORTED_PROTOCOL":
+      return `incompatible agent at ${target}: ${error instanceof Error ? error.message : ""}`;
+    case "PROTOCOL_ERROR":
+    case "DECODE_ERROR":
+      return `unexpected reply from ${target}`;
+    default:
+      return `cannot connect to ${target}${error instanceof Error ? `: ${error.message}` : ""}`;
+  }
 }

@@ -17,6 +17,8 @@ const darkQuery = typeof matchMedia === "function" ? matchMedia("(prefers-color-
 export interface HistoryChartProps {
   /** Percentages 0–100, oldest first. */
   values: readonly number[];
+  /** Changes when the values do (the time of the last sample): redraws are skipped otherwise, e.g. while the table scrolls. */
+  stamp: number | null;
   /** How many samples the x axis spans (the newest at the right edge). */
   window: number;
   /** Seconds between samples (the x axis counts seconds back from now). */
@@ -26,7 +28,7 @@ export interface HistoryChartProps {
 }
 
 /** A 0–100 % history as a filled line; the x axis is seconds ago. */
-export function HistoryChart({ values, window: span, stepSeconds, height, label }: HistoryChartProps) {
+export function HistoryChart({ values, stamp, window: span, stepSeconds, height, label }: HistoryChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
@@ -83,7 +85,7 @@ export function HistoryChart({ values, window: span, stepSeconds, height, label 
 
   useEffect(() => {
     plot.current?.setData(toData(values, stepSeconds));
-  });
+  }, [stamp]);
 
   return <div class="chart" ref={box} role="img" aria-label={`${label} history`} />;
 }
@@ -96,7 +98,7 @@ function toData(values: readonly number[], step: number): uPlot.AlignedData {
 }
 
 /** A tiny line of recent values, scaled to its own peak. */
-export function Sparkline({ values, label }: { values: readonly number[]; label: string }) {
+export function Sparkline({ values, stamp, label }: { values: readonly number[]; stamp: number | null; label: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = canvas.current;
@@ -126,6 +128,6 @@ export function Sparkline({ values, label }: { values: readonly number[]; label:
     g.strokeStyle = cssVar("--accent");
     g.lineWidth = 1.5;
     g.stroke();
-  });
+  }, [stamp]);
   return <canvas class="spark" ref={canvas} role="img" aria-label={label} />;
 }

@@ -134,7 +134,7 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
             </h2>
             <span class="muted">{m?.cpu_temp_c != null ? formatTemp(m.cpu_temp_c) : ""}</span>
           </div>
-          <HistoryChart values={cpuValues} window={CHART_SAMPLES} stepSeconds={0.5} height={140} label="CPU" />
+          <HistoryChart values={cpuValues} stamp={st.metricsAt} window={CHART_SAMPLES} stepSeconds={0.5} height={140} label="CPU" />
         </section>
         <section class={`panel cores${stale ? " stale" : ""}`} aria-label="CPU cores">
           <div class="panel-head">
@@ -218,12 +218,12 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
             <span class="num" data-testid="rx">
               {formatRate(st.rates?.rx)}
             </span>
-            <Sparkline values={st.rxHistory.tail(120)} label="download rate" />
+            <Sparkline values={st.rxHistory.tail(120)} stamp={st.metricsAt} label="download rate" />
           </div>
           <div class="netrow">
             <span>↑</span>
             <span class="num">{formatRate(st.rates?.tx)}</span>
-            <Sparkline values={st.txHistory.tail(120)} label="upload rate" />
+            <Sparkline values={st.txHistory.tail(120)} stamp={st.metricsAt} label="upload rate" />
           </div>
         </section>
         </div>

@@ -122,7 +122,7 @@ export function DetailsView({ d, stale, onClose, onOpen, onChange }: DetailsProp
             CPU {stats.current !== null ? `${stats.current.toFixed(1)}%` : "–"}{" "}
             <span class="muted">avg {stats.average !== null ? `${stats.average.toFixed(1)}%` : "–"}</span>
           </h3>
-          <HistoryChart values={stats.values} window={120} stepSeconds={DETAILS_INTERVAL_MS / 1000} height={110} label="process CPU" />
+          <HistoryChart values={stats.values} stamp={d.detailsAt} window={120} stepSeconds={DETAILS_INTERVAL_MS / 1000} height={110} label="process CPU" />
         </div>
         <div>
           <h3>Memory &amp; I/O</h3>

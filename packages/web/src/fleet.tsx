@@ -137,7 +137,7 @@ export function Fleet({ localUrl, onChange, now }: { localUrl: string; onChange:
                     <span class="muted">{formatBytes(m.mem_used)}</span>
                   </p>
                 ) : null}
-                <Sparkline values={a?.state.cpuHistory.tail(60) ?? []} label="CPU history" />
+                <Sparkline values={a?.state.cpuHistory.tail(60) ?? []} stamp={a?.state.metricsAt ?? null} label="CPU history" />
                 {problem !== null ? (
                   <p class="warn" role="alert" data-testid="card-error">
                     {problem}

@@ -50,7 +50,15 @@ function message(error: unknown): string {
 const UNREACHABLE = new Set(["EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EHOSTDOWN", "ENETDOWN"]);
 const HANDSHAKE_DROPPED = new Set(["ECONNRESET", "EPIPE"]);
 
-export function describeConnectionError(error: unknown, link: LinkContext): ConnectionMessage {
+/** A bare "host:port" stands for a plain, unpinned link to it. */
+function linkOf(link: LinkContext | string): LinkContext {
+  if (typeof link !== "string") return link;
+  const host = link.replace(/:\d+$/, "");
+  return { target: link, host, pinned: false, verifyHostname: false, secure: false };
+}
+
+export function describeConnectionError(error: unknown, to: LinkContext | string): ConnectionMessage {
+  const link = linkOf(to);
   const code = field<string>(error, "code", "string");
   const cause = causeCode(error);
   const status = field<number>(error, "status", "number");

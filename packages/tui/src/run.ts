@@ -54,6 +54,8 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   // The caller prefixes "socktop: ", so the message does not name the program again.
   if (!process.stdout.isTTY) throw new ArgError("standard output is not a terminal: run socktop in one (it draws a full-screen UI)");
   if (!process.stdin.isTTY) throw new ArgError("standard input is not a terminal: socktop reads keys from it");
+  // Before the demo agent is started: a terminal without a size cannot be used at all.
+  checkTerminalSize(process.stdout.columns ?? 0, process.stdout.rows ?? 0);
 
   let demo: DemoAgent | null = null;
   let url = plan.url ?? "";
@@ -68,7 +70,6 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   let terminal: TerminalIO;
   try {
     terminal = await openTerminal();
-    checkTerminalSize(terminal.width, terminal.height);
   } catch (error) {
     await demo?.stop();
     throw error;

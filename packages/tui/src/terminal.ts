@@ -1,14 +1,19 @@
 /**
- * The terminal, through terminal-kit: size, resize events, key and mouse
- * parsing (SGR mouse mode, so clicks work beyond column 223), raw input.
+ * The terminal, with Node's own TTY support: size and 'resize' from stdout,
+ * raw mode from stdin, keys and SGR mouse reports decoded by input.ts.
  * Frames themselves are written as plain strings by the diff writer.
+ *
+ * (socktop ≤ 0.1 used terminal-kit for this; loading it and creating its
+ * terminal cost some 24 MB of RSS and most of socktop's start-up time for four
+ * jobs Node does itself: see packages/tui/scripts/terminal-cost.mjs.)
  *
  * Restoring is synchronous and idempotent on purpose: it runs from signal
  * handlers, 'exit' and uncaught-exception handlers, where nothing
  * asynchronous gets to run any more.
  */
 import { writeSync } from "node:fs";
-
+import type { ReadStream, WriteStream } from "node:tty";
+import { ESCAPE_TIMEOUT_MS, InputDecoder, type InputEvent } from "./input.js";
 import { MIN_HEIGHT, MIN_WIDTH } from "./layout.js";
 
 /** The terminal cannot be used (no size); the CLI prints the message and exits 1. */
@@ -57,86 +62,93 @@ export const RESTORE_SEQUENCE =
   "\x1b[?25h" + // cursor visible
   "\x1b[?1049l"; // back to the normal screen
 
-export const ENTER_SEQUENCE = "\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H";
+/**
+ * Alternate screen, cursor hidden, cleared; then mouse reporting: 1002 reports
+ * presses, releases, the wheel and motion while a button is held (scrollbar
+ * dragging) but not idle motion, which would wake us up on every mouse move;
+ * 1006 makes the reports SGR, so clicks work beyond column 223.
+ */
+export const ENTER_SEQUENCE = "\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H" + "\x1b[?1002h\x1b[?1006h";
 
-function mouseFromTermkit(name: string, data: { x: number; y: number }): MouseInput | null {
-  const x = data.x - 1;
-  const y = data.y - 1;
-  switch (name) {
-    case "MOUSE_LEFT_BUTTON_PRESSED":
-      return { kind: "press", button: "left", x, y };
-    case "MOUSE_RIGHT_BUTTON_PRESSED":
-      return { kind: "press", button: "right", x, y };
-    case "MOUSE_MIDDLE_BUTTON_PRESSED":
-      return { kind: "press", button: "middle", x, y };
-    case "MOUSE_LEFT_BUTTON_RELEASED":
-    case "MOUSE_RIGHT_BUTTON_RELEASED":
-    case "MOUSE_MIDDLE_BUTTON_RELEASED":
-    case "MOUSE_BUTTON_RELEASED":
-      return { kind: "release", button: null, x, y };
-    case "MOUSE_DRAG":
-      return { kind: "drag", button: "left", x, y };
-    case "MOUSE_WHEEL_UP":
-      return { kind: "wheel-up", button: null, x, y };
-    case "MOUSE_WHEEL_DOWN":
-      return { kind: "wheel-down", button: null, x, y };
-    default:
-      return null;
-  }
+export interface TerminalStreams {
+  stdin?: NodeJS.ReadStream | ReadStream;
+  stdout?: NodeJS.WriteStream | WriteStream;
 }
 
-export async function openTerminal(): Promise<TerminalIO> {
-  const termkit = (await import("terminal-kit")).default;
-  const term = termkit.terminal;
+export async function openTerminal(streams: TerminalStreams = {}): Promise<TerminalIO> {
+  const stdin = (streams.stdin ?? process.stdin) as NodeJS.ReadStream;
+  const stdout = (streams.stdout ?? process.stdout) as NodeJS.WriteStream;
+  const fd = (stdout as { fd?: number }).fd ?? 1;
+  const decoder = new InputDecoder();
+  const keyListeners: ((name: string, isCharacter: boolean) => void)[] = [];
+  const mouseListeners: ((event: MouseInput) => void)[] = [];
+  let escapeTimer: NodeJS.Timeout | null = null;
   let entered = false;
   let restored = false;
-  const fd = (process.stdout as { fd?: number }).fd ?? 1;
+
+  const dispatch = (events: InputEvent[]): void => {
+    for (const e of events) {
+      if (e.type === "key") for (const l of keyListeners) l(e.name, e.isCharacter);
+      else for (const l of mouseListeners) l(e.mouse);
+    }
+  };
+  const onData = (chunk: string): void => {
+    if (escapeTimer) clearTimeout(escapeTimer);
+    escapeTimer = null;
+    dispatch(decoder.feed(chunk));
+    if (decoder.pending) {
+      escapeTimer = setTimeout(() => {
+        escapeTimer = null;
+        dispatch(decoder.flush());
+      }, ESCAPE_TIMEOUT_MS);
+    }
+  };
 
   const io: TerminalIO = {
     get width() {
-      return term.width;
+      return stdout.columns ?? 0;
     },
     get height() {
-      return term.height;
+      return stdout.rows ?? 0;
     },
     write(data: string) {
-      if (!restored && data) process.stdout.write(data);
+      if (!restored && data) stdout.write(data);
     },
     onKey(listener) {
-      term.on("key", (name: string, _matches: string[], data: { isCharacter?: boolean }) => listener(name, !!data?.isCharacter));
+      keyListeners.push(listener);
     },
     onMouse(listener) {
-      term.on("mouse", (name: string, data: { x: number; y: number }) => {
-        const event = mouseFromTermkit(name, data);
-        if (event) listener(event);
-      });
+      mouseListeners.push(listener);
     },
     onResize(listener) {
-      term.on("resize", (w: number, h: number) => listener(w, h));
+      stdout.on("resize", () => listener(stdout.columns ?? 0, stdout.rows ?? 0));
     },
     enter() {
       if (entered) return;
       entered = true;
-      process.stdout.write(ENTER_SEQUENCE);
-      // 'drag' reports presses, releases, the wheel and motion while a
-      // button is held (scrollbar dragging) but not idle motion, which would
-      // wake us up for nothing on every mouse move.
-      term.grabInput({ mouse: "drag" });
+      stdout.write(ENTER_SEQUENCE);
+      stdin.setRawMode?.(true);
+      stdin.setEncoding("utf8");
+      stdin.on("data", onData);
+      stdin.resume();
     },
     restore() {
       if (restored || !entered) return;
       restored = true;
+      if (escapeTimer) clearTimeout(escapeTimer);
       try {
         writeSync(fd, RESTORE_SEQUENCE);
       } catch {
         // stdout is gone (terminal closed): nothing left to restore.
       }
+      stdin.off("data", onData);
       try {
-        term.grabInput(false);
+        stdin.setRawMode?.(false);
       } catch {
         // not a TTY any more
       }
-      (term as unknown as { shutdown: boolean }).shutdown = true;
+      // Let the process exit: a paused stdin no longer holds the event loop.
+      stdin.pause();
     },
   };
   return io;

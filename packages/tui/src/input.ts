@@ -3,7 +3,7 @@
  * across reads arrives whole) → key and mouse events.
  *
  * Key names are terminal-kit's, which the app was written against: "UP",
- * "PAGE_DOWN", "ENTER", "ESCAPE", "SHIFT_TAB", "CTRL_C", "F5", "ALT_x"…; a
+ * "PAGE_DOWN", "ENTER", "ESCAPE", "SHIFT_TAB", "CTRL_C", "F5", "CTRL_UP"…; a
  * printable character is its own name with isCharacter set. Mouse reports are
  * SGR (mode 1006: "ESC [ < b ; x ; y M|m"), the only kind socktop turns on, plus
  * the old X10 form in case a terminal ignores 1006.
@@ -152,14 +152,14 @@ function parseEscape(s: string): Parsed {
   if (second === "O") {
     if (s.length < 3) return "incomplete";
     const name = SS3_KEYS[s[2]!];
-    return { events: name ? [key(name)] : [], length: 3 };
+    // Not a key we know: an Esc typed just before "O…", most likely.
+    return name ? { events: [key(name)], length: 3 } : { events: [key("ESCAPE")], length: 1 };
   }
-  if (second === ESC) return { events: [key("ESCAPE")], length: 1 };
-  // Esc + key: how terminals send Alt+key.
-  const cp = s.codePointAt(1)!;
-  const ch = String.fromCodePoint(cp);
-  const control = controlKey(ch);
-  return { events: [key(control ? `ALT_${control}` : `ALT_${ch}`)], length: 1 + ch.length };
+  // Esc followed by anything else is Esc, then that key: "Esc q" typed fast
+  // (or sent by tmux in one write) must close a view and then quit, as it
+  // did with terminal-kit. (Terminals send Alt+key this way too; socktop binds
+  // no Alt keys.)
+  return { events: [key("ESCAPE")], length: 1 };
 }
 
 export class InputDecoder {

@@ -37,7 +37,6 @@ test("keys the app uses, in the names it uses", () => {
     ["\x1b[1;5A", "CTRL_UP"],
     ["\x1b[1;2B", "SHIFT_DOWN"],
     ["\x1b[5;3~", "ALT_PAGE_UP"],
-    ["\x1bx", "ALT_x"],
   ];
   for (const [bytes, name] of cases) assert.deepEqual(decode(bytes), [name], JSON.stringify(bytes));
 });
@@ -65,6 +64,9 @@ test("a lone Esc is a key only once nothing followed it (flush), and then at onc
   // Esc Esc: the first one is certainly a key.
   assert.deepEqual(keys(d.feed("\x1b\x1b")), ["ESCAPE"]);
   assert.deepEqual(keys(d.flush()), ["ESCAPE"]);
+  // Esc then a key in one read (tmux sends "Escape q" so): both keys, in order.
+  assert.deepEqual(keys(d.feed("\x1bq")), ["ESCAPE", "q"]);
+  assert.deepEqual(keys(d.feed("\x1bOq")), ["ESCAPE", "O", "q"]);
   // Esc, then a sequence that had started but stalled: Esc, then the rest as typed.
   d.feed("\x1b[");
   assert.deepEqual(keys(d.flush()), ["ESCAPE", "["]);

@@ -7,7 +7,8 @@ import type { DiskInfo, Metrics, ProcessListReply } from "@socktop/protocol";
 import { hostOf, hostPort, redactUrl } from "./format.js";
 import type { Layout } from "./layout.js";
 import { contains, diffScreens, Screen, type Rect } from "./screen.js";
-import { renderFrame, type RenderContext } from "./render.js";
+import { renderFrame } from "./render.js";
+import type { RenderContext } from "./widgets.js";
 import { describeConnectionError, type LinkContext } from "./connection-messages.js";
 import {
   realClock,

@@ -6,10 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DetailsState } from "../src/details-state.js";
-import { renderDetails, type DetailsLayout, type DetailsRenderOptions } from "../src/details-view.js";
+import type { DetailsLayout } from "../src/details-layout.js";
+import { renderDetails, type DetailsRenderOptions } from "../src/details-render.js";
 import { helpText } from "../src/args.js";
 import { DETAILS_KEY_TABLE } from "../src/keys.js";
-import { renderFrame, type RenderContext } from "../src/render.js";
+import { renderFrame } from "../src/render.js";
+import type { RenderContext } from "../src/widgets.js";
 import { DEFAULT_COLOR, DIM, INVERSE, Screen, styleAttrs, styleBg, styleFg } from "../src/screen.js";
 import { DEFAULT_INTERVALS } from "../src/session.js";
 import { AppState } from "../src/state.js";

@@ -7,7 +7,7 @@ import {
   isProcessGone,
   sortThreads,
 } from "../src/details-state.js";
-import { cpuScale, commandRows, flowItems } from "../src/details-view.js";
+import { cpuScale } from "../src/details-widgets.js";
 import { formatCpuTime, formatShortDate, formatSince } from "../src/format.js";
 import { DEFAULT_COLOR, DIM, BOLD, styleAttrs, styleFg } from "../src/screen.js";
 import { createTheme, journalStyle } from "../src/theme.js";
@@ -251,20 +251,4 @@ test("formatting: CPU time, journal timestamps, start times", () => {
   assert.equal(formatShortDate(d), "May  7 09:05:03");
   assert.equal(formatSince(d, new Date(2024, 4, 7, 23, 0, 0)), "09:05:03");
   assert.equal(formatSince(d, new Date(2024, 4, 8, 1, 0, 0)), "May  7 09:05");
-});
-
-test("layout helpers: items flow onto rows and paths lose their start; long commands are cut with …", () => {
-  const rows = flowItems(
-    [
-      { label: "user", value: "alice (1000)" },
-      { label: "parent", value: "1" },
-      { label: "cwd", value: "/a/very/long/path/to/somewhere/deep", path: true },
-    ],
-    30,
-    2,
-  );
-  assert.deepEqual(rows.map((r) => r.map((i) => `${i.x}:${i.label} ${i.value}`)), [["0:user alice (1000)", "19:parent 1"], ["0:cwd …ng/path/to/somewhere/deep"]]);
-  assert.deepEqual(commandRows("abcdefghij", 4, 5), ["abcd", "efgh", "ij"]);
-  assert.deepEqual(commandRows("abcdefghij", 4, 2), ["abcd", "efg…"]);
-  assert.deepEqual(commandRows("abcdefgh", 4, 1), ["abc…"]);
 });

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import type { SeedGpu } from "@socktop/protocol";
 import { KEY_TABLE } from "../src/keys.js";
 import { computeLayout } from "../src/layout.js";
-import { renderFrame, scrollThumb, wrap, type RenderContext } from "../src/render.js";
+import { renderFrame } from "../src/render.js";
+import { scrollThumb, type RenderContext } from "../src/widgets.js";
 import { DIM, diffScreens, INVERSE, Screen, styleAttrs, styleBg, styleFg, DEFAULT_COLOR } from "../src/screen.js";
 import { DEFAULT_INTERVALS } from "../src/session.js";
 import { AppState } from "../src/state.js";
@@ -308,9 +309,4 @@ test("with colour, bars and states use only the 16 theme-following colours", () 
       assert.ok(fg === DEFAULT_COLOR || fg < 16);
     }
   }
-});
-
-test("wrap breaks on words and hard-cuts long words", () => {
-  assert.deepEqual(wrap("the quick brown fox", 10), ["the quick", "brown fox"]);
-  assert.deepEqual(wrap("abcdefghijkl", 5).every((l) => l.length <= 5), true);
 });

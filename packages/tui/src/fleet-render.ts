@@ -8,7 +8,7 @@ import { fit, formatClock, formatPercent, formatRate, formatTemp, sanitize, text
 import type { FleetRow, FleetState } from "./fleet-state.js";
 import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE, type KeyHelp } from "./keys.js";
 import { modalRect } from "./layout.js";
-import { drawBar, drawSparkline } from "./render.js";
+import { drawBar, drawSparkline } from "./widgets.js";
 import { BOLD, DIM, INVERSE, withAttrs, type Rect, type Screen, type Style } from "./screen.js";
 import { levelStyle, type Theme } from "./theme.js";
 

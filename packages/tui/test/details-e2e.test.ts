@@ -160,7 +160,8 @@ test("the details view from the table: pid, command line, threads, child; into t
   pane.keys("Escape");
   await pane.waitFor((s) => viewOf(t, t.name).test(s));
   pane.keys("Escape");
-  await pane.waitFor((s) => s.includes(" PID NAME") && s.includes(`${t.pid} ${t.name}`));
+  // The view's own thread table also shows "PID NAME" and "<pid> <name>": wait for the view to be gone.
+  await pane.waitFor((s) => s.includes(" PID NAME") && s.includes(`${t.pid} ${t.name}`) && !viewOf(t, t.name).test(s));
   const styled = pane.captureStyled().split("\n");
   const row = styled.find((l) => l.includes(`${t.pid} `) && l.includes(t.name));
   assert.ok(row && /\x1b\[[0-9;]*\b7m/.test(row.slice(0, row.indexOf(t.name))), `our row is in reverse video: ${JSON.stringify(row)}`);

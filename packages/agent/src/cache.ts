@@ -9,7 +9,6 @@ export class TtlCache<T> {
   private value: T | undefined;
   private loadedAt = -Infinity;
   private inflight: Promise<T> | undefined;
-  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -23,13 +22,10 @@ export class TtlCache<T> {
       return Promise.resolve(this.value);
     }
     if (this.inflight !== undefined) return this.inflight;
-    const generation = this.generation;
     const pending = this.load().then(
       (value) => {
-        if (generation === this.generation) {
-          this.value = value;
-          this.loadedAt = this.now();
-        }
+        this.value = value;
+        this.loadedAt = this.now();
         this.inflight = undefined;
         return value;
       },
@@ -40,19 +36,6 @@ export class TtlCache<T> {
     );
     this.inflight = pending;
     return pending;
-  }
-
-  /** The last loaded value, fresh or not, without loading. */
-  peek(): T | undefined {
-    return this.value;
-  }
-
-  /** Forgets the cached value; the next get() loads again. */
-  invalidate(): void {
-    this.generation++;
-    this.value = undefined;
-    this.loadedAt = -Infinity;
-    this.inflight = undefined;
   }
 }
 

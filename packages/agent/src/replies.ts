@@ -7,7 +7,6 @@ import { gzipSync, constants as zlibConstants } from "node:zlib";
 import {
   GZIP_THRESHOLD_BYTES,
   encodeProcessListInto,
-  type DiskInfo,
   type ErrorCode,
   type ErrorFrame,
   type ErrorReply,
@@ -167,4 +166,3 @@ export class ReplyMemo<S extends object> {
   }
 }
 
-export type { DiskInfo };

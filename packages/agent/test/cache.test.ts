@@ -34,22 +34,6 @@ test("TtlCache with ttl 0 loads every time", async () => {
   assert.equal(loads, 2);
 });
 
-test("invalidate drops the value and ignores a load already running", async () => {
-  let loads = 0;
-  let release: () => void = () => {};
-  const cache = new TtlCache(10_000, () => new Promise<number>((resolve) => {
-    loads++;
-    release = () => resolve(loads);
-  }));
-  const first = cache.get();
-  cache.invalidate();
-  release();
-  assert.equal(await first, 1);
-  const second = cache.get();
-  release();
-  assert.equal(await second, 2);
-});
-
 test("KeyedTtlCache caches per key and stays bounded", async () => {
   const loaded: number[] = [];
   const cache = new KeyedTtlCache(10_000, async (k: number) => {

@@ -10,10 +10,11 @@
  * Only block-device mounts are statfs()ed: network filesystems are never
  * touched, so a stale NFS server cannot hang a disks request.
  */
-import { readdir, realpath, stat, statfs as fsStatfs } from "node:fs/promises";
+import { realpath, stat, statfs as fsStatfs } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { DiskInfo } from "@socktop/protocol";
-import { parseNumberFile, readText } from "./procfs.js";
+import { exists } from "../fs-util.js";
+import { listDir, parseNumberFile, readText } from "./procfs.js";
 import type { Collector } from "./collector.js";
 
 export interface StatfsResult {
@@ -120,23 +121,6 @@ async function readSensorFile(path: string): Promise<string | null> {
 async function readMillidegrees(path: string): Promise<number | null> {
   const millidegrees = parseNumberFile(await readSensorFile(path));
   return millidegrees === null ? null : millidegrees / 1000;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function listDir(path: string): Promise<string[]> {
-  try {
-    return await readdir(path);
-  } catch {
-    return [];
-  }
 }
 
 /**
@@ -345,7 +329,7 @@ export class DiskCollector implements Collector<DiskInfo[]> {
     }
     for (const base of bases) {
       for (const hwmon of await this.hwmonDirs(base)) {
-        for (const entry of (await listDir(hwmon)).sort(byName)) {
+        for (const entry of (listDir(hwmon)).sort(byName)) {
           const match = /^(temp\d+)_label$/.exec(entry);
           if (match === null) continue;
           const label = await readSensorFile(`${hwmon}/${entry}`);
@@ -359,9 +343,9 @@ export class DiskCollector implements Collector<DiskInfo[]> {
   /** hwmonN directories directly in `base` or in its `hwmon/` class directory. */
   private async hwmonDirs(base: string): Promise<string[]> {
     const dirs: string[] = [];
-    for (const entry of await listDir(base)) {
+    for (const entry of listDir(base)) {
       if (entry === "hwmon") {
-        for (const inner of await listDir(`${base}/hwmon`)) {
+        for (const inner of listDir(`${base}/hwmon`)) {
           if (/^hwmon\d+$/.test(inner)) dirs.push(`${base}/hwmon/${inner}`);
         }
       } else if (/^hwmon\d+$/.test(entry)) {

@@ -3,8 +3,8 @@
  * so a slow driver never blocks the event loop, and under a hard timeout,
  * because nvidia-smi is known to hang when the driver is wedged.
  */
-import { execFile } from "node:child_process";
 import type { GpuReading } from "./gpu.js";
+import { firstLine, runBounded } from "./run-bounded.js";
 
 export const NVIDIA_SMI_ARGS: readonly string[] = [
   "--query-gpu=name,utilization.gpu,memory.total,memory.used,temperature.gpu",
@@ -64,68 +64,25 @@ export type NvidiaSmiOutcome =
   /** It ran (or could not be started) and failed; `reason` is its first line of complaint. */
   | { kind: "failed"; reason: string };
 
-function firstLine(text: string): string {
-  for (const line of text.split("\n")) {
-    const trimmed = line.trim();
-    if (trimmed !== "") return trimmed.length > 200 ? `${trimmed.slice(0, 200)}…` : trimmed;
-  }
-  return "";
-}
 
 /**
- * Runs nvidia-smi once. Never rejects. The timeout timer is execFile's own:
- * it sends SIGKILL (a wedged nvidia-smi ignores SIGTERM), stops waiting for
- * the output pipes at once (a grandchild could hold them open), and is
- * cleared as soon as the child exits.
+ * Runs nvidia-smi once. Never rejects. At the deadline its process group is
+ * SIGKILLed (a wedged nvidia-smi ignores SIGTERM) and the result comes at
+ * once, even if a grandchild holds the output pipes open.
  */
-export function runNvidiaSmi(command: string, timeoutMs: number): Promise<NvidiaSmiOutcome> {
-  return new Promise((resolve) => {
-    try {
-      execFile(
-        command,
-        NVIDIA_SMI_ARGS,
-        {
-          timeout: Math.max(1, timeoutMs),
-          killSignal: "SIGKILL",
-          maxBuffer: MAX_OUTPUT_BYTES,
-          encoding: "utf8",
-          windowsHide: true,
-        },
-        (error, stdout, stderr) => {
-          if (error === null) {
-            resolve({ kind: "ok", gpus: parseNvidiaSmiCsv(stdout) });
-            return;
-          }
-          const code = error.code;
-          if (code === "ENOENT" || code === "ENOTDIR") {
-            resolve({ kind: "missing" });
-          } else if (code === "ERR_CHILD_PROCESS_STDIO_MAXBUFFER") {
-            resolve({ kind: "failed", reason: "output larger than 1 MiB" });
-          } else if (error.killed === true) {
-            // Only execFile's own kill sets `killed`, and the buffer case is handled above.
-            resolve({ kind: "timeout" });
-          } else {
-            // A GPU that fell off the bus makes nvidia-smi exit non-zero while
-            // still printing the healthy ones: keep those.
-            const gpus = parseNvidiaSmiCsv(stdout);
-            if (gpus.length > 0) {
-              resolve({ kind: "ok", gpus });
-              return;
-            }
-            const status =
-              typeof code === "number"
-                ? `exit status ${code}`
-                : error.signal
-                  ? `killed by ${error.signal}`
-                  : firstLine(error.message);
-            const said = firstLine(stderr) || firstLine(stdout);
-            resolve({ kind: "failed", reason: said === "" ? status : `${status}: ${said}` });
-          }
-        },
-      );
-    } catch (error) {
-      // execFile throws synchronously only for invalid arguments (e.g. a NUL in the command).
-      resolve({ kind: "failed", reason: error instanceof Error ? error.message : String(error) });
-    }
-  });
+export async function runNvidiaSmi(command: string, timeoutMs: number): Promise<NvidiaSmiOutcome> {
+  const result = await runBounded(command, NVIDIA_SMI_ARGS, Math.max(1, timeoutMs), MAX_OUTPUT_BYTES);
+  const code = result.spawnError?.code;
+  if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };
+  if (result.spawnError !== null) return { kind: "failed", reason: firstLine(result.spawnError.message) };
+  if (result.overflow) return { kind: "failed", reason: "output larger than 1 MiB" };
+  // Only the runner's own deadline counts as a timeout: an OOM kill is a failure.
+  if (result.timedOut) return { kind: "timeout" };
+  // A GPU that fell off the bus makes nvidia-smi exit non-zero while still
+  // printing the healthy ones: keep those.
+  const gpus = parseNvidiaSmiCsv(result.stdout);
+  if (result.code === 0 || gpus.length > 0) return { kind: "ok", gpus };
+  const status = result.code !== null ? `exit status ${result.code}` : `killed by ${result.signal ?? "a signal"}`;
+  const said = firstLine(result.stderr) || firstLine(result.stdout);
+  return { kind: "failed", reason: said === "" ? status : `${status}: ${said}` };
 }

@@ -8,10 +8,10 @@
  * open. Every failure (no journalctl, no journal, a timeout, a crash) is a
  * message for the client, never an exception.
  */
-import { spawn } from "node:child_process";
 import { readdir, stat } from "node:fs/promises";
 import type { JournalEntry, JournalPriority, JournalReply } from "@socktop/protocol";
 import { isAbsent } from "./procfs.js";
+import { firstLine, runBounded, type RunResult } from "./run-bounded.js";
 
 /** Entries asked of journalctl, as the original agent does. */
 export const JOURNAL_LIMIT = 100;
@@ -21,7 +21,6 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 /** Where journald keeps its files (persistent and volatile storage). */
 export const DEFAULT_JOURNAL_DIRS: readonly string[] = ["/var/log/journal", "/run/log/journal"];
 
-const MAX_STDERR_BYTES = 16 * 1024;
 /** journalctl processes running at once; further requests wait their turn. */
 const MAX_CONCURRENT = 2;
 /** Requests waiting for a turn; beyond this a client is told to retry. */
@@ -103,91 +102,6 @@ export function parseJournalOutput(stdout: string): { entries: JournalEntry[]; l
   return { entries: entries.reverse(), lines };
 }
 
-export interface RunResult {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  overflow: boolean;
-  spawnError: NodeJS.ErrnoException | null;
-}
-
-/**
- * Runs a command with a deadline. Its process group is SIGKILLed at the
- * deadline or when stdout exceeds `maxOutputBytes`, and the promise settles
- * right then, whatever the killed processes do with their pipes.
- */
-export function runBounded(command: string, args: readonly string[], timeoutMs: number, maxOutputBytes: number): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
-    let timedOut = false;
-    let overflow = false;
-    let settled = false;
-
-    let child: ReturnType<typeof spawn>;
-    try {
-      // detached: a new session and process group, so the whole group can be killed.
-      child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
-    } catch (error) {
-      resolve({ stdout: "", stderr: "", code: null, signal: null, timedOut, overflow, spawnError: error as NodeJS.ErrnoException });
-      return;
-    }
-
-    const killGroup = (): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    };
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError: NodeJS.ErrnoException | null): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-        code,
-        signal,
-        timedOut,
-        overflow,
-        spawnError,
-      });
-    };
-    const abandon = (): void => {
-      killGroup();
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      finish(null, "SIGKILL", null);
-    };
-
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abandon();
-    }, timeoutMs);
-
-    child.stdout?.on("data", (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > maxOutputBytes) {
-        overflow = true;
-        abandon();
-      } else {
-        out.push(chunk);
-      }
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      if (errBytes < MAX_STDERR_BYTES) err.push(chunk.subarray(0, MAX_STDERR_BYTES - errBytes));
-      errBytes += chunk.length;
-    });
-    child.on("error", (error: NodeJS.ErrnoException) => finish(null, null, error));
-    child.on("close", (code, signal) => finish(code, signal, null));
-  });
-}
 
 /**
  * Whether any journal file exists under the given directories (or one level
@@ -239,10 +153,6 @@ export interface JournalReaderOptions {
 
 const NO_JOURNAL = "No systemd journal on this machine: journalctl found no journal files";
 
-function firstLine(text: string): string {
-  const line = text.trim().split("\n")[0]?.trim() ?? "";
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
 
 export class JournalReader {
   readonly command: string;

@@ -3,7 +3,7 @@
  * jiffies between two readings.
  */
 import type { Collector } from "./collector.js";
-import { readText, readTextSync } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, readText, readTextSync } from "./procfs.js";
 
 /** Cumulative jiffies of one `cpu` line. */
 export interface CpuTimes {
@@ -71,6 +71,47 @@ export function cpuUsageBetween(before: ProcStat, after: ProcStat): CpuUsage {
     total: usagePercent(before.total, after.total),
     perCore: after.cores.map((core, i) => usagePercent(before.cores[i] ?? { total: 0, idle: 0 }, core)),
   };
+}
+
+/** /proc/stat's btime: when the system booted, in Unix seconds; null when absent. */
+export function parseBootTime(procStat: string): number | null {
+  const match = /^btime\s+([0-9]+)$/m.exec(procStat);
+  return match === null ? null : Number(match[1]);
+}
+
+/** Machine-wide clocks that a process's CPU times are measured against, read together. */
+export interface ProcClock {
+  /** Total jiffies of the aggregate `cpu` line of /proc/stat; null when unreadable. */
+  totalJiffies: number | null;
+  /** CPUs listed in /proc/stat. */
+  cores: number;
+  /** Boot time in Unix seconds; null when unreadable. */
+  bootTime: number | null;
+  /** Time since boot in clock ticks, comparable with a process's starttime; null when unreadable. */
+  uptimeTicks: number | null;
+}
+
+/** Reads /proc/stat and /proc/uptime through `read` (the caller's reusable buffer). */
+export function readProcClock(procRoot: string, read: (path: string) => string | null): ProcClock {
+  let totalJiffies: number | null = null;
+  let cores = 0;
+  let bootTime: number | null = null;
+  const stat = read(`${procRoot}/stat`);
+  if (stat !== null) {
+    bootTime = parseBootTime(stat);
+    try {
+      const parsed = parseProcStat(stat);
+      totalJiffies = parsed.total.total;
+      cores = parsed.cores.length;
+    } catch {
+      totalJiffies = null;
+    }
+  }
+  const uptime = read(`${procRoot}/uptime`);
+  const seconds = uptime === null ? NaN : Number.parseFloat(uptime);
+  // Truncated like the kernel truncates starttime, so the two compare fairly.
+  const uptimeTicks = Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * CLOCK_TICKS_PER_SECOND + 1e-6) : null;
+  return { totalJiffies, cores, bootTime, uptimeTicks };
 }
 
 const NO_TIMES: ProcStat = { total: { total: 0, idle: 0 }, cores: [] };

@@ -21,9 +21,9 @@
  */
 import { readdirSync, readlinkSync, statSync } from "node:fs";
 import type { ProcessDetails, ProcessMetricsReply, ThreadInfo } from "@socktop/protocol";
-import { parseProcStat } from "./cpu.js";
+import { readProcClock, type ProcClock } from "./cpu.js";
 import { parsePidStat, type PidStat } from "./processes.js";
-import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, isAbsent, pageSize, readTextSync } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, isAbsent, pageSize, readTextSync, yieldToEventLoop } from "./procfs.js";
 
 /** PF_KTHREAD in the flags field of /proc/<pid>/stat (include/linux/sched.h). */
 export const PF_KTHREAD = 0x0020_0000;
@@ -31,8 +31,6 @@ export const PF_KTHREAD = 0x0020_0000;
 export const MAX_CHILDREN = 128;
 /** Per-pid CPU baselines kept for details (the TUI polls a handful of pids). */
 export const MAX_TRACKED_PIDS = 1024;
-/** Hand the event loop back after this many file reads. */
-export const YIELD_EVERY = 256;
 
 const MICROS_PER_TICK = 1_000_000 / CLOCK_TICKS_PER_SECOND;
 
@@ -132,11 +130,6 @@ export function parseIo(text: string): { rchar: number; wchar: number } | null {
 }
 
 /** The `btime` line of /proc/stat: boot time in unix seconds. */
-export function parseBootTime(procStat: string): number | null {
-  const match = /^btime\s+([0-9]+)$/m.exec(procStat);
-  return match === null ? null : Number(match[1]);
-}
-
 /** Pids listed in a /proc/<pid>/task/<tid>/children file ("12 34 "). */
 export function parseChildren(text: string): number[] {
   const pids: number[] = [];
@@ -191,13 +184,7 @@ export class PasswdNames {
 }
 
 /** Machine-wide clocks read once per request. */
-interface Clock {
-  totalJiffies: number | null;
-  cores: number;
-  bootTime: number | null;
-  /** Time since boot in clock ticks, comparable with starttime. */
-  uptimeTicks: number | null;
-}
+type Clock = ProcClock;
 
 interface Baseline {
   starttime: number;
@@ -221,8 +208,6 @@ export interface ProcessDetailsOptions {
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class ProcessDetailsCollector {
   private readonly procRoot: string;
@@ -465,25 +450,9 @@ export class ProcessDetailsCollector {
   }
 
   private readClock(): Clock {
-    let totalJiffies: number | null = null;
-    let cores = 0;
-    let bootTime: number | null = null;
-    const stat = readTextSync(`${this.procRoot}/stat`);
-    if (stat !== null) {
-      bootTime = parseBootTime(stat);
-      try {
-        const parsed = parseProcStat(stat);
-        totalJiffies = parsed.total.total;
-        cores = parsed.cores.length;
-      } catch {
-        totalJiffies = null;
-      }
-    }
-    const uptime = readTextSync(`${this.procRoot}/uptime`);
-    const seconds = uptime === null ? NaN : Number.parseFloat(uptime);
-    const uptimeTicks = Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * CLOCK_TICKS_PER_SECOND + 1e-6) : null;
-    return { totalJiffies, cores, bootTime, uptimeTicks };
+    return readProcClock(this.procRoot, (path) => this.reader.read(path));
   }
+
 }
 
 /**

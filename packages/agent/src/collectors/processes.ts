@@ -18,9 +18,9 @@
 import { readdirSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { ProcessEntry } from "@socktop/protocol";
-import { parseProcStat } from "./cpu.js";
+import { readProcClock } from "./cpu.js";
 import { DEFAULT_MAX_KEPT_DESCRIPTORS, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
-import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, pageSize } from "./procfs.js";
+import { ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
 
 /** The fields of /proc/<pid>/stat this agent uses. Times are in clock ticks (USER_HZ). */
 export interface PidStat {
@@ -215,10 +215,6 @@ function pidOf(name: string): number {
   return pid > 0 ? pid : NaN;
 }
 
-/** Hand the event loop back this often during a scan (see the module comment). */
-export const YIELD_EVERY = 256;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface PreviousTimes {
   starttime: number;
@@ -413,22 +409,9 @@ export class ProcessCollector {
   }
 
   private readClock(): ScanClock {
-    let totalJiffies: number | null = null;
     // Through the reused buffer: readFileSync allocates 64 KiB per call for
     // procfs files (they report size 0), measured at 40-50 µs against ~8 µs.
-    const stat = this.readQuietly(`${this.procRoot}/stat`);
-    if (stat !== null) {
-      try {
-        totalJiffies = parseProcStat(stat).total.total;
-      } catch {
-        totalJiffies = null;
-      }
-    }
-    let uptimeTicks: number | null = null;
-    const uptime = this.readQuietly(`${this.procRoot}/uptime`);
-    const seconds = uptime === null ? NaN : Number.parseFloat(uptime);
-    // Truncated like the kernel truncates starttime, so the two compare fairly.
-    if (Number.isFinite(seconds) && seconds >= 0) uptimeTicks = Math.floor(seconds * CLOCK_TICKS_PER_SECOND + 1e-6);
-    return { totalJiffies, uptimeTicks };
+    return readProcClock(this.procRoot, (path) => this.readQuietly(path));
   }
+
 }

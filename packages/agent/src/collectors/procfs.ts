@@ -155,5 +155,14 @@ export function pageSize(procRoot = "/proc"): number {
   return size;
 }
 
+/**
+ * Long synchronous /proc walks (the process scan, a process with thousands of
+ * threads) hand the event loop back after this many file reads, so that
+ * other clients are served meanwhile.
+ */
+export const YIELD_EVERY = 256;
+
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** USER_HZ: the unit of CPU times in /proc. It is 100 on every Linux architecture Node runs on. */
 export const CLOCK_TICKS_PER_SECOND = 100;

@@ -13,7 +13,6 @@ import {
   PF_KTHREAD,
   PasswdNames,
   ProcessDetailsCollector,
-  parseBootTime,
   parseChildren,
   parseCmdline,
   parseIo,
@@ -24,6 +23,7 @@ import {
   stateName,
   type DetailsResult,
 } from "../../src/collectors/process-details.js";
+import { parseBootTime } from "../../src/collectors/cpu.js";
 import { ProcessCollector, parsePidStat } from "../../src/collectors/processes.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/details/", import.meta.url));

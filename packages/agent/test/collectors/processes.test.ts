@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessEntry } from "@socktop/protocol";
-import { ProcessCollector, YIELD_EVERY, parsePidStat, parseScanFields } from "../../src/collectors/processes.js";
+import { ProcessCollector, parsePidStat, parseScanFields } from "../../src/collectors/processes.js";
+import { YIELD_EVERY } from "../../src/collectors/procfs.js";
 import { parseProcStat } from "../../src/collectors/cpu.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/processes/proc", import.meta.url));

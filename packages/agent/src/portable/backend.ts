@@ -1,0 +1,92 @@
+/**
+ * The portable backend: the same collectors as the Linux one (see
+ * collectors/collector.ts), built on the `systeminformation` library and
+ * Node's `os`, for every platform that is not Linux — macOS, Windows,
+ * FreeBSD. `SOCKTOP_AGENT_BACKEND=portable` forces it on Linux, which is
+ * where it is tested (the only platform this project's machines run).
+ *
+ * Nothing here runs unless a request asks: no timer is started, and the
+ * library's own calls used here start none (see system-information.ts).
+ * What a platform cannot give is null, never a made-up value.
+ */
+import { availableParallelism, hostname } from "node:os";
+import type { ProcessEntry } from "@socktop/protocol";
+import { TtlCache } from "../cache.js";
+import type { Backend, Collector } from "../collectors/collector.js";
+import type { GpuReading } from "../collectors/gpu.js";
+import { PortableCpuSampler } from "./cpu.js";
+import { disksFromSi } from "./disks.js";
+import { gpusFromSi } from "./gpu.js";
+import { memoryFromSi } from "./memory.js";
+import { networksFromSi } from "./network.js";
+import { processesFromSi } from "./processes.js";
+import { loadSystemInformation, type SiProcesses, type SystemInformation } from "./system-information.js";
+import { cpuTemperatureFromSi } from "./temperature.js";
+
+export interface PortableBackendOptions {
+  gpuEnabled: boolean;
+  temperatureEnabled: boolean;
+  /** The library (tests may pass the same library wrapped, e.g. to count calls). */
+  systemInformation?: SystemInformation;
+  platform?: NodeJS.Platform;
+}
+
+/** Sensors and GPUs are re-read at most this often, as the original agent does (1.5 s). */
+const SENSOR_CACHE_MS = 1500;
+/** Block devices (whole disk or partition) change only when hardware does. */
+const BLOCK_DEVICES_CACHE_MS = 60_000;
+/** A metrics request counts processes from a list at most this old instead of listing them again. */
+const PROCESS_COUNT_REUSE_MS = 2000;
+
+function collector<T>(name: string, collect: () => Promise<T>): Collector<T> {
+  return { name, collect };
+}
+
+export function portableBackend(options: PortableBackendOptions): Backend {
+  const si = options.systemInformation ?? loadSystemInformation();
+  const platform = options.platform ?? process.platform;
+  const cpu = new PortableCpuSampler();
+
+  // One process listing serves both the list and the count (listing is the costly call: it runs `ps`).
+  let listed = 0;
+  let lastList: { at: number; count: number } | null = null;
+  const listProcesses = async (): Promise<SiProcesses> => {
+    const result = await si.processes();
+    listed++;
+    lastList = { at: performance.now(), count: result.list.length };
+    return result;
+  };
+
+  const temperature = new TtlCache(SENSOR_CACHE_MS, async () => cpuTemperatureFromSi(await si.cpuTemperature()));
+  let gpuAbsent = false;
+  const gpus = new TtlCache<GpuReading[] | null>(SENSOR_CACHE_MS, async () => {
+    const found = gpusFromSi((await si.graphics()).controllers);
+    // Probed once: a machine without a GPU is never asked again, as on Linux.
+    if (found.length === 0) gpuAbsent = true;
+    return found.length === 0 ? null : found;
+  });
+  const blockDevices = new TtlCache(BLOCK_DEVICES_CACHE_MS, () => si.blockDevices());
+
+  return {
+    name: "portable",
+    cpu: collector("cpu", async () => cpu.sample()),
+    memory: collector("memory", async () => memoryFromSi(await si.mem())),
+    network: collector("network", async () => networksFromSi(await si.networkStats("*"))),
+    hostname: collector("hostname", async () => hostname()),
+    temperature: collector("temperature", async () => (options.temperatureEnabled ? temperature.get() : null)),
+    gpu: collector("gpu", async () => (!options.gpuEnabled || gpuAbsent ? null : gpus.get())),
+    processCount: collector("process_count", async () => {
+      if (lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS) return lastList.count;
+      return (await listProcesses()).list.length;
+    }),
+    processes: collector<ProcessEntry[]>("processes", async () => {
+      const first = listed === 0;
+      const { list } = await listProcesses();
+      return processesFromSi(list, { platform, cores: availableParallelism(), first });
+    }),
+    disks: collector("disks", async () => {
+      const [filesystems, devices] = await Promise.all([si.fsSize(), blockDevices.get().catch(() => [])]);
+      return disksFromSi(filesystems, devices);
+    }),
+  };
+}

@@ -4,6 +4,7 @@
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import { admissionFor, isPublicBind, originAdmission } from "./admission.js";
+import { journalUnavailable, loadPortable } from "./backend-choice.js";
 import { prometheusEnabled, type AgentConfig, type TlsConfig } from "./config.js";
 import { createDetailsHandlers, type DetailsHandlersOptions } from "./details-handlers.js";
 import { RequestHandler } from "./handler.js";
@@ -62,6 +63,11 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
   const material = extras.tls === undefined && config.tls !== null ? await loadTls(config.tls, log) : null;
   const tls = extras.tls !== undefined ? extras.tls : material;
   const admission = [...admissionFor(config), ...(extras.admission ?? [])];
+  // The portable backend is loaded only when chosen: on Linux its library is never imported.
+  const portable =
+    config.backend === "portable"
+      ? await loadPortable({ gpuEnabled: config.gpuEnabled, temperatureEnabled: config.temperatureEnabled })
+      : null;
   const sources = new MetricsSources({
     procRoot: config.procRoot,
     sysRoot: config.sysRoot,
@@ -71,8 +77,15 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     gpuEnabled: config.gpuEnabled,
     temperatureEnabled: config.temperatureEnabled,
     log,
+    ...(portable !== null ? { backend: portable.backend } : {}),
   });
-  const details = createDetailsHandlers({ procRoot: config.procRoot, log, ...extras.details });
+  const details = createDetailsHandlers({
+    procRoot: config.procRoot,
+    log,
+    ...(portable !== null ? { detailsReader: portable.details } : {}),
+    ...(process.platform !== "linux" ? { journalSource: journalUnavailable(process.platform) } : {}),
+    ...extras.details,
+  });
   const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers });
   // Prometheus reads the same caches and obeys the same admission (token) as /ws.
   // prom-client is loaded only when Prometheus is on (bench: ~5 MB of RSS and

@@ -2,6 +2,7 @@
  * Command line and environment → one validated configuration.
  * Pure: takes argv and env, returns a value or throws ConfigError (one line, no stack).
  */
+import { BACKEND_NAMES, defaultBackend, type BackendName } from "./backend-choice.js";
 import { CommandLineError, parseCommandLine, type OptionsConfig } from "./cli-args.js";
 import { isIP } from "node:net";
 import { defaultTlsDir } from "./tls/certificate.js";
@@ -39,6 +40,8 @@ export interface AgentConfig {
   temperatureEnabled: boolean;
   procRoot: string;
   sysRoot: string;
+  /** Where the data comes from (SOCKTOP_AGENT_BACKEND): /proc and /sys, or the portable library. */
+  backend: BackendName;
   prometheus: PrometheusConfig;
   /** Serve the browser dashboard at GET / (--web). */
   web: boolean;
@@ -96,10 +99,24 @@ Environment:
   SOCKTOP_AGENT_METRICS_TTL_MS=250     cache window of fast metrics
   SOCKTOP_AGENT_PROCESSES_TTL_MS=1000  cache window of the process list
   SOCKTOP_AGENT_DISKS_TTL_MS=1000      cache window of disks
+  SOCKTOP_AGENT_BACKEND=portable       read through the portable backend (default: linux on Linux,
+                                       portable elsewhere)
   SOCKTOP_AGENT_EXTRA_SANS=a,b         extra names/IPs in the generated certificate
   SOCKTOP_MAX_CLIENTS=1024             concurrent connections allowed
   XDG_DATA_HOME                        certificate directory is $XDG_DATA_HOME/socktop_agent/tls
 `;
+
+function parseBackend(value: string | undefined): BackendName {
+  const v = value?.trim().toLowerCase() ?? "";
+  if (v === "") return defaultBackend();
+  if (!(BACKEND_NAMES as readonly string[]).includes(v)) {
+    throw new ConfigError(`invalid SOCKTOP_AGENT_BACKEND '${value}': expected ${BACKEND_NAMES.join(" or ")}`);
+  }
+  if (v === "linux" && process.platform !== "linux") {
+    throw new ConfigError(`SOCKTOP_AGENT_BACKEND=linux needs Linux (/proc and /sys); this is ${process.platform}: use portable`);
+  }
+  return v as BackendName;
+}
 
 function parsePort(value: string, source: string): number {
   // 0 asks the kernel for a free port (the start-up line tells which).
@@ -227,6 +244,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
       procRoot,
       sysRoot,
+      backend: parseBackend(env.SOCKTOP_AGENT_BACKEND),
       prometheus: { enabled: prometheus, port: prometheusPort, topProcesses },
       web: values.web === true || parseFlag(env.SOCKTOP_WEB, "SOCKTOP_WEB", false),
     },

@@ -9,6 +9,7 @@
  * one journalctl run per second, not one per request.
  */
 import { LEGACY_COMMAND, type ErrorCode, type JournalReply, type ProcessMetricsReply, type Request } from "@socktop/protocol";
+import type { DetailsReader, JournalSource } from "./backend-choice.js";
 import { KeyedTtlCache } from "./cache.js";
 import { JournalReader, type JournalResult } from "./collectors/journal.js";
 import { ProcessDetailsCollector, type DetailsResult } from "./collectors/process-details.js";
@@ -35,6 +36,10 @@ export interface DetailsHandlersOptions {
   /** Where journal files are looked for when journalctl returns nothing. */
   journalDirs?: readonly string[];
   pageSize?: number;
+  /** Reads details instead of /proc (the portable backend). */
+  detailsReader?: DetailsReader;
+  /** Reads the journal instead of journalctl (platforms without systemd). */
+  journalSource?: JournalSource;
 }
 
 type PidRequest = Request & { kind: "process_metrics" | "journal_entries"; pid: number };
@@ -42,19 +47,19 @@ type PidRequest = Request & { kind: "process_metrics" | "journal_entries"; pid: 
 export interface DetailsHandlers {
   capabilities: readonly string[];
   extraHandlers: NonNullable<RequestHandlerOptions["extraHandlers"]>;
-  /** The collectors behind the handlers (tests, self-metrics). */
-  details: ProcessDetailsCollector;
-  journal: JournalReader;
+  /** The readers behind the handlers (tests, self-metrics). */
+  details: DetailsReader;
+  journal: JournalSource;
 }
 
 export function createDetailsHandlers(options: DetailsHandlersOptions): DetailsHandlers {
   const procRoot = options.procRoot ?? "/proc";
-  const details = new ProcessDetailsCollector({
+  const details: DetailsReader = options.detailsReader ?? new ProcessDetailsCollector({
     procRoot,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
     ...(options.passwdPath !== undefined ? { passwdPath: options.passwdPath } : {}),
   });
-  const journal = new JournalReader({
+  const journal: JournalSource = options.journalSource ?? new JournalReader({
     procRoot,
     ...(options.journalctl !== undefined ? { command: options.journalctl } : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),

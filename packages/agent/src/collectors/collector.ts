@@ -49,7 +49,8 @@ export interface Backend {
   readonly temperature: Collector<number | null>;
   /** null when there is no GPU or GPU collection is disabled. */
   readonly gpu: Collector<GpuReading[] | null>;
-  readonly processCount: Collector<number>;
+  /** null while the backend cannot know yet (the portable backend before its first process listing). */
+  readonly processCount: Collector<number | null>;
   readonly processes: Collector<ProcessEntry[]>;
   readonly disks: Collector<DiskInfo[]>;
   /** Releases what the collectors keep between requests (the Linux process scan's open stat files). */

@@ -35,8 +35,10 @@ export interface PortableBackendOptions {
 const SENSOR_CACHE_MS = 1500;
 /** Block devices (whole disk or partition) change only when hardware does. */
 const BLOCK_DEVICES_CACHE_MS = 60_000;
+/** systeminformation returns its previous process listing to calls less than 500 ms apart. */
+const SI_PROCESS_REUSE_MS = 600;
 /** A metrics request counts processes from a list at most this old instead of listing them again. */
-const PROCESS_COUNT_REUSE_MS = 2000;
+const PROCESS_COUNT_REUSE_MS = 5000;
 
 function collector<T>(name: string, collect: () => Promise<T>): Collector<T> {
   return { name, collect };
@@ -48,13 +50,17 @@ export function portableBackend(options: PortableBackendOptions): Backend {
   const cpu = new PortableCpuSampler();
 
   // One process listing serves both the list and the count (listing is the costly call: it runs `ps`).
-  let listed = 0;
+  let firstListingAt: number | null = null;
   let lastList: { at: number; count: number } | null = null;
-  const listProcesses = async (): Promise<SiProcesses> => {
+  let refreshing: Promise<void> | null = null;
+  const listProcesses = async (): Promise<{ result: SiProcesses; measured: boolean }> => {
+    const startedAt = performance.now();
+    firstListingAt ??= startedAt;
     const result = await si.processes();
-    listed++;
     lastList = { at: performance.now(), count: result.list.length };
-    return result;
+    // si's first listing has no baseline (its CPU figures are lifetime averages) and si hands
+    // that same listing back to calls within 500 ms: only later listings measured an interval.
+    return { result, measured: startedAt - firstListingAt >= SI_PROCESS_REUSE_MS };
   };
 
   const temperature = new TtlCache(SENSOR_CACHE_MS, async () => cpuTemperatureFromSi(await si.cpuTemperature()));
@@ -75,14 +81,23 @@ export function portableBackend(options: PortableBackendOptions): Backend {
     hostname: collector("hostname", async () => hostname()),
     temperature: collector("temperature", async () => (options.temperatureEnabled ? temperature.get() : null)),
     gpu: collector("gpu", async () => (!options.gpuEnabled || gpuAbsent ? null : gpus.get())),
-    processCount: collector("process_count", async () => {
-      if (lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS) return lastList.count;
-      return (await listProcesses()).list.length;
+    // Counting processes means listing them (`ps`), the costliest call here: a metrics request
+    // takes the count of the latest listing and, when that is stale, starts a new one for the
+    // next request instead of waiting for it. Before any listing the count is null (unknown).
+    processCount: collector<number | null>("process_count", async () => {
+      const fresh = lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS;
+      if (!fresh && refreshing === null) {
+        refreshing = listProcesses()
+          .then(() => undefined, () => undefined)
+          .finally(() => {
+            refreshing = null;
+          });
+      }
+      return lastList?.count ?? null;
     }),
     processes: collector<ProcessEntry[]>("processes", async () => {
-      const first = listed === 0;
-      const { list } = await listProcesses();
-      return processesFromSi(list, { platform, cores: availableParallelism(), first });
+      const { result, measured } = await listProcesses();
+      return processesFromSi(result.list, { platform, cores: availableParallelism(), first: !measured });
     }),
     disks: collector("disks", async () => {
       const [filesystems, devices] = await Promise.all([si.fsSize(), blockDevices.get().catch(() => [])]);

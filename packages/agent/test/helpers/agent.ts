@@ -6,8 +6,14 @@ import { startAgent, type AgentExtras, type StartedAgent } from "../../src/agent
 import { parseCommand, type AgentConfig } from "../../src/config.js";
 import { silentLogger, type Logger } from "../../src/log.js";
 
+/**
+ * The defaults of a bare `socktop_agent`, on a free loopback port. The backend
+ * follows SOCKTOP_AGENT_BACKEND so that the end-to-end suites also run against
+ * the portable backend (test/portable/e2e.test.ts).
+ */
 export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
-  const command = parseCommand([], {});
+  const backend = process.env.SOCKTOP_AGENT_BACKEND;
+  const command = parseCommand([], backend !== undefined ? { SOCKTOP_AGENT_BACKEND: backend } : {});
   if (command.kind !== "run") throw new Error("unreachable");
   return { ...command.config, port: 0, bind: "127.0.0.1", ...overrides };
 }

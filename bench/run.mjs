@@ -24,7 +24,7 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
  * this order; others follow in name order.
  */
 // "install" (pack12): the shipped forms of the agent; bench/suites/install.mjs.
-const ORDER = ["scan", "latency", "watcher", "fanout", "soak", "install", "startup", "v8flags"];
+const ORDER = ["scan", "latency", "watcher", "fanout", "soak", "install", "startup", "v8flags", "portable"];
 const SUITES = readdirSync(join(benchDir, "suites"))
   .filter((f) => f.endsWith(".mjs"))
   .map((f) => f.slice(0, -4))
@@ -36,6 +36,7 @@ const TITLES = {
   fanout: "5. Fan-out",
   soak: "6. Idle (4), memory (6) and TUI (7)",
   install: "8. Install forms: start-up and memory",
+  portable: "9. Portable backend (other platforms) beside the Linux backend",
 };
 
 const HELP = `Usage: npm run bench [-- OPTIONS]

@@ -63,6 +63,21 @@ export function portableBackend(options: PortableBackendOptions): Backend {
     return { result, measured: startedAt - firstListingAt >= SI_PROCESS_REUSE_MS };
   };
 
+  const refresh = (): void => {
+    if (refreshing !== null) return;
+    refreshing = listProcesses().then(
+      () => {
+        refreshing = null;
+      },
+      () => {
+        refreshing = null;
+      },
+    );
+  };
+  // The first listing is si's CPU baseline, taken now as the Linux backend takes its own at start-up:
+  // the first process-list request then reports CPU % over a real interval.
+  refresh();
+
   const temperature = new TtlCache(SENSOR_CACHE_MS, async () => cpuTemperatureFromSi(await si.cpuTemperature()));
   let gpuAbsent = false;
   const gpus = new TtlCache<GpuReading[] | null>(SENSOR_CACHE_MS, async () => {
@@ -83,16 +98,12 @@ export function portableBackend(options: PortableBackendOptions): Backend {
     gpu: collector("gpu", async () => (!options.gpuEnabled || gpuAbsent ? null : gpus.get())),
     // Counting processes means listing them (`ps`), the costliest call here: a metrics request
     // takes the count of the latest listing and, when that is stale, starts a new one for the
-    // next request instead of waiting for it. Before any listing the count is null (unknown).
+    // next request instead of waiting for it. Only before the first listing has finished (the
+    // one started with the backend) does it wait.
     processCount: collector<number | null>("process_count", async () => {
       const fresh = lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS;
-      if (!fresh && refreshing === null) {
-        refreshing = listProcesses()
-          .then(() => undefined, () => undefined)
-          .finally(() => {
-            refreshing = null;
-          });
-      }
+      if (!fresh) refresh();
+      if (lastList === null) await refreshing;
       return lastList?.count ?? null;
     }),
     processes: collector<ProcessEntry[]>("processes", async () => {

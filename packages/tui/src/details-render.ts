@@ -24,13 +24,15 @@ export function metaItems(state: DetailsState, now: number): Item[] {
   const user = p.user_id === null ? "n/a" : p.user_name ? `${p.user_name} (${p.user_id})` : String(p.user_id);
   // An exited process stops ageing.
   const until = state.exited && state.exitedAt !== null ? state.exitedAt : now;
-  const started = new Date(p.start_time * 1000);
+  // The portable backend (agents on macOS, Windows, FreeBSD) may not know these: null.
+  const startMs = p.start_time === null ? null : p.start_time * 1000;
+  const nameless = p.user_id === null && p.user_name ? sanitize(p.user_name) : null;
   return [
-    { label: "user", value: sanitize(user) },
+    { label: "user", value: nameless ?? sanitize(user) },
     { label: "parent", value: p.parent_pid === null ? "–" : String(p.parent_pid) },
-    { label: "started", value: formatSince(started, new Date(now)) },
-    { label: "up", value: formatDuration(until - p.start_time * 1000) },
-    { label: "threads", value: String(p.thread_count) },
+    { label: "started", value: startMs === null ? "n/a" : formatSince(new Date(startMs), new Date(now)) },
+    { label: "up", value: startMs === null ? "n/a" : formatDuration(until - startMs) },
+    { label: "threads", value: p.thread_count === null ? "n/a" : String(p.thread_count) },
     { label: "fds", value: p.fd_count === null ? "n/a" : String(p.fd_count) },
     { label: "cwd", value: p.working_directory === null ? "n/a" : sanitize(p.working_directory), path: true },
     { label: "exe", value: p.executable_path === null ? "n/a" : sanitize(p.executable_path), path: true },

@@ -102,11 +102,13 @@ export function DetailsView({ d, stale, onClose, onOpen, onChange }: DetailsProp
           </dd>
           <dt>started</dt>
           <dd>
-            {formatSince(new Date(p.start_time * 1000), now)} (up {formatDuration(now.getTime() - p.start_time * 1000)})
+            {p.start_time === null
+              ? "n/a"
+              : `${formatSince(new Date(p.start_time * 1000), now)} (up ${formatDuration(now.getTime() - p.start_time * 1000)})`}
           </dd>
           <dt>threads / fds</dt>
           <dd>
-            {p.thread_count} / {p.fd_count ?? "n/a"}
+            {p.thread_count ?? "n/a"} / {p.fd_count ?? "n/a"}
           </dd>
           <dt>cwd</dt>
           <dd>{p.working_directory ?? "n/a"}</dd>
@@ -138,7 +140,7 @@ export function DetailsView({ d, stale, onClose, onOpen, onChange }: DetailsProp
                 <th>shared</th>
                 <td>{formatBytes(p?.shared_mem_bytes)}</td>
                 <th>CPU time</th>
-                <td>{p ? formatCpuTime((p.cpu_time_user ?? 0) + (p.cpu_time_system ?? 0)) : "–"}</td>
+                <td>{p && p.cpu_time_user !== null && p.cpu_time_system !== null ? formatCpuTime(p.cpu_time_user + p.cpu_time_system) : "–"}</td>
               </tr>
               <tr>
                 <th>read</th>

@@ -11,10 +11,6 @@ import type { DetailsResult } from "../collectors/process-details.js";
 import { cpuShareOfMachine } from "./processes.js";
 import type { SiProcess, SystemInformation } from "./system-information.js";
 
-/** The fields this source cannot give. */
-type Unknowable = "thread_count" | "cpu_time_user" | "cpu_time_system" | "start_time";
-export type PortableProcessDetails = Omit<ProcessDetails, Unknowable> & { [K in Unknowable]: number | null };
-
 /** si's `started` is local time "YYYY-MM-DD HH:MM:SS": unix seconds, or null when it does not parse. */
 export function startTimeFromSi(started: string): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(started.trim());
@@ -35,7 +31,7 @@ export interface DetailsMapOptions {
   cores: number;
 }
 
-export function detailsFromSi(p: SiProcess, options: DetailsMapOptions): PortableProcessDetails {
+export function detailsFromSi(p: SiProcess, options: DetailsMapOptions): ProcessDetails {
   const command = [p.path !== "" && !p.command.startsWith(p.path) ? `${p.path}/${p.command}` : p.command, p.params]
     .filter((part) => part !== "")
     .join(" ");
@@ -73,14 +69,14 @@ export function detailsReplyFromSi(
   list: readonly SiProcess[],
   pid: number,
   options: DetailsMapOptions & { nowMs: number },
-): { kind: "ok"; process: PortableProcessDetails; cached_at: number } | { kind: "not_found"; message: string } {
+): { kind: "ok"; process: ProcessDetails; cached_at: number } | { kind: "not_found"; message: string } {
   const entry = list.find((p) => p.pid === pid);
   if (entry === undefined) return { kind: "not_found", message: `Process ${pid} not found` };
   const process = detailsFromSi(entry, options);
   process.child_processes = list
     .filter((p) => p.parentPid === pid && p.pid !== pid)
     .slice(0, MAX_PORTABLE_CHILDREN)
-    .map((p) => detailsFromSi(p, options) as ProcessDetails);
+    .map((p) => detailsFromSi(p, options));
   return { kind: "ok", process, cached_at: Math.floor(options.nowMs / 1000) };
 }
 
@@ -94,6 +90,6 @@ export class PortableDetailsReader {
     const { list } = await this.si.processes();
     const result = detailsReplyFromSi(list, pid, { ...this.options, nowMs: Date.now() });
     if (result.kind === "not_found") return result;
-    return { kind: "ok", reply: { process: result.process as ProcessDetails, cached_at: result.cached_at } };
+    return { kind: "ok", reply: { process: result.process, cached_at: result.cached_at } };
   }
 }

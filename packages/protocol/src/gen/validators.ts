@@ -123,20 +123,16 @@ export const strictChecks: Checks = {
         Number.isInteger(value['virtual_mem_bytes']) &&
         value['virtual_mem_bytes'] >= 0 &&
         ((Number.isInteger(value['shared_mem_bytes']) && value['shared_mem_bytes'] >= 0) || ((value['shared_mem_bytes'] === null))) &&
-        Number.isInteger(value['thread_count']) &&
-        value['thread_count'] >= 0 &&
+        ((Number.isInteger(value['thread_count']) && value['thread_count'] >= 0) || ((value['thread_count'] === null))) &&
         ((Number.isInteger(value['fd_count']) && value['fd_count'] >= 0) || ((value['fd_count'] === null))) &&
         (typeof value['status'] === 'string') &&
         ((Number.isInteger(value['parent_pid']) && value['parent_pid'] >= 0) || ((value['parent_pid'] === null))) &&
         ((Number.isInteger(value['user_id']) && value['user_id'] >= 0) || ((value['user_id'] === null))) &&
         ((Number.isInteger(value['group_id']) && value['group_id'] >= 0) || ((value['group_id'] === null))) &&
         (value['user_name'] !== undefined ? ((((typeof value['user_name'] === 'string')) || ((value['user_name'] === null)))) : true) &&
-        Number.isInteger(value['start_time']) &&
-        value['start_time'] >= 0 &&
-        Number.isInteger(value['cpu_time_user']) &&
-        value['cpu_time_user'] >= 0 &&
-        Number.isInteger(value['cpu_time_system']) &&
-        value['cpu_time_system'] >= 0 &&
+        ((Number.isInteger(value['start_time']) && value['start_time'] >= 0) || ((value['start_time'] === null))) &&
+        ((Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0) || ((value['cpu_time_user'] === null))) &&
+        ((Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0) || ((value['cpu_time_system'] === null))) &&
         ((Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0) || ((value['read_bytes'] === null))) &&
         ((Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0) || ((value['write_bytes'] === null))) &&
         (((typeof value['working_directory'] === 'string')) || ((value['working_directory'] === null))) &&
@@ -344,20 +340,16 @@ export const lenientChecks: Checks = {
         Number.isInteger(value['virtual_mem_bytes']) &&
         value['virtual_mem_bytes'] >= 0 &&
         ((Number.isInteger(value['shared_mem_bytes']) && value['shared_mem_bytes'] >= 0) || ((value['shared_mem_bytes'] === null))) &&
-        Number.isInteger(value['thread_count']) &&
-        value['thread_count'] >= 0 &&
+        ((Number.isInteger(value['thread_count']) && value['thread_count'] >= 0) || ((value['thread_count'] === null))) &&
         ((Number.isInteger(value['fd_count']) && value['fd_count'] >= 0) || ((value['fd_count'] === null))) &&
         (typeof value['status'] === 'string') &&
         ((Number.isInteger(value['parent_pid']) && value['parent_pid'] >= 0) || ((value['parent_pid'] === null))) &&
         ((Number.isInteger(value['user_id']) && value['user_id'] >= 0) || ((value['user_id'] === null))) &&
         ((Number.isInteger(value['group_id']) && value['group_id'] >= 0) || ((value['group_id'] === null))) &&
         (value['user_name'] !== undefined ? ((((typeof value['user_name'] === 'string')) || ((value['user_name'] === null)))) : true) &&
-        Number.isInteger(value['start_time']) &&
-        value['start_time'] >= 0 &&
-        Number.isInteger(value['cpu_time_user']) &&
-        value['cpu_time_user'] >= 0 &&
-        Number.isInteger(value['cpu_time_system']) &&
-        value['cpu_time_system'] >= 0 &&
+        ((Number.isInteger(value['start_time']) && value['start_time'] >= 0) || ((value['start_time'] === null))) &&
+        ((Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0) || ((value['cpu_time_user'] === null))) &&
+        ((Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0) || ((value['cpu_time_system'] === null))) &&
         ((Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0) || ((value['read_bytes'] === null))) &&
         ((Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0) || ((value['write_bytes'] === null))) &&
         (((typeof value['working_directory'] === 'string')) || ((value['working_directory'] === null))) &&

@@ -8,6 +8,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { NullableBytes, strict } from "./common.js";
 
 const micros = () => Type.Integer({ minimum: 0, description: "Microseconds." });
+const nullableMicros = () =>
+  Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "Microseconds; null where the platform does not give it." });
 const nullableId = () => Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]);
 const nullableString = () => Type.Union([Type.String(), Type.Null()]);
 
@@ -30,16 +32,20 @@ export const ProcessDetailsShape = Type.Recursive(
       mem_bytes: Type.Integer({ minimum: 0 }),
       virtual_mem_bytes: Type.Integer({ minimum: 0 }),
       shared_mem_bytes: NullableBytes(),
-      thread_count: Type.Integer({ minimum: 0 }),
+      thread_count: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: "null where the platform does not give it (the portable backend).",
+      }),
       fd_count: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
       status: Type.String(),
       parent_pid: nullableId(),
       user_id: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "Real uid from /proc/<pid>/status." }),
       group_id: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "Real gid from /proc/<pid>/status." }),
       user_name: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "User name for user_id, when it resolves locally." })),
-      start_time: Type.Integer({ minimum: 0, description: "Unix seconds." }),
-      cpu_time_user: micros(),
-      cpu_time_system: micros(),
+      start_time: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description: "Unix seconds; null where the platform does not give it.",
+      }),
+      cpu_time_user: nullableMicros(),
+      cpu_time_system: nullableMicros(),
       read_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "rchar from /proc/<pid>/io." }),
       write_bytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: "wchar from /proc/<pid>/io." }),
       working_directory: nullableString(),

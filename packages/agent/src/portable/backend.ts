@@ -39,6 +39,19 @@ const BLOCK_DEVICES_CACHE_MS = 60_000;
 const SI_PROCESS_REUSE_MS = 600;
 /** A metrics request counts processes from a list at most this old instead of listing them again. */
 const PROCESS_COUNT_REUSE_MS = 5000;
+/** How long a metrics request waits for the very first listing before reporting the count as unknown. */
+const FIRST_COUNT_WAIT_MS = 1500;
+
+/** Waits for `promise` at most `ms`; the timer is cleared as soon as either ends (an idle agent keeps none). */
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 function collector<T>(name: string, collect: () => Promise<T>): Collector<T> {
   return { name, collect };
@@ -98,12 +111,16 @@ export function portableBackend(options: PortableBackendOptions): Backend {
     gpu: collector("gpu", async () => (!options.gpuEnabled || gpuAbsent ? null : gpus.get())),
     // Counting processes means listing them (`ps`), the costliest call here: a metrics request
     // takes the count of the latest listing and, when that is stale, starts a new one for the
-    // next request instead of waiting for it. Only before the first listing has finished (the
-    // one started with the backend) does it wait.
+    // next request instead of waiting for it. Before the first listing (started with the
+    // backend) has finished, it waits for it at most FIRST_COUNT_WAIT_MS, then says null.
     processCount: collector<number | null>("process_count", async () => {
       const fresh = lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS;
       if (!fresh) refresh();
-      if (lastList === null) await refreshing;
+      if (lastList === null && refreshing !== null) {
+        // Only the first listing is waited for, and not for long: on a busy machine with
+        // thousands of processes si's listing takes seconds, and the other fields must not wait.
+        await waitAtMost(refreshing, FIRST_COUNT_WAIT_MS);
+      }
       return lastList?.count ?? null;
     }),
     processes: collector<ProcessEntry[]>("processes", async () => {

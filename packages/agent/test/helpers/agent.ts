@@ -46,6 +46,13 @@ export function json<T = unknown>(frame: Frame): T {
   return JSON.parse(unzip(frame).toString("utf8")) as T;
 }
 
+/**
+ * How long a test waits for one reply. The portable backend lists processes through
+ * systeminformation, which on Linux runs one `cat` per process: seconds on a loaded
+ * 2-core machine, where the /proc backend takes milliseconds.
+ */
+export const REPLY_TIMEOUT_MS = process.env.SOCKTOP_AGENT_BACKEND === "portable" ? 20_000 : 5000;
+
 export class TestClient {
   private readonly queue: Frame[] = [];
   private readonly waiters: Array<(frame: Frame) => void> = [];
@@ -78,7 +85,7 @@ export class TestClient {
     this.socket.send(text, { binary });
   }
 
-  next(timeoutMs = 5000): Promise<Frame> {
+  next(timeoutMs = REPLY_TIMEOUT_MS): Promise<Frame> {
     const ready = this.queue.shift();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {

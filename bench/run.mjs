@@ -36,7 +36,7 @@ const TITLES = {
   fanout: "5. Fan-out",
   soak: "6. Idle (4), memory (6) and TUI (7)",
   install: "8. Install forms: start-up and memory",
-  portable: "9. Portable backend (other platforms) beside the Linux backend",
+  portable: "11. Portable backend (other platforms) beside the Linux backend",
 };
 
 const HELP = `Usage: npm run bench [-- OPTIONS]

@@ -1,5 +1,5 @@
 /**
- * Suite 9 — the portable backend (systeminformation + os, what macOS, Windows
+ * Suite 11 — the portable backend (systeminformation + os, what macOS, Windows
  * and FreeBSD run) beside the Linux backend (/proc and /sys), both on this
  * Linux machine, so the cost on other platforms is known.
  *
@@ -49,7 +49,7 @@ async function pollFor(durationMs, client) {
   return failures;
 }
 
-export const title = "9. Portable backend (other platforms) beside the Linux backend";
+export const title = "11. Portable backend (other platforms) beside the Linux backend";
 
 export async function run(ctx) {
   const rounds = ctx.quick ? 15 : 40;

@@ -297,7 +297,7 @@ describe("live, against a process this test starts", () => {
     assert.equal(p.pid, t.child.pid);
     assert.equal(p.parent_pid, process.pid);
     assert.equal(p.name, "node");
-    assert.ok(p.thread_count >= WORKERS + 1, `thread_count ${p.thread_count}`);
+    assert.ok(p.thread_count !== null && p.thread_count >= WORKERS + 1, `thread_count ${p.thread_count}`);
     assert.ok(Math.abs(p.threads.length - p.thread_count) <= 1, `${p.threads.length} threads listed of ${p.thread_count}`);
     assert.ok(p.threads.some((th) => th.tid === t.child.pid), "the main thread is listed");
     for (const th of p.threads) {
@@ -319,7 +319,7 @@ describe("live, against a process this test starts", () => {
     assert.ok(p.mem_bytes > 1_000_000 && p.virtual_mem_bytes >= p.mem_bytes);
     assert.ok(p.shared_mem_bytes !== null && p.shared_mem_bytes <= p.mem_bytes);
     const now = Date.now() / 1000;
-    assert.ok(p.start_time <= now + 1 && p.start_time > now - 120, `start_time ${p.start_time} vs now ${now}`);
+    assert.ok(p.start_time !== null && p.start_time <= now + 1 && p.start_time > now - 120, `start_time ${p.start_time} vs now ${now}`);
     assert.ok(p.cpu_usage >= 0 && p.cpu_usage <= 100);
   });
 
@@ -391,7 +391,7 @@ describe("live, against a process this test starts", () => {
       // what everyone may read is still there
       assert.equal(typeof p.name, "string");
       assert.equal(p.user_id, 0);
-      assert.ok(p.thread_count >= 1);
+      assert.ok(p.thread_count !== null && p.thread_count >= 1);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

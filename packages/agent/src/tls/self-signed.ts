@@ -1,6 +1,13 @@
 /** Generating the agent's self-signed certificate (nothing written to disk here). */
 import { KeyObject, X509Certificate, randomBytes, webcrypto } from "node:crypto";
 
+/**
+ * Node's WebCrypto as @peculiar/x509 types it (the global `Crypto`): the two
+ * declarations differ only when a program also loads the DOM types (the
+ * dashboard's tests do), where they are not assignable to each other.
+ */
+const x509Crypto = webcrypto as unknown as NonNullable<Parameters<X509Module["SubjectKeyIdentifierExtension"]["create"]>[2]>;
+
 export const VALIDITY_DAYS = 397;
 export const DAY_MS = 86_400_000;
 /** Back-dating absorbs clock skew between the agent and its clients. */
@@ -46,12 +53,12 @@ export async function createSelfSignedCertificate(options: SelfSignedOptions): P
         new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
         new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
         new x509.SubjectAlternativeNameExtension(altNames),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, x509Crypto),
         // Strict verifiers (OpenSSL's X509_STRICT, Python 3.13 defaults) look for it.
-        await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey, false, webcrypto),
+        await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey, false, x509Crypto),
       ],
     },
-    webcrypto,
+    x509Crypto,
   );
   // Re-encoding through OpenSSL gives the PEM layout every tool expects.
   const cert = new X509Certificate(Buffer.from(certificate.rawData)).toString();

@@ -129,7 +129,9 @@ describe("tarballs", () => {
         assert.doesNotMatch(f, /\.(test|spec)\.[cm]?[jt]s$|\.map$|\.tsbuildinfo$|\.tgz$|(^|\/)tsconfig[^/]*\.json$/, `${where} ships ${f}`);
         assert.ok(!f.endsWith(".ts") || f.endsWith(".d.ts"), `${where} ships TypeScript source ${f}`);
       }
-      assert.ok(p.size < 200 * 1024, `${where} is ${p.size} bytes`);
+      // The agent ships the built browser dashboard (dist/web, ~95 KiB gzip of page assets).
+      const budget = p.dir === "agent" ? 320 * 1024 : 200 * 1024;
+      assert.ok(p.size < budget, `${where} is ${p.size} bytes (budget ${budget})`);
     }
     const protocol = tarball("protocol").files;
     assert.ok(protocol.includes("proto/processes.proto"));

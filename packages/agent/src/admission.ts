@@ -3,7 +3,7 @@
  * upgrade, so a refused client gets a plain HTTP status it can explain.
  */
 import type { IncomingMessage } from "node:http";
-import type { AgentConfig } from "./config.js";
+import { isLoopbackBind, type AgentConfig } from "./config.js";
 import { isOriginAllowed, parseAllowedOrigins } from "./security/origin.js";
 import { tokenFromRequest, tokensEqual } from "./security/token.js";
 import type { Admission } from "./server.js";
@@ -37,5 +37,5 @@ export function admissionFor(config: AgentConfig): Admission[] {
 
 /** True when `bind` accepts connections from other machines. */
 export function isPublicBind(bind: string): boolean {
-  return !(bind === "localhost" || bind === "::1" || bind.startsWith("127."));
+  return !isLoopbackBind(bind);
 }

@@ -12,6 +12,7 @@ import type { Logger } from "./log.js";
 import type { WebAssets } from "./web.js";
 import type { PrometheusListener } from "./prometheus.js";
 import { AgentServer, type Admission } from "./server.js";
+import { SignalSender } from "./signals.js";
 import { MetricsSources } from "./sources.js";
 import { ensureCertificate, loadOperatorCertificate, type TlsMaterial } from "./tls/certificate.js";
 import { chooseTlsDir } from "./tls/original-dir.js";
@@ -41,6 +42,8 @@ export interface AgentExtras {
   details?: Partial<DetailsHandlersOptions>;
   /** The dashboard's files, instead of the built ones (tests). */
   webAssets?: WebAssets;
+  /** Root of etc/passwd for user names in process rows (tests). */
+  etcRoot?: string;
 }
 
 function displayHost(bind: string): string {
@@ -78,6 +81,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     temperatureEnabled: config.temperatureEnabled,
     log,
     ...(portable !== null ? { backend: portable.backend } : {}),
+    ...(extras.etcRoot !== undefined ? { etcRoot: extras.etcRoot } : {}),
   });
   const details = createDetailsHandlers({
     procRoot: config.procRoot,
@@ -86,7 +90,13 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     ...(process.platform !== "linux" ? { journalSource: journalUnavailable(process.platform) } : {}),
     ...extras.details,
   });
-  const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers });
+  // Checked again here (not only by the CLI) so that no embedding can open signals to the network without a token.
+  if (config.allowSignals && config.token === null && isPublicBind(config.bind)) {
+    throw new Error(`--allow-signals needs a token (SOCKTOP_TOKEN) unless the agent is bound to loopback only; bound to ${config.bind}`);
+  }
+  const signals = config.allowSignals ? new SignalSender({ log, procRoot: config.procRoot }) : null;
+  if (signals !== null) log.info("signals allowed: clients may send TERM, INT, HUP, KILL, STOP and CONT (--allow-signals)");
+  const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers, signals });
   // Prometheus reads the same caches and obeys the same admission (token) as /ws.
   // prom-client is loaded only when Prometheus is on (bench: ~5 MB of RSS and
   // start-up time every agent would otherwise pay).

@@ -9,6 +9,11 @@ import { defaultTlsDir } from "./tls/certificate.js";
 import { isValidDnsName } from "./tls/names.js";
 import { originalTlsDir } from "./tls/original-dir.js";
 
+/** True when `bind` accepts connections from this machine only. */
+export function isLoopbackBind(bind: string): boolean {
+  return bind === "localhost" || bind === "::1" || /^127\.[0-9]+\.[0-9]+\.[0-9]+$/.test(bind);
+}
+
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
@@ -45,6 +50,8 @@ export interface AgentConfig {
   prometheus: PrometheusConfig;
   /** Serve the browser dashboard at GET / (--web). */
   web: boolean;
+  /** Serve {"type":"signal"} requests (--allow-signals): needs a token unless bound to loopback only. */
+  allowSignals: boolean;
 }
 
 export interface PrometheusConfig {
@@ -89,6 +96,8 @@ Options:
                         e.g. /host/proc in a container with the host's /proc mounted there
       --sys-root DIR    read sysfs from DIR (default /sys; env SOCKTOP_SYS_ROOT), e.g. /host/sys
       --web             serve the browser dashboard at GET / (env SOCKTOP_WEB=1)
+      --allow-signals   let clients send TERM, INT, HUP, KILL, STOP or CONT to processes (needs
+                        SOCKTOP_TOKEN unless --bind is a loopback address; see docs/security.md)
   -V, --version         print the version and exit
   -h, --help            print this help and exit
 
@@ -180,6 +189,7 @@ export const OPTIONS = {
   "proc-root": { type: "string" },
   "sys-root": { type: "string" },
   web: { type: "boolean" },
+  "allow-signals": { type: "boolean" },
 } as const satisfies OptionsConfig;
 
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Command {
@@ -227,6 +237,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (port === null && env.SOCKTOP_PORT) port = parsePort(env.SOCKTOP_PORT, "SOCKTOP_PORT");
 
   const token = env.SOCKTOP_TOKEN && env.SOCKTOP_TOKEN.length > 0 ? env.SOCKTOP_TOKEN : null;
+  const allowSignals = values["allow-signals"] === true;
+  if (allowSignals && token === null && !isLoopbackBind(bind)) {
+    throw new ConfigError(
+      `--allow-signals without a token would let anyone who reaches ${bind} kill processes: set SOCKTOP_TOKEN, or bind to loopback only (--bind 127.0.0.1)`,
+    );
+  }
   return {
     kind: "run",
     config: {
@@ -247,6 +263,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       backend: parseBackend(env.SOCKTOP_AGENT_BACKEND),
       prometheus: { enabled: prometheus, port: prometheusPort, topProcesses },
       web: values.web === true || parseFlag(env.SOCKTOP_WEB, "SOCKTOP_WEB", false),
+      allowSignals,
     },
   };
 }

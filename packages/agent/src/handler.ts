@@ -3,9 +3,9 @@
  * both dialects; never throws (a failure becomes an error reply).
  */
 import {
-  LEGACY_COMMAND,
   LEGACY_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  requestName,
   type DiskInfo,
   type HelloReply,
   type ParsedRequest,
@@ -26,16 +26,34 @@ import {
 } from "./replies.js";
 import { CollectorFailure } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
+import type { SignalSender } from "./signals.js";
 import type { MetricsSnapshot, MetricsSources } from "./sources.js";
 import { AGENT_NAME, AGENT_VERSION } from "./version.js";
 
 /** What the agent can do, stated in `hello` replies and the upgrade response headers. */
-export const CAPABILITIES: readonly string[] = ["metrics", "disks", "processes", "hello", "request_id", "error_frames"];
+export const CAPABILITIES: readonly string[] = [
+  "metrics",
+  "disks",
+  "processes",
+  "hello",
+  "request_id",
+  "error_frames",
+  // Protocol 2: process rows with ppid, user, state, threads, start time and command.
+  "process_rows",
+  "load",
+  "disk_io",
+  "cgroups",
+];
+
+/** Stated only by an agent started with --allow-signals. */
+export const SIGNAL_CAPABILITY = "signal";
 
 /** Per-connection state the handler reads and updates. */
 export interface Session {
   /** 1 until the client shows it speaks protocol 2 (subprotocol or hello). */
   protocol: number;
+  /** The client's address, for the signal log line. */
+  remote?: string;
 }
 
 export interface RequestHandlerOptions {
@@ -43,6 +61,8 @@ export interface RequestHandlerOptions {
   log: Logger;
   /** Extra capabilities and handlers (process details, journal) plug in here. */
   capabilities?: readonly string[];
+  /** Sends signals on request; null (the default) refuses every signal request. */
+  signals?: SignalSender | null;
   extraHandlers?: Partial<Record<"process_metrics" | "journal_entries", (request: Request & { pid: number }, session: Session) => Promise<EncodedReply>>>;
 }
 
@@ -63,7 +83,7 @@ export class RequestHandler {
   readonly capabilities: readonly string[];
 
   constructor(private readonly options: RequestHandlerOptions) {
-    this.capabilities = [...CAPABILITIES, ...(options.capabilities ?? [])];
+    this.capabilities = [...CAPABILITIES, ...(options.capabilities ?? []), ...(options.signals ? [SIGNAL_CAPABILITY] : [])];
   }
 
   /**
@@ -88,7 +108,7 @@ export class RequestHandler {
     try {
       return await this.serve(parsed, session, asReceived);
     } catch (error) {
-      const what = parsed.dialect === "legacy" && parsed.kind !== "hello" ? LEGACY_COMMAND[parsed.kind] : parsed.kind;
+      const what = requestName(parsed);
       const reason = error instanceof Error ? error.message : String(error);
       // The registry has already logged a collector's failure (rate-limited); anything else is logged here.
       if (!(error instanceof CollectorFailure)) this.options.log.warn(`${what}: collection failed: ${reason}`);
@@ -129,8 +149,19 @@ export class RequestHandler {
       case "processes": {
         const processes: ProcessEntry[] = await sources.processes.get();
         // Binary protobuf in both dialects and both protocols: replies are matched by order.
-        return this.listMemo.get(processes, "protobuf", (p) => processListReply(p as ProcessEntry[]));
+        // Only a client that has shown it speaks protocol 2 gets the extra fields; everyone
+        // else gets exactly the bytes this agent always sent for the same data.
+        if (session.protocol >= 2) return this.listMemo.get(processes, "protobuf-rich", (p) => processListReply(p as ProcessEntry[], "rich"));
+        return this.listMemo.get(processes, "protobuf", (p) => processListReply(p as ProcessEntry[], "basic"));
       }
+      case "load":
+        return this.json(request, await sources.load.get());
+      case "disk_io":
+        return this.json(request, await sources.diskIo.get());
+      case "cgroups":
+        return this.json(request, await sources.cgroups.get());
+      case "signal":
+        return this.signal(request, session);
       case "process_metrics":
       case "journal_entries": {
         const extra = this.options.extraHandlers?.[request.kind];
@@ -139,7 +170,7 @@ export class RequestHandler {
           {
             code: "UNKNOWN_REQUEST",
             error: `This agent does not serve ${request.kind.replace("_", " ")}`,
-            request: request.dialect === "legacy" ? LEGACY_COMMAND[request.kind] : request.kind,
+            request: requestName(request),
             pid: request.pid,
             ...(request.id !== undefined ? { id: request.id } : {}),
           },
@@ -147,5 +178,33 @@ export class RequestHandler {
         );
       }
     }
+  }
+
+  /** A JSON reply in the request's dialect (legacy: gzip when long), memoised per snapshot. */
+  private json(request: Request, value: object): EncodedReply {
+    if (request.dialect === "legacy") return this.listMemo.get(value, "legacy", legacyJson);
+    const text = this.listMemo.get(value, "seed", textJson);
+    return request.id === undefined ? text : envelope(request.id, request.kind, text.data as string);
+  }
+
+  private signal(request: Request & { kind: "signal" }, session: Session): EncodedReply {
+    const id = request.id !== undefined ? { id: request.id } : {};
+    const signals = this.options.signals;
+    if (!signals) {
+      return errorReply(
+        {
+          code: "FORBIDDEN",
+          error: "This agent does not send signals: its operator must start it with --allow-signals (and a token)",
+          request: "signal",
+          pid: request.pid,
+          ...id,
+        },
+        session.protocol,
+      );
+    }
+    const result = signals.send(request.pid, request.signal, session.remote ?? "unknown");
+    if (!result.ok) return errorReply({ code: result.code, error: result.message, request: "signal", pid: request.pid, ...id }, session.protocol);
+    const reply = { pid: result.pid, name: result.name, signal: result.signal, result: "sent" };
+    return request.id === undefined ? textJson(reply) : envelope(request.id, "signal", JSON.stringify(reply));
   }
 }

@@ -18,7 +18,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { Counter, Gauge, Registry, type OpenMetricsContentType, type PrometheusContentType } from "prom-client";
-import { PROTOCOL_VERSION, type DiskInfo, type ProcessEntry } from "@socktop/protocol";
+import { PROTOCOL_VERSION, type CgroupsReply, type DiskInfo, type DiskIoReply, type LoadReply, type ProcessEntry } from "@socktop/protocol";
 import type { CollectorStatus } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
 import type { Admission, Refusal } from "./server.js";
@@ -40,6 +40,10 @@ export interface ScrapeSources {
   disks: { get(): Promise<DiskInfo[]> };
   processes: { get(): Promise<ProcessEntry[]> };
   collectorStatuses(): CollectorStatus[];
+  /** Load, disk I/O and cgroups (optional so that a source set without them still scrapes). */
+  load?: { get(): Promise<LoadReply> };
+  diskIo?: { get(): Promise<DiskIoReply> };
+  cgroups?: { get(): Promise<CgroupsReply> };
 }
 
 /** The agent process's own footprint, so "lightweight" can be checked from Prometheus. */
@@ -56,6 +60,9 @@ export interface ScrapeData {
   processes: ProcessEntry[] | null;
   /** The last run of each collector behind the data (success, duration). */
   collectors: CollectorStatus[];
+  load?: LoadReply | null;
+  diskIo?: DiskIoReply | null;
+  cgroups?: CgroupsReply | null;
   self: AgentSelf | null;
 }
 
@@ -72,17 +79,24 @@ export function readAgentSelf(): AgentSelf {
 
 /** Reads the caches once for one scrape. Processes are read only when per-process series are on. */
 export async function collectScrapeData(sources: ScrapeSources, topProcesses: number): Promise<ScrapeData> {
-  const [metrics, disks, processes] = await Promise.allSettled([
+  const [metrics, disks, processes, load, diskIo, cgroups] = await Promise.allSettled([
     sources.metrics.get(),
     sources.disks.get(),
     topProcesses > 0 ? sources.processes.get() : Promise.resolve(null),
+    sources.load?.get() ?? Promise.resolve(null),
+    sources.diskIo?.get() ?? Promise.resolve(null),
+    sources.cgroups?.get() ?? Promise.resolve(null),
   ]);
   // Read after the caches: a scrape that triggered a collection reports that run.
   const collectors = sources.collectorStatuses();
+  const value = <T>(r: PromiseSettledResult<T>): T | null => (r.status === "fulfilled" ? r.value : null);
   return {
-    metrics: metrics.status === "fulfilled" ? metrics.value : null,
-    disks: disks.status === "fulfilled" ? disks.value : null,
-    processes: processes.status === "fulfilled" ? processes.value : null,
+    metrics: value(metrics),
+    disks: value(disks),
+    processes: value(processes),
+    load: value(load),
+    diskIo: value(diskIo),
+    cgroups: value(cgroups),
     collectors,
     self: readAgentSelf(),
   };
@@ -240,6 +254,8 @@ export function buildRegistry(data: ScrapeData, topProcesses: number, format: Ex
     );
   }
 
+  addSystemFamilies(f, data);
+
   f.gauge("socktop_agent_build_info", "socktop_agent version and protocol version; always 1.", ["version", "protocol_version"], [
     [{ version: AGENT_VERSION, protocol_version: String(PROTOCOL_VERSION) }, 1],
   ]);
@@ -262,6 +278,43 @@ export function buildRegistry(data: ScrapeData, topProcesses: number, format: Ex
     f.gauge("socktop_agent_process_start_time_seconds", "When the agent process started, in seconds since the Unix epoch.", [], only(data.self.startTimeSeconds));
   }
   return registry;
+}
+
+/**
+ * Load, disk I/O and cgroup families (node_exporter's naming where it has
+ * the same thing: node_load1 → socktop_load1). Disk and cgroup CPU figures
+ * are exported as the kernel's cumulative counters, for rate().
+ */
+function addSystemFamilies(f: Families, data: ScrapeData): void {
+  const load = data.load;
+  if (load) {
+    f.gauge("socktop_load1", "1-minute load average.", [], [[{}, load.load_1]]);
+    f.gauge("socktop_load5", "5-minute load average.", [], [[{}, load.load_5]]);
+    f.gauge("socktop_load15", "15-minute load average.", [], [[{}, load.load_15]]);
+    f.gauge("socktop_boot_time_seconds", "When the machine booted, in seconds since the Unix epoch.", [], [[{}, load.boot_time]]);
+  }
+  const io = data.diskIo ?? [];
+  const disk = (pick: (d: DiskIoReply[number]) => number): Sample[] => io.map((d) => [{ device: d.name }, pick(d)] as const);
+  f.counter("socktop_disk_read_bytes_total", "Bytes read from a block device since boot.", ["device"], disk((d) => d.read_bytes));
+  f.counter("socktop_disk_written_bytes_total", "Bytes written to a block device since boot.", ["device"], disk((d) => d.write_bytes));
+  f.counter("socktop_disk_reads_completed_total", "Reads completed by a block device since boot.", ["device"], disk((d) => d.reads));
+  f.counter("socktop_disk_writes_completed_total", "Writes completed by a block device since boot.", ["device"], disk((d) => d.writes));
+  const cgroups = data.cgroups;
+  if (cgroups) {
+    const groups = cgroups.available ? cgroups.groups : [];
+    f.counter(
+      "socktop_cgroup_cpu_usage_seconds_total",
+      "CPU time used by a control group and its descendants (cpu.stat usage_usec).",
+      ["cgroup", "kind"],
+      groups.map((g) => [{ cgroup: g.path, kind: g.kind }, g.cpu_usec / 1e6] as const),
+    );
+    f.gauge(
+      "socktop_cgroup_memory_bytes",
+      "Memory charged to a control group and its descendants (memory.current).",
+      ["cgroup", "kind"],
+      groups.flatMap((g) => (g.mem_bytes === null ? [] : [[{ cgroup: g.path, kind: g.kind }, g.mem_bytes] as const])),
+    );
+  }
 }
 
 /** The exposition text of one scrape, with its Content-Type. */

@@ -202,7 +202,10 @@ export class AgentServer {
   private onConnection(ws: WebSocket, req: IncomingMessage): void {
     const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
     const wantsHello = ws.protocol === SUBPROTOCOL_V2 || query.get(HELLO_QUERY_PARAMETER) === "1";
-    const session: Session = { protocol: wantsHello ? PROTOCOL_VERSION : LEGACY_PROTOCOL_VERSION };
+    const session: Session = {
+      protocol: wantsHello ? PROTOCOL_VERSION : LEGACY_PROTOCOL_VERSION,
+      remote: req.socket.remoteAddress ?? "unknown",
+    };
     const alive = ws as Alive;
     alive.socktopAlive = true;
     ws.on("pong", () => {

@@ -3,9 +3,9 @@
  * run through one registry that isolates failures, behind TTL caches shared
  * by every client. This is the only place that decides when collectors run.
  */
-import type { DiskInfo, NetworkInterface, ProcessEntry } from "@socktop/protocol";
+import type { CgroupsReply, DiskInfo, DiskIoReply, LoadReply, NetworkInterface, ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "./cache.js";
-import { CollectorRegistry, type Backend, type CollectorStatus } from "./collectors/collector.js";
+import { CollectorRegistry, type Backend, type Collector, type CollectorStatus } from "./collectors/collector.js";
 import type { GpuReading } from "./collectors/gpu.js";
 import { linuxBackend } from "./collectors/linux.js";
 import type { Logger } from "./log.js";
@@ -42,6 +42,8 @@ export interface SourceOptions {
   log: Logger;
   /** The collectors to use instead of the Linux backend built from the options above. */
   backend?: Backend;
+  /** Root of the passwd file used for user names in process rows ("/" → /etc/passwd). */
+  etcRoot?: string;
 }
 
 /** How many times each source was actually collected (for tests and self-metrics). */
@@ -55,6 +57,12 @@ export class MetricsSources {
   readonly metrics: TtlCache<MetricsSnapshot>;
   readonly processes: TtlCache<ProcessEntry[]>;
   readonly disks: TtlCache<DiskInfo[]>;
+  /** Load average and uptime; as fresh as fast metrics. */
+  readonly load: TtlCache<LoadReply>;
+  /** Disk I/O rates; as fresh as the disk list. */
+  readonly diskIo: TtlCache<DiskIoReply>;
+  /** Per-cgroup CPU and memory; as fresh as the process list. */
+  readonly cgroups: TtlCache<CgroupsReply>;
   readonly counts: CollectionCounts = { metrics: 0, processes: 0, disks: 0 };
   readonly backend: Backend;
   readonly collectors: CollectorRegistry;
@@ -69,6 +77,7 @@ export class MetricsSources {
         gpuEnabled: options.gpuEnabled,
         temperatureEnabled: options.temperatureEnabled,
         log: (line) => options.log.warn(line),
+        ...(options.etcRoot !== undefined ? { etcRoot: options.etcRoot } : {}),
       });
     const { backend, collectors } = this;
     this.metrics = new TtlCache(options.metricsTtlMs, () => {
@@ -84,6 +93,19 @@ export class MetricsSources {
       this.counts.disks++;
       return collectors.require(backend.disks);
     });
+    this.load = new TtlCache(options.metricsTtlMs, () => collectors.require(this.optional(backend.load, "load")));
+    this.diskIo = new TtlCache(options.disksTtlMs, () => collectors.require(this.optional(backend.diskIo, "disk_io")));
+    this.cgroups = new TtlCache(options.processesTtlMs, async () => {
+      const result = await collectors.require(this.optional(backend.cgroups, "cgroups"));
+      const cachedAt = Math.floor(Date.now() / 1000);
+      if (!result.available) return { available: false, reason: result.reason, groups: [], cached_at: cachedAt };
+      return { available: true, hierarchy: result.hierarchy, groups: result.groups, truncated: result.truncated, cached_at: cachedAt };
+    });
+  }
+
+  /** A backend may lack the newer collectors (load, disk I/O, cgroups): requests for them then fail with a clear reason. */
+  private optional<T>(collector: Collector<T> | undefined, name: string): Collector<T> {
+    return collector ?? { name, collect: () => Promise.reject(new Error(`the ${this.backend.name} backend does not provide ${name}`)) };
   }
 
   /** The last run of each collector (Prometheus `socktop_collector_*`). */

@@ -46,7 +46,7 @@ function blocks(markdown: string, heading: string, language: string): string[] {
 
 test("every request frame in docs/protocol.md is understood by the agent", async () => {
   const frames = [...blocks(protocolDoc, "## Requests", "json"), ...blocks(protocolDoc, "## Requests", "text")];
-  assert.equal(frames.length, 11);
+  assert.equal(frames.length, 18);
   const client = await TestClient.connect(wsUrl(agent));
   try {
     for (const frame of frames) {

@@ -71,6 +71,20 @@ function data(overrides: Partial<ScrapeData> = {}): ScrapeData {
     metrics: snapshot(),
     disks: DISKS,
     processes: PROCESSES,
+    load: { load_1: 0.5, load_5: 1.25, load_15: 2, runnable: 3, tasks: 700, uptime_seconds: 1000, boot_time: 1_764_000_000 },
+    diskIo: [
+      { name: "sda", is_partition: false, read_bytes_per_sec: 1, write_bytes_per_sec: 2, reads_per_sec: 3, writes_per_sec: 4, busy_percent: 5, read_bytes: 4096, write_bytes: 8192, reads: 10, writes: 20 },
+    ],
+    cgroups: {
+      available: true,
+      hierarchy: "unified",
+      truncated: false,
+      cached_at: 1_764_000_000,
+      groups: [
+        { path: "/system.slice/nginx.service", name: "nginx.service", kind: "service", runtime: null, container_id: null, cpu_usage: 5, cpu_usec: 2_500_000, mem_bytes: 1_000_000, mem_limit_bytes: null, pids: [10] },
+        { path: "/init.scope", name: "init.scope", kind: "scope", runtime: null, container_id: null, cpu_usage: 0, cpu_usec: 1, mem_bytes: null, mem_limit_bytes: null, pids: [1] },
+      ],
+    },
     collectors: [
       { name: "memory", success: true, durationSeconds: 0.0001 },
       { name: "disks", success: true, durationSeconds: 0.002 },
@@ -211,7 +225,7 @@ function promtool(args: string[], stdin: string): Promise<{ code: number; output
 function documentedFamilies(): Map<string, { type: string; labels: string[] }> {
   const doc = readFileSync(`${repo}docs/prometheus.md`, "utf8");
   const rows = new Map<string, { type: string; labels: string[] }>();
-  for (const m of doc.matchAll(/^\| `(socktop_[a-z_]+)` \| (\w+) \|([^|]*)\|/gm)) {
+  for (const m of doc.matchAll(/^\| `(socktop_[a-z0-9_]+)` \| (\w+) \|([^|]*)\|/gm)) {
     const labels = [...(m[3] as string).matchAll(/`([a-z_]+)`/g)].map((l) => l[1] as string);
     rows.set(m[1] as string, { type: m[2] as string, labels });
   }
@@ -229,7 +243,7 @@ test("every family has HELP, TYPE, a socktop_ name with its unit, and matches th
     assert.equal(family.type, doc.type, `${name} type`);
     if (family.type === "counter") assert.match(name, /_total$/, `${name}: counters end in _total`);
     else assert.doesNotMatch(name, /_total$/, `${name}: only counters end in _total`);
-    assert.match(name, /_(bytes|ratio|celsius|seconds|info|success)(_total)?$|^socktop_processes$/, `${name} names its unit`);
+    assert.match(name, /_(bytes|ratio|celsius|seconds|info|success)(_total)?$|_completed_total$|^socktop_(processes|load1|load5|load15)$/, `${name} names its unit`);
     assert.ok(family.samples.length > 0, `${name} has samples`);
     for (const s of family.samples) {
       assert.deepEqual(Object.keys(s.labels).sort(), [...doc.labels].sort(), `${name} labels`);
@@ -256,6 +270,19 @@ test("values are converted to base units: ratios 0..1, bytes, celsius", async ()
   assert.equal(value("socktop_process_resident_memory_bytes", { pid: "7" }), 2048);
   assert.equal(value("socktop_network_transmit_bytes_total", { device: "lo" }), 10);
   assert.equal(value("socktop_agent_process_cpu_seconds_total"), 1.25);
+  assert.equal(value("socktop_load5"), 1.25);
+  assert.equal(value("socktop_boot_time_seconds"), 1_764_000_000);
+  assert.equal(value("socktop_disk_written_bytes_total", { device: "sda" }), 8192);
+  assert.equal(value("socktop_disk_reads_completed_total", { device: "sda" }), 10);
+  assert.equal(value("socktop_cgroup_cpu_usage_seconds_total", { cgroup: "/system.slice/nginx.service", kind: "service" }), 2.5);
+  assert.equal(value("socktop_cgroup_memory_bytes", { cgroup: "/system.slice/nginx.service" }), 1_000_000);
+  assert.equal(f.get("socktop_cgroup_memory_bytes")?.samples.length, 1, "a group without memory figures has no memory series");
+});
+
+test("cgroup v1 machines and agents without the new sources: no cgroup, load or disk I/O series, nothing fails", async () => {
+  const f = await scrapeText(data({ cgroups: { available: false, reason: "v1", groups: [], cached_at: 0 }, load: null, diskIo: null }));
+  for (const name of ["socktop_cgroup_cpu_usage_seconds_total", "socktop_load1", "socktop_disk_read_bytes_total"]) assert.equal(f.has(name), false, name);
+  assert.ok(f.has("socktop_cpu_usage_ratio"));
 });
 
 test("odd interface, device and process names are escaped, and parse back to themselves", async () => {

@@ -90,7 +90,7 @@ test("an unknown or malformed request gets an error reply and the connection sta
   const client = await TestClient.connect(wsUrl(agent));
   try {
     assert.deepEqual(json(await client.request('{"type":"reboot"}')), {
-      error: "Unknown request type 'reboot': expected one of metrics, disks, processes, process_metrics, journal_entries, hello",
+      error: "Unknown request type 'reboot': expected one of metrics, disks, processes, process_metrics, journal_entries, hello, load, disk_io, cgroups, signal",
       request: "reboot",
     });
     const malformed = json<{ error: string; request: string }>(await client.request("{oops"));

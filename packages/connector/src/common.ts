@@ -36,7 +36,17 @@ export {
   type ReconnectOptions,
 } from "./options.js";
 export { CONNECTOR_VERSION } from "./version.js";
+export { ALLOWED_SIGNALS, MAX_COMMAND_LENGTH, cgroupSubtree } from "@socktop/protocol";
 export type {
+  CgroupInfo,
+  CgroupKind,
+  CgroupsReply,
+  ContainerRuntime,
+  DiskIoEntry,
+  DiskIoReply,
+  LoadReply,
+  SignalName,
+  SignalReply,
   DiskInfo,
   JournalEntry,
   JournalReply,

@@ -11,6 +11,12 @@ import {
   LEGACY_PROTOCOL_VERSION,
   encodeRequest,
   isReply,
+  parseSignalName,
+  type CgroupsReply,
+  type DiskIoReply,
+  type LoadReply,
+  type SignalName,
+  type SignalReply,
   type DiskInfo,
   type HelloReply,
   type JournalReply,
@@ -21,6 +27,7 @@ import {
   type RequestId,
 } from "@socktop/protocol";
 import {
+  AgentError,
   ConnectionClosedError,
   DecodeError,
   NotConnectedError,
@@ -32,6 +39,10 @@ import {
 } from "./errors.js";
 import {
   agentErrorOf,
+  checkCgroups,
+  checkDiskIo,
+  checkLoad,
+  checkSignal,
   checkHello,
   checkJournal,
   checkProcessMetrics,
@@ -89,10 +100,31 @@ export interface AgentConnection {
   /** Fast metrics, always in the seed's field names plus `process_count`, whichever agent and protocol. */
   metrics(): Promise<Metrics>;
   disks(): Promise<DiskInfo[]>;
-  /** Every process (unsorted, threads excluded). */
+  /**
+   * Every process (unsorted, threads excluded). On protocol 2 with an agent that states
+   * `process_rows`, each row also has ppid, uid, user, state, threads, start_time and command
+   * (each absent when the agent could not read it); from other agents only the four basic fields.
+   */
   processes(): Promise<ProcessListReply>;
   processMetrics(pid: number): Promise<ProcessMetricsReply>;
   journalEntries(pid: number): Promise<JournalReply>;
+  /** Load average and uptime. Needs the agent's `load` capability (else an AgentError, UNKNOWN_REQUEST). */
+  load(): Promise<LoadReply>;
+  /** Disk I/O rates per block device, whole disks followed by their partitions. Capability `disk_io`. */
+  diskIo(): Promise<DiskIoReply>;
+  /**
+   * CPU and memory per cgroup v2 group (services, sessions, containers, pods), or
+   * `{available: false, reason}` on machines without cgroup v2. Capability `cgroups`.
+   * `cgroupSubtree(reply.groups, path)` (from @socktop/protocol) gives a group's processes.
+   */
+  cgroups(): Promise<CgroupsReply>;
+  /**
+   * Asks the agent to send a signal (TERM, INT, HUP, KILL, STOP or CONT) to a process. Only an agent
+   * started with --allow-signals states the `signal` capability; refusals are AgentErrors whose
+   * agentCode is FORBIDDEN (signals off, pid 1, the agent, a kernel thread), PERMISSION_DENIED (the
+   * kernel's EPERM: another user's process) or NOT_FOUND.
+   */
+  signal(pid: number, signal: SignalName): Promise<SignalReply>;
   /** Closes the connection for good: requests waiting fail with CONNECTION_CLOSED, no reconnection. */
   close(): Promise<void>;
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void;
@@ -612,8 +644,13 @@ export class Connection implements AgentConnection {
     return shaped(entry.what, () => normalise(value), hint);
   }
 
-  private request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: (entry: Pending, payload: Payload) => Promise<T>): Promise<T> {
-    const what = pid === undefined ? kind : `${kind}(${pid})`;
+  private request<T>(
+    kind: Exclude<Kind, "hello">,
+    pid: number | undefined,
+    interpret: (entry: Pending, payload: Payload) => Promise<T>,
+    signal?: SignalName,
+  ): Promise<T> {
+    const what = pid === undefined ? kind : signal === undefined ? `${kind}(${pid})` : `${kind}(${pid}, ${signal})`;
     const link = this.link;
     if (this.currentState !== "open" || link === null || link.dead || link.transport === null) {
       const state = this.currentState === "open" ? "reconnecting" : this.currentState;
@@ -626,8 +663,10 @@ export class Connection implements AgentConnection {
     const id = link.mode === "v2" && link.useIds ? this.nextId++ : undefined;
     const request = {
       kind,
-      dialect: link.mode === "legacy" ? "legacy" : "json",
+      // Signals have no plain-text command: JSON even on a legacy-command link (agents that state `signal` read both).
+      dialect: link.mode === "legacy" && kind !== "signal" ? "legacy" : "json",
       ...(pid === undefined ? {} : { pid }),
+      ...(signal === undefined ? {} : { signal }),
       ...(id === undefined ? {} : { id }),
     } as Request;
     return new Promise<T>((resolve, reject) => {
@@ -705,6 +744,49 @@ export class Connection implements AgentConnection {
     }
     return this.request("journal_entries", pid, (entry, payload) =>
       this.interpretJson(entry, payload, checkJournal, this.legacyHint("journal_entries")),
+    );
+  }
+
+  /** Refuses, before sending, a request the agent did not say it serves: an agent that ignores it would put replies out of step. */
+  private unsupported(capability: string, what: string): Promise<never> | null {
+    const info = this.currentInfo;
+    if (info.capabilities.includes(capability)) return null;
+    const why =
+      info.source === "pending"
+        ? "the agent has not identified itself yet (wait for the first reply)"
+        : `it does not state the "${capability}" capability${info.legacy ? " (an original socktop_agent)" : ""}`;
+    return Promise.reject(
+      new AgentError(`The agent at ${this.url} cannot answer ${what}: ${why}.`, {
+        agentMessage: `capability "${capability}" not offered`,
+        agentCode: "UNKNOWN_REQUEST",
+        request: what,
+      }),
+    );
+  }
+
+  load(): Promise<LoadReply> {
+    return this.unsupported("load", "load") ?? this.request("load", undefined, (entry, payload) => this.interpretJson(entry, payload, checkLoad, ""));
+  }
+
+  diskIo(): Promise<DiskIoReply> {
+    return this.unsupported("disk_io", "disk_io") ?? this.request("disk_io", undefined, (entry, payload) => this.interpretJson(entry, payload, checkDiskIo, ""));
+  }
+
+  cgroups(): Promise<CgroupsReply> {
+    return this.unsupported("cgroups", "cgroups") ?? this.request("cgroups", undefined, (entry, payload) => this.interpretJson(entry, payload, checkCgroups, ""));
+  }
+
+  signal(pid: number, signal: SignalName): Promise<SignalReply> {
+    try {
+      validPid(pid);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const name = parseSignalName(signal);
+    if (name === null) return Promise.reject(new RangeError(`signal must be one of TERM, INT, HUP, KILL, STOP, CONT, not ${JSON.stringify(signal)}`));
+    return (
+      this.unsupported("signal", "signal") ??
+      this.request("signal", pid, (entry, payload) => this.interpretJson(entry, payload, checkSignal, ""), name)
     );
   }
 

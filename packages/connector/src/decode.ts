@@ -9,6 +9,10 @@ import {
   decodeProcessList,
   isGzip,
   isReply,
+  type CgroupsReply,
+  type DiskIoReply,
+  type LoadReply,
+  type SignalReply,
   type DiskInfo,
   type HelloReply,
   type JournalReply,
@@ -158,6 +162,22 @@ export function checkProcessMetrics(value: unknown): Promise<ProcessMetricsReply
 
 export function checkJournal(value: unknown): Promise<JournalReply> {
   return checkReply("journal", value);
+}
+
+export function checkLoad(value: unknown): Promise<LoadReply> {
+  return checkReply("load", value);
+}
+
+export function checkDiskIo(value: unknown): Promise<DiskIoReply> {
+  return checkReply("disk-io", value);
+}
+
+export function checkCgroups(value: unknown): Promise<CgroupsReply> {
+  return checkReply("cgroups", value);
+}
+
+export function checkSignal(value: unknown): Promise<SignalReply> {
+  return checkReply("signal", value);
 }
 
 export async function checkHello(value: unknown): Promise<HelloReply> {

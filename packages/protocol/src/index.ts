@@ -6,3 +6,4 @@ export * from "./requests.js";
 export * from "./processes.js";
 export * from "./gzip.js";
 export * from "./version.js";
+export * from "./system.js";

@@ -1,6 +1,6 @@
 /** Encoding and decoding of the process list protobuf (`proto/processes.proto`). */
-import { fromBinary } from "@bufbuild/protobuf";
-import { ProcessListSchema } from "./gen/processes_pb.js";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { ProcessListSchema, ProcessSchema, type Process } from "./gen/processes_pb.js";
 import type { ProcessEntry, ProcessListReply } from "./shapes/index.js";
 
 /**
@@ -124,9 +124,43 @@ export function encodeProcessListInto(processes: readonly ProcessEntry[]): Uint8
   return buf.subarray(0, o);
 }
 
-/** Encodes a process list into bytes of its own. `process_count` is the number of rows. */
-export function encodeProcessList(processes: readonly ProcessEntry[]): Uint8Array {
-  return encodeProcessListInto(processes).slice();
+/**
+ * Which fields a process list carries. "basic": the four fields every
+ * client knows (protocol 1, byte-identical to what this agent always sent).
+ * "rich": also ppid, uid, user, state, threads, start time and command, for
+ * clients that speak protocol 2.
+ */
+export type ProcessListForm = "basic" | "rich";
+
+function row(p: ProcessEntry, form: ProcessListForm): Process {
+  const base = {
+    pid: p.pid,
+    name: p.name,
+    cpuUsage: p.cpu_usage,
+    memBytes: BigInt(Math.max(0, Math.trunc(p.mem_bytes))),
+  };
+  if (form === "basic") return create(ProcessSchema, base);
+  // Explicit-presence fields: only what the row has is written.
+  return create(ProcessSchema, {
+    ...base,
+    ...(p.ppid !== undefined ? { ppid: p.ppid } : {}),
+    ...(p.uid !== undefined ? { uid: p.uid } : {}),
+    ...(p.user !== undefined ? { user: p.user } : {}),
+    ...(p.state !== undefined ? { state: p.state } : {}),
+    ...(p.threads !== undefined ? { threads: p.threads } : {}),
+    ...(p.start_time !== undefined ? { startTime: BigInt(Math.max(0, Math.trunc(p.start_time))) } : {}),
+    ...(p.command !== undefined ? { command: p.command } : {}),
+  });
+}
+
+/** Encodes a process list. `process_count` is the number of rows. */
+export function encodeProcessList(processes: readonly ProcessEntry[], form: ProcessListForm = "basic"): Uint8Array {
+  if (form === "basic") return encodeProcessListInto(processes).slice();
+  const message = create(ProcessListSchema, {
+    processCount: processes.length,
+    processes: processes.map((p) => row(p, form)),
+  });
+  return toBinary(ProcessListSchema, message);
 }
 
 /** Decodes a (gunzipped) process list. Throws on bytes that are not a valid ProcessList. */
@@ -134,11 +168,21 @@ export function decodeProcessList(bytes: Uint8Array): ProcessListReply {
   const message = fromBinary(ProcessListSchema, bytes);
   return {
     process_count: message.processCount,
-    processes: message.processes.map((p) => ({
-      pid: p.pid,
-      name: p.name,
-      cpu_usage: p.cpuUsage,
-      mem_bytes: Number(p.memBytes),
-    })),
+    processes: message.processes.map((p) => {
+      const entry: ProcessEntry = {
+        pid: p.pid,
+        name: p.name,
+        cpu_usage: p.cpuUsage,
+        mem_bytes: Number(p.memBytes),
+      };
+      if (p.ppid !== undefined) entry.ppid = p.ppid;
+      if (p.uid !== undefined) entry.uid = p.uid;
+      if (p.user !== undefined) entry.user = p.user;
+      if (p.state !== undefined) entry.state = p.state;
+      if (p.threads !== undefined) entry.threads = p.threads;
+      if (p.startTime !== undefined) entry.start_time = Number(p.startTime);
+      if (p.command !== undefined) entry.command = p.command;
+      return entry;
+    }),
   };
 }

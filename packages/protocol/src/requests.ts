@@ -2,11 +2,14 @@
  * Requests: the two dialects a client may speak on `/ws`, parsed into one typed form.
  *
  * - "json" (the JSON dialect): the agent README's `{"type":"metrics"}` frames (plus `process_metrics`,
- *   `journal_entries` and `hello`), optionally with a protocol-2 `id`.
+ *   `journal_entries`, `hello`, `load`, `disk_io`, `cgroups` and `signal`), optionally with a protocol-2 `id`.
  * - "legacy" (the legacy dialect): the original socktop clients' plain-text commands
  *   (`get_metrics`, `get_disks`, `get_processes`, `get_process_metrics:<pid>`,
- *   `get_journal_entries:<pid>`).
+ *   `get_journal_entries:<pid>`), plus `get_load`, `get_disk_io` and
+ *   `get_cgroups` in the same style. Signals have no plain-text form.
  */
+import type { SignalName } from "./shapes/index.js";
+import { ALLOWED_SIGNALS } from "./system.js";
 import type { ErrorCode, RequestId } from "./shapes/index.js";
 
 export type Dialect = "json" | "legacy";
@@ -17,7 +20,14 @@ export type RequestKind =
   | "processes"
   | "process_metrics"
   | "journal_entries"
-  | "hello";
+  | "hello"
+  | "load"
+  | "disk_io"
+  | "cgroups"
+  | "signal";
+
+/** Requests without arguments. */
+type SimpleKind = "metrics" | "disks" | "processes" | "hello" | "load" | "disk_io" | "cgroups";
 
 interface RequestBase {
   dialect: Dialect;
@@ -26,8 +36,9 @@ interface RequestBase {
 }
 
 export type Request =
-  | (RequestBase & { kind: "metrics" | "disks" | "processes" | "hello" })
-  | (RequestBase & { kind: "process_metrics" | "journal_entries"; pid: number });
+  | (RequestBase & { kind: SimpleKind })
+  | (RequestBase & { kind: "process_metrics" | "journal_entries"; pid: number })
+  | (RequestBase & { kind: "signal"; pid: number; signal: SignalName });
 
 /** Why a frame is not a request, with what to echo back in the error reply. */
 export interface InvalidRequest {
@@ -50,10 +61,14 @@ export const MAX_REQUEST_ID_LENGTH = 64;
 /** How much of an unreadable frame is quoted back in the error reply. */
 const QUOTE_LIMIT = 64;
 
-const LEGACY_SIMPLE: Record<string, "metrics" | "disks" | "processes"> = {
+const LEGACY_SIMPLE: Record<string, Exclude<SimpleKind, "hello">> = {
   get_metrics: "metrics",
   get_disks: "disks",
   get_processes: "processes",
+  // Not known to the original clients; commands in the same dialect for scripts (websocat).
+  get_load: "load",
+  get_disk_io: "disk_io",
+  get_cgroups: "cgroups",
 };
 
 const LEGACY_WITH_PID: Record<string, "process_metrics" | "journal_entries"> = {
@@ -68,16 +83,37 @@ const JSON_KINDS = new Set<string>([
   "process_metrics",
   "journal_entries",
   "hello",
+  "load",
+  "disk_io",
+  "cgroups",
+  "signal",
 ]);
 
-/** The legacy command word for a request kind (what the original clients send). */
-export const LEGACY_COMMAND: Record<Exclude<Request["kind"], "hello">, string> = {
+/** The legacy command word for a request kind (what the original clients send). Signals have none: JSON only. */
+export const LEGACY_COMMAND: Record<Exclude<Request["kind"], "hello" | "signal">, string> = {
   metrics: "get_metrics",
   disks: "get_disks",
   processes: "get_processes",
   process_metrics: "get_process_metrics",
   journal_entries: "get_journal_entries",
+  load: "get_load",
+  disk_io: "get_disk_io",
+  cgroups: "get_cgroups",
 };
+
+/** The word a reply or log line names a request by: its legacy command, or its JSON type. */
+export function requestName(request: Pick<Request, "kind" | "dialect">): string {
+  if (request.dialect === "legacy" && request.kind !== "hello" && request.kind !== "signal") return LEGACY_COMMAND[request.kind];
+  return request.kind;
+}
+
+/** Reads a signal name as a client may write it: "TERM" or "SIGTERM", any case. */
+export function parseSignalName(value: unknown): SignalName | null {
+  if (typeof value !== "string") return null;
+  const upper = value.toUpperCase();
+  const name = upper.startsWith("SIG") ? upper.slice(3) : upper;
+  return (ALLOWED_SIGNALS as readonly string[]).includes(name) ? (name as SignalName) : null;
+}
 
 function quote(text: string): string {
   return text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT)}…` : text;
@@ -105,7 +141,7 @@ function parseLegacy(text: string): ParsedRequest {
     return {
       kind: "invalid",
       code: "UNKNOWN_REQUEST",
-      error: `Unknown request '${quote(text)}': expected a JSON request such as {"type":"metrics"} or one of get_metrics, get_disks, get_processes, get_process_metrics:<pid>, get_journal_entries:<pid>`,
+      error: `Unknown request '${quote(text)}': expected a JSON request such as {"type":"metrics"} or one of get_metrics, get_disks, get_processes, get_process_metrics:<pid>, get_journal_entries:<pid>, get_load, get_disk_io, get_cgroups`,
       request: quote(text),
       dialect: "legacy",
     };
@@ -202,7 +238,32 @@ function parseJson(text: string): ParsedRequest {
     }
     return withId({ kind: type, dialect: "json", pid } as const);
   }
-  return withId({ kind: type as "metrics" | "disks" | "processes" | "hello", dialect: "json" } as const);
+  if (type === "signal") {
+    const pid = parsePid(fields.pid);
+    if (pid === null) {
+      return withId({
+        kind: "invalid",
+        code: "INVALID_PID",
+        error: `"signal" needs a "pid" field: an integer from 1 to ${MAX_PID}`,
+        request: type,
+        dialect: "json",
+        pid: null,
+      } as const);
+    }
+    const signal = parseSignalName(fields.signal);
+    if (signal === null) {
+      return withId({
+        kind: "invalid",
+        code: "MALFORMED_REQUEST",
+        error: `"signal" needs a "signal" field: one of ${ALLOWED_SIGNALS.join(", ")}`,
+        request: type,
+        dialect: "json",
+        pid,
+      } as const);
+    }
+    return withId({ kind: "signal", dialect: "json", pid, signal } as const);
+  }
+  return withId({ kind: type as SimpleKind, dialect: "json" } as const);
 }
 
 /**
@@ -235,12 +296,13 @@ export function parseRequest(frame: string | Uint8Array, isBinary = false): Pars
 /** The frame a client sends for a request in a dialect. */
 export function encodeRequest(request: Request): string {
   if (request.dialect === "legacy") {
-    if (request.kind === "hello") throw new RangeError("hello has no legacy command");
+    if (request.kind === "hello" || request.kind === "signal") throw new RangeError(`${request.kind} has no legacy command`);
     const command = LEGACY_COMMAND[request.kind];
     return "pid" in request ? `${command}:${request.pid}` : command;
   }
   const body: Record<string, unknown> = { type: request.kind };
   if ("pid" in request) body.pid = request.pid;
+  if ("signal" in request) body.signal = request.signal;
   if (request.id !== undefined) body.id = request.id;
   return JSON.stringify(body);
 }

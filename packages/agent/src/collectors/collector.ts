@@ -19,7 +19,8 @@
  *    (sources.ts), mapping null to the reply's "unavailable" value.
  * 4. Test it against a fixture tree under test/fixtures and the live machine.
  */
-import type { DiskInfo, NetworkInterface, ProcessEntry } from "@socktop/protocol";
+import type { DiskInfo, DiskIoReply, LoadReply, NetworkInterface, ProcessEntry } from "@socktop/protocol";
+import type { CgroupsResult } from "./cgroups.js";
 import type { Logger } from "../log.js";
 import type { CpuUsage } from "./cpu.js";
 import type { GpuReading } from "./gpu.js";
@@ -55,6 +56,12 @@ export interface Backend {
   readonly disks: Collector<DiskInfo[]>;
   /** Releases what the collectors keep between requests (the Linux process scan's open stat files). */
   close?(): void;
+  /** Load average and uptime. Optional: a backend without it answers such requests UNAVAILABLE. */
+  readonly load?: Collector<LoadReply>;
+  /** Disk I/O rates since the previous call. Optional, as load. */
+  readonly diskIo?: Collector<DiskIoReply>;
+  /** Per-cgroup CPU and memory (or why there is none). Optional, as load. */
+  readonly cgroups?: Collector<CgroupsResult>;
 }
 
 /** The last run of one collector, as `socktop_collector_*` reports it. */

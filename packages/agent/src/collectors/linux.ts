@@ -3,7 +3,10 @@
  * whose roots are configurable (--proc-root / --sys-root) so that an agent in
  * a container can read the host's, mounted at /host/proc and /host/sys.
  */
-import type { ProcessEntry } from "@socktop/protocol";
+import type { LoadReply, ProcessEntry } from "@socktop/protocol";
+import { CgroupCollector } from "./cgroups.js";
+import { DiskIoCollector } from "./diskstats.js";
+import { readLoadavg, readUptime } from "./loadavg.js";
 import type { Backend, Collector } from "./collector.js";
 import { CpuCollector } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
@@ -21,6 +24,24 @@ export interface LinuxBackendOptions {
   temperatureEnabled: boolean;
   /** Receives the GPU collector's rare one-line notices. */
   log: (line: string) => void;
+  /** Root of etc/passwd for the user names of process rows (default "/"). */
+  etcRoot?: string;
+}
+
+/** Load average and uptime from /proc/loadavg and /proc/uptime. */
+export async function readLoad(procRoot: string): Promise<LoadReply> {
+  const [load, uptime] = await Promise.all([readLoadavg(procRoot), readUptime(procRoot)]);
+  if (load === null) throw new Error(`cannot read ${procRoot}/loadavg`);
+  if (uptime === null) throw new Error(`cannot read ${procRoot}/uptime`);
+  return {
+    load_1: load.one,
+    load_5: load.five,
+    load_15: load.fifteen,
+    runnable: load.running,
+    tasks: load.total,
+    uptime_seconds: Math.floor(uptime.uptimeSeconds),
+    boot_time: Math.round(Date.now() / 1000 - uptime.uptimeSeconds),
+  };
 }
 
 /** A collector from a name and a function. */
@@ -31,12 +52,16 @@ export function collector<T>(name: string, collect: () => Promise<T>): Collector
 export function linuxBackend(options: LinuxBackendOptions): Backend {
   const { procRoot, sysRoot } = options;
   // Baselines are taken now, so the first request measures a real interval.
-  const processes = new ProcessCollector({ procRoot });
+  const processes = new ProcessCollector({ procRoot, ...(options.etcRoot !== undefined ? { etcRoot: options.etcRoot } : {}) });
   try {
     processes.baseline();
   } catch {
     // An unreadable /proc shows as the processes collector failing on first use.
   }
+  const diskIo = new DiskIoCollector({ procRoot, sysRoot });
+  // One small read, so that the first disk_io request has rates; a failure shows on that request.
+  diskIo.baseline().catch(() => {});
+  const cgroups = new CgroupCollector({ procRoot, sysRoot });
   return {
     name: "linux",
     cpu: new CpuCollector(procRoot),
@@ -49,5 +74,8 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
     disks: new DiskCollector({ procRoot, sysRoot }),
     close: () => processes.close(),
+    load: collector("load", () => readLoad(procRoot)),
+    diskIo: collector("disk_io", () => diskIo.collect()),
+    cgroups: collector("cgroups", () => cgroups.collect()),
   };
 }

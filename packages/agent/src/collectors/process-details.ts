@@ -19,9 +19,10 @@
  * exe) is null. Only a missing process, a thread id or a kernel thread is
  * "not found".
  */
-import { readdirSync, readlinkSync, statSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import type { ProcessDetails, ProcessMetricsReply, ThreadInfo } from "@socktop/protocol";
 import { readProcClock, type ProcClock } from "./cpu.js";
+import { PasswdNames } from "./passwd.js";
 import { parsePidStat, type PidStat } from "./processes.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, isAbsent, pageSize, readTextSync, yieldToEventLoop } from "./procfs.js";
 
@@ -31,6 +32,9 @@ export const PF_KTHREAD = 0x0020_0000;
 export const MAX_CHILDREN = 128;
 /** Per-pid CPU baselines kept for details (the TUI polls a handful of pids). */
 export const MAX_TRACKED_PIDS = 1024;
+
+// User names moved to passwd.ts (shared with the process list); re-exported for existing importers.
+export { PasswdNames, parsePasswd } from "./passwd.js";
 
 const MICROS_PER_TICK = 1_000_000 / CLOCK_TICKS_PER_SECOND;
 
@@ -137,50 +141,6 @@ export function parseChildren(text: string): number[] {
     if (/^[0-9]+$/.test(field)) pids.push(Number(field));
   }
   return pids;
-}
-
-/** uid → name from /etc/passwd ("name:x:uid:gid:…"). The first entry for a uid wins, as getpwuid does. */
-export function parsePasswd(text: string): Map<number, string> {
-  const names = new Map<number, string>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const fields = line.split(":");
-    if (fields.length < 3) continue;
-    const name = fields[0] as string;
-    const uid = fields[2] as string;
-    if (name === "" || !/^[0-9]+$/.test(uid)) continue;
-    const id = Number(uid);
-    if (!names.has(id)) names.set(id, utf8(name));
-  }
-  return names;
-}
-
-/**
- * User names from a passwd file, parsed again only when the file changes.
- * Names from NSS (LDAP, systemd-homed) are not resolved: that would need a
- * blocking libc call; those users show as null.
- */
-export class PasswdNames {
-  private stamp = "";
-  private names = new Map<number, string>();
-
-  constructor(private readonly path = "/etc/passwd") {}
-
-  lookup(uid: number): string | null {
-    let stamp: string;
-    try {
-      const s = statSync(this.path);
-      stamp = `${s.ino}:${s.size}:${s.mtimeMs}`;
-    } catch {
-      return null;
-    }
-    if (stamp !== this.stamp) {
-      const text = readTextSync(this.path);
-      this.names = text === null ? new Map() : parsePasswd(text);
-      this.stamp = stamp;
-    }
-    return this.names.get(uid) ?? null;
-  }
 }
 
 /** Machine-wide clocks read once per request. */

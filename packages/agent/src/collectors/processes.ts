@@ -20,7 +20,9 @@ import { readdir } from "node:fs/promises";
 import type { ProcessEntry } from "@socktop/protocol";
 import { readProcClock } from "./cpu.js";
 import { DEFAULT_MAX_KEPT_DESCRIPTORS, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
-import { ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
+import { PasswdNames, passwdPathFor } from "./passwd.js";
+import { ProcessMetaReader, metaStillValid, type ProcessMeta } from "./process-meta.js";
+import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
 
 /** The fields of /proc/<pid>/stat this agent uses. Times are in clock ticks (USER_HZ). */
 export interface PidStat {
@@ -106,20 +108,30 @@ export function parsePidStat(text: string): PidStat | null {
 export interface ScanFields {
   pid: number;
   comm: string;
+  /** The one-letter state (R, S, D, Z, T, t, I, X…). */
+  state: string;
+  ppid: number;
+  /** The kernel's per-process flags (PF_*). */
+  flags: number;
   utime: number;
   stime: number;
+  numThreads: number;
   starttime: number;
   rssPages: number;
 }
 
 // Field numbers after "comm) " (0 = state) that must be decimal integers, as parsePidStat checks them.
 const F_PPID = 1;
+const F_FLAGS = 6;
 const F_UTIME = 11;
 const F_STIME = 12;
 const F_THREADS = 17;
 const F_STARTTIME = 19;
 const F_VSIZE = 20;
 const F_RSS = 21;
+
+/** One-letter strings for stat states, so that a row does not build a new string per process. */
+const STATE_STRINGS = Array.from({ length: 128 }, (_, c) => String.fromCharCode(c));
 
 const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
 
@@ -163,6 +175,10 @@ export function parseScanFields(bytes: Buffer, length: number): ScanFields | nul
   let fieldStart = close + 2;
   let value = 0;
   let numeric = true;
+  let state = 0;
+  let ppid = NaN;
+  let flags = NaN;
+  let numThreads = NaN;
   let utime = NaN;
   let stime = NaN;
   let starttime = NaN;
@@ -180,9 +196,19 @@ export function parseScanFields(bytes: Buffer, length: number): ScanFields | nul
     switch (field) {
       case 0:
         if (i - fieldStart !== 1) return null; // the state is one letter
+        state = bytes[fieldStart] as number;
         break;
       case F_PPID:
+        if (!(number >= 0)) return null;
+        ppid = number;
+        break;
+      case F_FLAGS:
+        flags = number;
+        break;
       case F_THREADS:
+        if (!(number >= 0)) return null;
+        numThreads = number;
+        break;
       case F_VSIZE:
         if (!(number >= 0)) return null;
         break;
@@ -206,7 +232,19 @@ export function parseScanFields(bytes: Buffer, length: number): ScanFields | nul
   }
   if (field <= F_RSS) return null;
   if (!(utime >= 0 && stime >= 0 && starttime >= 0 && rssPages >= 0)) return null;
-  return { pid, comm: decodeComm(bytes.toString("latin1", open + 1, close)), utime, stime, starttime, rssPages };
+  return {
+    pid,
+    comm: decodeComm(bytes.toString("latin1", open + 1, close)),
+    state: STATE_STRINGS[state & 127] as string,
+    ppid,
+    // flags is informational (kernel-thread detection): a garbled one is not a reason to drop the row.
+    flags: flags >= 0 ? flags : 0,
+    utime,
+    stime,
+    numThreads,
+    starttime,
+    rssPages,
+  };
 }
 
 /** /proc entries that are processes: all-digit names ("self", "sys", … are not). */
@@ -220,7 +258,10 @@ interface PreviousTimes {
   starttime: number;
   /** utime + stime at the previous scan. */
   ticks: number;
+  /** Uid, user and command line, kept between scans (see process-meta.ts); absent after the baseline. */
+  meta: ProcessMeta | undefined;
 }
+
 
 /** Machine-wide clocks read once at the start of a scan. */
 interface ScanClock {
@@ -228,7 +269,10 @@ interface ScanClock {
   totalJiffies: number | null;
   /** Time since boot in clock ticks, comparable with a process's starttime; null when unreadable. */
   uptimeTicks: number | null;
+  /** Boot time in unix seconds (btime of /proc/stat); null when unreadable. */
+  bootTime: number | null;
 }
+
 
 
 export interface ProcessCollectorOptions {
@@ -241,6 +285,8 @@ export interface ProcessCollectorOptions {
    * open-files limit); 0 reads every file by path. Only used on a real procfs.
    */
   maxKeptDescriptors?: number;
+  /** Root under which etc/passwd names the owners ("/" by default; a fixture tree in tests). */
+  etcRoot?: string;
 }
 
 export class ProcessCollector {
@@ -253,11 +299,16 @@ export class ProcessCollector {
   private previousClock: ScanClock | null = null;
   private inflight: Promise<ProcessEntry[]> | null = null;
   private readonly kept: KeptStatFiles | null;
+  private readonly meta: ProcessMetaReader;
+  private readonly users: PasswdNames;
 
   constructor(options: ProcessCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
     const cap = effectiveCap(options.maxKeptDescriptors ?? DEFAULT_MAX_KEPT_DESCRIPTORS);
     this.kept = cap > 0 && isProcfs(this.procRoot) ? new KeptStatFiles(this.procRoot, cap) : null;
+    // Its own buffer: a command line may be long, and must not grow the hot stat buffer.
+    this.meta = new ProcessMetaReader(this.procRoot, new ReusableFileReader(4096));
+    this.users = new PasswdNames(passwdPathFor(options.etcRoot ?? "/"));
     // The page size belongs to the kernel we run on, not to procRoot (which
     // may be a fixture or a host's /proc mounted elsewhere): ask the real one.
     this.pageBytes = options.pageSize ?? pageSize();
@@ -274,7 +325,7 @@ export class ProcessCollector {
     this.kept?.beginScan();
     for (const name of readdirSync(this.procRoot)) {
       const pid = pidOf(name);
-      if (pid > 0) this.sample(pid, clock, next);
+      if (pid > 0) this.sample(pid, clock, next, false);
     }
     this.finishScan(clock, next);
   }
@@ -327,6 +378,7 @@ export class ProcessCollector {
     // Synchronous like the stat reads below: listing /proc is ~0.3 ms, and the
     // promise version costs more in thread-pool round trips than it saves.
     const names = readdirSync(this.procRoot);
+    this.users.refresh();
     const next = new Map<number, PreviousTimes>();
     this.kept?.beginScan();
     const entries: ProcessEntry[] = [];
@@ -334,7 +386,7 @@ export class ProcessCollector {
     for (const name of names) {
       const pid = pidOf(name);
       if (!(pid > 0)) continue;
-      const entry = this.sample(pid, clock, next);
+      const entry = this.sample(pid, clock, next, true);
       if (entry !== null) entries.push(entry);
       if (++sinceYield === YIELD_EVERY) {
         sinceYield = 0;
@@ -346,7 +398,7 @@ export class ProcessCollector {
   }
 
   /** Reads one process; null when it exited or cannot be read (never an error). */
-  private sample(pid: number, clock: ScanClock, next: Map<number, PreviousTimes>): ProcessEntry | null {
+  private sample(pid: number, clock: ScanClock, next: Map<number, PreviousTimes>, withMeta: boolean): ProcessEntry | null {
     let bytes: Buffer;
     let length: number | null;
     try {
@@ -367,9 +419,11 @@ export class ProcessCollector {
     if (stat === null) return null;
 
     const ticks = stat.utime + stat.stime;
-    next.set(pid, { starttime: stat.starttime, ticks });
-
     const before = this.previous.get(pid);
+    let meta = before?.meta;
+    if (withMeta && !metaStillValid(meta, stat)) meta = this.meta.read(stat, clock.uptimeTicks);
+    next.set(pid, { starttime: stat.starttime, ticks, meta });
+
     const previousClock = this.previousClock;
     let used = 0;
     if (before !== undefined && before.starttime === stat.starttime) {
@@ -391,7 +445,27 @@ export class ProcessCollector {
         : 0;
     if (elapsed > 0 && used > 0) cpu = Math.min(100, (used / elapsed) * 100);
 
-    return { pid, name: stat.comm, cpu_usage: cpu, mem_bytes: stat.rssPages * this.pageBytes };
+    const mem = stat.rssPages * this.pageBytes;
+    if (!withMeta || meta === undefined) return { pid, name: stat.comm, cpu_usage: cpu, mem_bytes: mem };
+    if (meta.userGeneration !== this.users.generation) {
+      meta.user = meta.uid === undefined ? undefined : (this.users.cached(meta.uid) ?? undefined);
+      meta.userGeneration = this.users.generation;
+    }
+    // Protocol-2 fields, in one literal (one object shape for every row). The basic
+    // (protocol-1) encoding ignores them; an undefined field is not sent.
+    return {
+      pid,
+      name: stat.comm,
+      cpu_usage: cpu,
+      mem_bytes: mem,
+      ppid: stat.ppid,
+      uid: meta.uid,
+      user: meta.user,
+      state: stat.state,
+      threads: stat.numThreads,
+      start_time: clock.bootTime === null ? undefined : Math.floor(clock.bootTime + stat.starttime / CLOCK_TICKS_PER_SECOND),
+      command: meta.command,
+    };
   }
 
   private finishScan(clock: ScanClock, next: Map<number, PreviousTimes>): void {

@@ -361,13 +361,40 @@ describe("ProcessCollector on this machine", () => {
 
 describe("parseScanFields (the scan's byte parser) agrees with parsePidStat", () => {
   const pick = (s: ReturnType<typeof parsePidStat>) =>
-    s === null ? null : { pid: s.pid, comm: s.comm, utime: s.utime, stime: s.stime, starttime: s.starttime, rssPages: s.rssPages };
+    s === null
+      ? null
+      : {
+          pid: s.pid,
+          comm: s.comm,
+          state: s.state,
+          ppid: s.ppid,
+          utime: s.utime,
+          stime: s.stime,
+          numThreads: s.numThreads,
+          starttime: s.starttime,
+          rssPages: s.rssPages,
+        };
+  // flags is informational (kernel-thread marks) and checked on its own below.
+  const withoutFlags = (s: ReturnType<typeof parseScanFields>) => {
+    if (s === null) return null;
+    const { flags: _flags, ...rest } = s;
+    return rest;
+  };
   const agree = (text: string): void => {
     const bytes = Buffer.from(text, "latin1");
     // Parse from a larger buffer, as the reused reader hands it over.
     const padded = Buffer.concat([bytes, Buffer.from("9) 9 9 9 garbage after the end")]);
-    assert.deepEqual(parseScanFields(padded, bytes.length), pick(parsePidStat(text)), JSON.stringify(text));
+    assert.deepEqual(withoutFlags(parseScanFields(padded, bytes.length)), pick(parsePidStat(text)), JSON.stringify(text));
   };
+
+  it("reads the flags field (PF_KTHREAD marks kernel threads)", () => {
+    const kthread = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 5 0 0 20 0 1 0 1 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+    const bytes = Buffer.from(kthread, "latin1");
+    const fields = parseScanFields(bytes, bytes.length);
+    assert.equal(fields?.flags, 2129984);
+    assert.ok(((fields?.flags ?? 0) & 0x0020_0000) !== 0);
+    assert.equal(parseScanFields(Buffer.from(line, "latin1"), line.length)?.flags, 4194560);
+  });
   const line = "4242 (a) b (c) S 1 4242 4242 0 -1 4194560 1234 0 0 0 150 75 0 0 20 0 3 0 98765 123456789 2048 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
 
   it("on every process of this machine", () => {

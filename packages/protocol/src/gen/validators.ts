@@ -102,7 +102,7 @@ export const strictChecks: Checks = {
         Number.isInteger(value['process_count']) &&
         value['process_count'] >= 0 &&
         Array.isArray(value['processes']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && Object.getOwnPropertyNames(value).length === 4))) { return false }; return true; })(value['processes']) &&
+        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true) && Object.getOwnPropertyNames(value).every(key => ['pid', 'name', 'cpu_usage', 'mem_bytes', 'ppid', 'uid', 'user', 'state', 'threads', 'start_time', 'command'].includes(key))))) { return false }; return true; })(value['processes']) &&
         Object.getOwnPropertyNames(value).length === 2
       )
     }
@@ -205,7 +205,7 @@ export const strictChecks: Checks = {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         (value['type'] === 'error') &&
-        (((value['code'] === 'MALFORMED_REQUEST')) || ((value['code'] === 'UNKNOWN_REQUEST')) || ((value['code'] === 'INVALID_PID')) || ((value['code'] === 'NOT_FOUND')) || ((value['code'] === 'UNAVAILABLE')) || ((value['code'] === 'INTERNAL'))) &&
+        (((value['code'] === 'MALFORMED_REQUEST')) || ((value['code'] === 'UNKNOWN_REQUEST')) || ((value['code'] === 'INVALID_PID')) || ((value['code'] === 'NOT_FOUND')) || ((value['code'] === 'UNAVAILABLE')) || ((value['code'] === 'FORBIDDEN')) || ((value['code'] === 'PERMISSION_DENIED')) || ((value['code'] === 'INTERNAL'))) &&
         (typeof value['error'] === 'string') &&
         value['error'].length >= 1 &&
         (((typeof value['request'] === 'string')) || ((value['request'] === null))) &&
@@ -220,10 +220,60 @@ export const strictChecks: Checks = {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         ((Number.isInteger(value['id'])) || ((typeof value['id'] === 'string') && value['id'].length <= 64)) &&
-        (((value['type'] === 'metrics')) || ((value['type'] === 'disks')) || ((value['type'] === 'process_metrics')) || ((value['type'] === 'journal_entries')) || ((value['type'] === 'hello'))) &&
+        (((value['type'] === 'metrics')) || ((value['type'] === 'disks')) || ((value['type'] === 'process_metrics')) || ((value['type'] === 'journal_entries')) || ((value['type'] === 'hello')) || ((value['type'] === 'load')) || ((value['type'] === 'disk_io')) || ((value['type'] === 'cgroups')) || ((value['type'] === 'signal'))) &&
         true &&
         ('data' in value) &&
         Object.getOwnPropertyNames(value).length === 3
+      )
+    }
+  })(),
+  "load": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Number.isFinite(value['load_1']) &&
+        value['load_1'] >= 0 &&
+        Number.isFinite(value['load_5']) &&
+        value['load_5'] >= 0 &&
+        Number.isFinite(value['load_15']) &&
+        value['load_15'] >= 0 &&
+        Number.isInteger(value['runnable']) &&
+        value['runnable'] >= 0 &&
+        Number.isInteger(value['tasks']) &&
+        value['tasks'] >= 0 &&
+        Number.isInteger(value['uptime_seconds']) &&
+        value['uptime_seconds'] >= 0 &&
+        Number.isInteger(value['boot_time']) &&
+        value['boot_time'] >= 0 &&
+        Object.getOwnPropertyNames(value).length === 7
+      )
+    }
+  })(),
+  "disk-io": (() => {
+    return function check(value) {
+      return (
+        Array.isArray(value) &&
+        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0 && Object.getOwnPropertyNames(value).length === 11))) { return false }; return true; })(value)
+      )
+    }
+  })(),
+  "cgroups": (() => {
+    return function check(value) {
+      return (
+        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; })(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 5) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; })(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 4))
+      )
+    }
+  })(),
+  "signal": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Number.isInteger(value['pid']) &&
+        value['pid'] >= 2 &&
+        (typeof value['name'] === 'string') &&
+        (((value['signal'] === 'TERM')) || ((value['signal'] === 'INT')) || ((value['signal'] === 'HUP')) || ((value['signal'] === 'KILL')) || ((value['signal'] === 'STOP')) || ((value['signal'] === 'CONT'))) &&
+        (value['result'] === 'sent') &&
+        Object.getOwnPropertyNames(value).length === 4
       )
     }
   })(),
@@ -320,7 +370,7 @@ export const lenientChecks: Checks = {
         Number.isInteger(value['process_count']) &&
         value['process_count'] >= 0 &&
         Array.isArray(value['processes']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0))) { return false }; return true; })(value['processes'])
+        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true)))) { return false }; return true; })(value['processes'])
       )
     }
   })(),
@@ -417,7 +467,7 @@ export const lenientChecks: Checks = {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         (value['type'] === 'error') &&
-        (((value['code'] === 'MALFORMED_REQUEST')) || ((value['code'] === 'UNKNOWN_REQUEST')) || ((value['code'] === 'INVALID_PID')) || ((value['code'] === 'NOT_FOUND')) || ((value['code'] === 'UNAVAILABLE')) || ((value['code'] === 'INTERNAL'))) &&
+        (((value['code'] === 'MALFORMED_REQUEST')) || ((value['code'] === 'UNKNOWN_REQUEST')) || ((value['code'] === 'INVALID_PID')) || ((value['code'] === 'NOT_FOUND')) || ((value['code'] === 'UNAVAILABLE')) || ((value['code'] === 'FORBIDDEN')) || ((value['code'] === 'PERMISSION_DENIED')) || ((value['code'] === 'INTERNAL'))) &&
         (typeof value['error'] === 'string') &&
         value['error'].length >= 1 &&
         (((typeof value['request'] === 'string')) || ((value['request'] === null))) &&
@@ -431,9 +481,57 @@ export const lenientChecks: Checks = {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         ((Number.isInteger(value['id'])) || ((typeof value['id'] === 'string') && value['id'].length <= 64)) &&
-        (((value['type'] === 'metrics')) || ((value['type'] === 'disks')) || ((value['type'] === 'process_metrics')) || ((value['type'] === 'journal_entries')) || ((value['type'] === 'hello'))) &&
+        (((value['type'] === 'metrics')) || ((value['type'] === 'disks')) || ((value['type'] === 'process_metrics')) || ((value['type'] === 'journal_entries')) || ((value['type'] === 'hello')) || ((value['type'] === 'load')) || ((value['type'] === 'disk_io')) || ((value['type'] === 'cgroups')) || ((value['type'] === 'signal'))) &&
         true &&
         ('data' in value)
+      )
+    }
+  })(),
+  "load": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Number.isFinite(value['load_1']) &&
+        value['load_1'] >= 0 &&
+        Number.isFinite(value['load_5']) &&
+        value['load_5'] >= 0 &&
+        Number.isFinite(value['load_15']) &&
+        value['load_15'] >= 0 &&
+        Number.isInteger(value['runnable']) &&
+        value['runnable'] >= 0 &&
+        Number.isInteger(value['tasks']) &&
+        value['tasks'] >= 0 &&
+        Number.isInteger(value['uptime_seconds']) &&
+        value['uptime_seconds'] >= 0 &&
+        Number.isInteger(value['boot_time']) &&
+        value['boot_time'] >= 0
+      )
+    }
+  })(),
+  "disk-io": (() => {
+    return function check(value) {
+      return (
+        Array.isArray(value) &&
+        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0))) { return false }; return true; })(value)
+      )
+    }
+  })(),
+  "cgroups": (() => {
+    return function check(value) {
+      return (
+        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids'])))) { return false }; return true; })(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids'])))) { return false }; return true; })(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0))
+      )
+    }
+  })(),
+  "signal": (() => {
+    return function check(value) {
+      return (
+        (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
+        Number.isInteger(value['pid']) &&
+        value['pid'] >= 2 &&
+        (typeof value['name'] === 'string') &&
+        (((value['signal'] === 'TERM')) || ((value['signal'] === 'INT')) || ((value['signal'] === 'HUP')) || ((value['signal'] === 'KILL')) || ((value['signal'] === 'STOP')) || ((value['signal'] === 'CONT'))) &&
+        (value['result'] === 'sent')
       )
     }
   })(),

@@ -24,6 +24,8 @@ export const ErrorCodeShape = Type.Union([
   Type.Literal("INVALID_PID"),
   Type.Literal("NOT_FOUND"),
   Type.Literal("UNAVAILABLE"),
+  Type.Literal("FORBIDDEN"),
+  Type.Literal("PERMISSION_DENIED"),
   Type.Literal("INTERNAL"),
 ]);
 export type ErrorCode = Static<typeof ErrorCodeShape>;
@@ -67,6 +69,10 @@ export const EnvelopedTypeShape = Type.Union([
   Type.Literal("process_metrics"),
   Type.Literal("journal_entries"),
   Type.Literal("hello"),
+  Type.Literal("load"),
+  Type.Literal("disk_io"),
+  Type.Literal("cgroups"),
+  Type.Literal("signal"),
 ]);
 
 /** A protocol-2 reply envelope, used when the request carried an `id`. */

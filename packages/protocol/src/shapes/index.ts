@@ -9,11 +9,13 @@ import { DisksReplyShape, LegacyMetricsReplyShape, MetricsShape, SeedMetricsRepl
 import { ProcessListReplyShape } from "./processes.js";
 import { JournalReplyShape, ProcessMetricsReplyShape } from "./details.js";
 import { ErrorFrameShape, ErrorReplyShape, HelloReplyShape, ReplyEnvelopeShape } from "./frames.js";
+import { CgroupsReplyShape, DiskIoReplyShape, LoadReplyShape, SignalReplyShape } from "./system.js";
 
 export * from "./metrics.js";
 export * from "./processes.js";
 export * from "./details.js";
 export * from "./frames.js";
+export * from "./system.js";
 
 /**
  * The reply shapes that get a JSON Schema file (`<name>.schema.json`) and a
@@ -31,6 +33,10 @@ export const REPLY_SHAPES = {
   error: ErrorReplyShape,
   "error-frame": ErrorFrameShape,
   envelope: ReplyEnvelopeShape,
+  load: LoadReplyShape,
+  "disk-io": DiskIoReplyShape,
+  cgroups: CgroupsReplyShape,
+  signal: SignalReplyShape,
 } as const satisfies Record<string, TSchema>;
 
 export type ReplyShapeName = keyof typeof REPLY_SHAPES;

@@ -8,7 +8,20 @@ export const ProcessEntryShape = strict({
   name: Type.String(),
   cpu_usage: Type.Number({ minimum: 0, maximum: 100, description: "Percent of the whole machine." }),
   mem_bytes: Type.Integer({ minimum: 0, description: "Resident set size." }),
+  // Protocol-2 rows only (proto fields 5-11), each absent when the agent could not read it.
+  ppid: Type.Optional(Type.Integer({ minimum: 0, description: "Parent pid (0 for pid 1 and kthreadd). Protocol 2." })),
+  uid: Type.Optional(Type.Integer({ minimum: 0, description: "Effective uid (owner of /proc/<pid>). Protocol 2." })),
+  user: Type.Optional(Type.String({ description: "Name of uid in the agent's /etc/passwd. Protocol 2." })),
+  state: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1, description: "One-letter state: R, S, D, Z, T, t, I, X. Protocol 2." }),
+  ),
+  threads: Type.Optional(Type.Integer({ minimum: 0, description: "Protocol 2." })),
+  start_time: Type.Optional(Type.Integer({ minimum: 0, description: "Unix seconds. Protocol 2." })),
+  command: Type.Optional(
+    Type.String({ maxLength: 256, description: "argv joined by spaces, cut to 256 characters; empty for kernel threads. Protocol 2." }),
+  ),
 });
+
 export type ProcessEntry = Static<typeof ProcessEntryShape>;
 
 /** The decoded protobuf process list. */

@@ -7,15 +7,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { AgentError, cgroupSubtree, connect, type AgentConnection } from "../src/index.js";
-import { loadSchemas, validate } from "./helpers/json-schema.js";
+import { replyErrors, type ReplyShapeName } from "@socktop/protocol";
 import { liveUrl, startLiveAgent, type StartedAgent } from "./helpers/live.js";
 import { startOriginalAgent, type OriginalAgent } from "./helpers/original-agent.js";
 
-const schemas = loadSchemas();
-function assertValid(name: string, value: unknown): void {
-  const schema = schemas.get(name);
-  assert.ok(schema, `${name}.schema.json`);
-  assert.deepEqual(validate(schema, value), [], `${name}: ${JSON.stringify(value).slice(0, 300)}`);
+async function assertValid(name: ReplyShapeName, value: unknown): Promise<void> {
+  assert.deepEqual(await replyErrors(name, value, "strict"), [], `${name}: ${JSON.stringify(value).slice(0, 300)}`);
 }
 
 let agent: StartedAgent;
@@ -38,11 +35,11 @@ for (const protocol of ["auto", "legacy"] as const) {
 
     it("load(), diskIo() and cgroups() match their schemas", async () => {
       const load = await connection.load();
-      assertValid("load", load);
+      await assertValid("load", load);
       assert.ok(load.uptime_seconds > 0);
-      assertValid("disk-io", await connection.diskIo());
+      await assertValid("disk-io", await connection.diskIo());
       const cgroups = await connection.cgroups();
-      assertValid("cgroups", cgroups);
+      await assertValid("cgroups", cgroups);
       if (cgroups.available && cgroups.groups.length > 0) {
         const first = cgroups.groups[0]!;
         assert.ok(cgroupSubtree(cgroups.groups, first.path).groups.length >= 1);
@@ -51,7 +48,7 @@ for (const protocol of ["auto", "legacy"] as const) {
 
     it("processes(): the extra fields on protocol 2 only", async () => {
       const list = await connection.processes();
-      assertValid("processes", list);
+      await assertValid("processes", list);
       const self = list.processes.find((p) => p.pid === process.pid);
       assert.ok(self !== undefined);
       if (protocol === "auto") {
@@ -66,7 +63,7 @@ for (const protocol of ["auto", "legacy"] as const) {
       const child = spawn("sleep", ["60"], { stdio: "ignore" });
       const gone = new Promise((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
       const reply = await connection.signal(child.pid as number, "TERM");
-      assertValid("signal", reply);
+      await assertValid("signal", reply);
       assert.deepEqual(reply, { pid: child.pid, name: "sleep", signal: "TERM", result: "sent" });
       assert.equal(await gone, "SIGTERM");
       const refusal = await connection.signal(1, "KILL").catch((e: unknown) => e);

@@ -3,7 +3,8 @@
  * terminal. Frames are drawn only when something changed (data, input, the
  * clock's second, a countdown) and at most once per event-loop turn.
  */
-import type { DiskInfo, Metrics, ProcessListReply } from "@socktop/protocol";
+import type { DiskInfo, Metrics, ProcessListReply, SignalName } from "@socktop/protocol";
+import { SignalDialog } from "./signal-dialog.js";
 import { hostOf, hostPort, redactUrl } from "./format.js";
 import type { Layout } from "./layout.js";
 import { contains, diffScreens, Screen, type Rect } from "./screen.js";
@@ -127,6 +128,14 @@ export class App {
         metrics: (m, at) => this.onMetrics(m, at),
         processes: (p, at) => this.onProcesses(p, at),
         disks: (d, at) => this.onDisks(d, at),
+        load: (l) => {
+          this.state.load = l;
+          this.invalidate();
+        },
+        diskIo: (io) => {
+          this.state.diskIo = new Map(io.map((e) => [e.name, e]));
+          this.invalidate();
+        },
       },
     });
   }
@@ -337,6 +346,11 @@ export class App {
       return;
     }
 
+    if (state.signalDialog) {
+      if (state.signalDialog.handleKey(name) === "close") state.signalDialog = null;
+      return;
+    }
+
     if (state.modal) {
       const modal = state.modal;
       if (modal.kind === "help" && (name === "UP" || name === "k")) modal.scroll = Math.max(0, modal.scroll - 1);
@@ -450,6 +464,18 @@ export class App {
       case "RIGHT":
         if (this.layout) state.scrollCores(name === "[" || name === "LEFT" ? -1 : 1, this.layout.coreRowsVisible, this.layout.coresPerRow);
         return;
+      case "T":
+        table.toggleTree();
+        return;
+      case "t": {
+        // The original's kill key: a dialog that names the process and the signal; nothing is sent before Enter.
+        const p = table.selected();
+        if (!p) return;
+        const client = this.session.client;
+        const send = client?.signal ? (pid: number, sig: SignalName) => client.signal!(pid, sig) : null;
+        state.signalDialog = new SignalDialog(p.pid, p.name, send, () => this.invalidate());
+        return;
+      }
       case "R":
         this.session.retryNow();
         return;
@@ -460,7 +486,7 @@ export class App {
 
   handleMouse(e: MouseInput): void {
     const layout = this.layout;
-    if (!layout || layout.tooSmall) return;
+    if (!layout || layout.tooSmall || this.state.signalDialog) return;
     const state = this.state;
     const table = state.table;
 
@@ -500,7 +526,7 @@ export class App {
 
     if (layout.procs && e.y === layout.procHeaderY) {
       const col = layout.columns.find((c) => e.x >= c.x && e.x < c.x + c.w + 1);
-      if (col) table.sortBy(col.key);
+      if (col?.key) table.sortBy(col.key);
       this.invalidate();
       return;
     }

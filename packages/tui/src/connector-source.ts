@@ -25,6 +25,9 @@ export function asAgentClient(conn: AgentConnection): AgentClient {
     processes: () => conn.processes(),
     processMetrics: (pid) => conn.processMetrics(pid),
     journalEntries: (pid) => conn.journalEntries(pid),
+    load: () => conn.load(),
+    diskIo: () => conn.diskIo(),
+    signal: (pid, signal) => conn.signal(pid, signal),
     close: () => conn.close(),
     on: (event, listener) => conn.on(event, (state, error) => listener(state, error)),
   };

@@ -10,7 +10,8 @@ export const MIN_WIDTH = 40;
 export const MIN_HEIGHT = 12;
 
 export interface TableColumn {
-  key: SortKey;
+  /** null: a column that does not sort (USER, S). */
+  key: SortKey | null;
   label: string;
   x: number;
   w: number;
@@ -134,21 +135,32 @@ export function computeLayout(width: number, height: number, state: AppState): L
   return layout;
 }
 
-/** PID, name (takes the slack), CPU%, memory, memory%. */
-export function tableColumns(x: number, w: number): TableColumn[] {
+/**
+ * PID, name (takes the slack), CPU%, memory, memory%; with `rich` (protocol-2
+ * rows) also USER and the state letter S, when the name keeps room enough.
+ */
+export function tableColumns(x: number, w: number, rich = false): TableColumn[] {
   const pidW = 7;
   const cpuW = 6;
   const memW = 6;
   const mempW = 6;
-  const nameW = Math.max(4, w - pidW - cpuW - memW - mempW - 4);
+  const userW = 8;
+  const fixed = pidW + cpuW + memW + mempW + 4;
+  const withUser = rich && w - fixed - userW - 1 - 1 - 1 >= 12;
+  const nameW = Math.max(4, w - fixed - (withUser ? userW + 1 + 1 + 1 : 0));
   const cols: TableColumn[] = [];
   let cx = x;
-  const add = (key: SortKey, label: string, cw: number, align: "left" | "right"): void => {
+  const add = (key: SortKey | null, label: string, cw: number, align: "left" | "right"): void => {
     cols.push({ key, label, x: cx, w: cw, align });
     cx += cw + 1;
   };
   add("pid", "PID", pidW, "right");
   add("name", "NAME", nameW, "left");
+  // After the name, so "PID NAME" reads as before for scripts and eyes used to it.
+  if (withUser) {
+    add(null, "USER", userW, "left");
+    add(null, "S", 1, "left");
+  }
   add("cpu", "CPU%", cpuW, "right");
   add("mem", "MEM", memW, "right");
   add("mem%", "MEM%", mempW, "right");

@@ -3,9 +3,9 @@
  * disks, network and the process table. Each draws into the rectangle the
  * layout gave it, from the state alone.
  */
-import type { DiskInfo, SeedGpu } from "@socktop/protocol";
+import type { DiskInfo, DiskIoEntry, SeedGpu } from "@socktop/protocol";
 import { fit, formatBytes, formatBytesShort, formatPercent, formatRate, formatTemp, sanitize, textWidth } from "./format.js";
-import type { Layout } from "./layout.js";
+import { tableColumns, type Layout, type TableColumn } from "./layout.js";
 import type { Rect, Screen, Style } from "./screen.js";
 import type { AppState, Ring } from "./state.js";
 import { levelStyle } from "./theme.js";
@@ -144,9 +144,25 @@ export function renderGpus(screen: Screen, rect: Rect, gpus: readonly SeedGpu[],
   }
 }
 
-export function renderDisks(screen: Screen, rect: Rect, disks: DiskInfo[] | null, ctx: RenderContext): void {
+/** A rate in at most 5 cells ("0", "12K", "3.4M"): the disks panel is narrow. */
+export function formatRateShort(bytesPerSecond: number): string {
+  return formatBytesShort(bytesPerSecond).replace(/i?B$/, "") || "0";
+}
+
+export function renderDisks(screen: Screen, rect: Rect, disks: DiskInfo[] | null, ctx: RenderContext, io: ReadonlyMap<string, DiskIoEntry> = new Map()): void {
   const { theme } = ctx;
-  titleLine(screen, rect, "Disks", ctx, disks ? `${disks.length}` : "");
+  // Whole disks' read/write total in the title: the rows have room for each disk's rates only when wide.
+  let rd = 0;
+  let wr = 0;
+  let rated = false;
+  for (const e of io.values()) {
+    if (e.is_partition || e.read_bytes_per_sec === null || e.write_bytes_per_sec === null) continue;
+    rd += e.read_bytes_per_sec;
+    wr += e.write_bytes_per_sec;
+    rated = true;
+  }
+  const total = rated ? ` · r${formatRateShort(rd)} w${formatRateShort(wr)}/s` : "";
+  titleLine(screen, rect, "Disks", ctx, disks ? `${disks.length}${total}` : "");
   if (!disks) {
     screen.put(rect.x + 1, rect.y + 1, "waiting…", theme.muted);
     return;
@@ -172,7 +188,11 @@ export function renderDisks(screen: Screen, rect: Rect, disks: DiskInfo[] | null
     // Used/total when the bar keeps a useful length, else just the total.
     const size =
       room - 10 >= 8 ? fit(`${formatBytesShort(used)}/${formatBytesShort(d.total)}`, 9, "right") : room - 5 >= 4 ? fit(formatBytesShort(d.total), 4, "right") : "";
-    const tail = ` ${fit(formatPercent(pct, 0), 4, "right")}${size ? ` ${size}` : ""}${temp}`;
+    // Read/write rates (protocol 2) when the bar keeps at least 8 cells beside them.
+    const e = io.get(d.name);
+    const ioText = e && e.read_bytes_per_sec !== null && e.write_bytes_per_sec !== null ? ` r${formatRateShort(e.read_bytes_per_sec)} w${formatRateShort(e.write_bytes_per_sec)}` : "";
+    const withIo = ioText !== "" && room - 10 - textWidth(ioText) >= 8;
+    const tail = ` ${fit(formatPercent(pct, 0), 4, "right")}${size ? ` ${size}` : ""}${withIo ? ioText : ""}${temp}`;
     const barW = rect.x + rect.w - x - textWidth(tail) - 1;
     if (barW >= 3) {
       drawBar(screen, x, y, barW, pct, levelStyle(theme, pct), theme.track);
@@ -216,11 +236,14 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
   const table = state.table;
   const rowsRect = layout.procRows!;
   table.setPageSize(rowsRect.h);
+  // USER and S only when the agent sends them; mouse hit-testing reads the same columns.
+  layout.columns = tableColumns(rowsRect.x, rowsRect.w, table.rich);
   vline(screen, rect.x, rect.y, rect.h, ctx);
   const sortLabel = layout.columns.find((c) => c.key === table.sortKey)?.label ?? table.sortKey;
   const count =
     table.filter.trim() !== "" ? `${table.length}/${table.total}` : `${state.processCount ?? table.total}`;
-  const right = table.filter.trim() !== "" || table.filterEditing ? `filter “${table.filter}”` : `sort ${sortLabel} ${table.descending ? "▼" : "▲"}`;
+  const sortText = `${table.treeShown ? "tree · " : ""}sort ${sortLabel} ${table.descending ? "▼" : "▲"}`;
+  const right = table.filter.trim() !== "" || table.filterEditing ? `filter “${table.filter}”` : sortText;
   titleLine(screen, { x: rect.x + 1, y: rect.y, w: rect.w - 1, h: 1 }, `Processes ${count}`, ctx, right);
 
   const hy = layout.procHeaderY;
@@ -234,13 +257,10 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
   const rows = table.rows();
   const memTotal = state.metrics?.mem_total ?? 0;
   const selIndex = table.selectedIndex();
-  const [pidC, nameC, cpuC, memC, mempC] = layout.columns as [
-    (typeof layout.columns)[0],
-    (typeof layout.columns)[0],
-    (typeof layout.columns)[0],
-    (typeof layout.columns)[0],
-    (typeof layout.columns)[0],
-  ];
+  const col = (key: string): TableColumn | undefined => layout.columns.find((c) => (c.key ?? c.label) === key);
+  const [pidC, nameC, cpuC, memC, mempC] = [col("pid")!, col("name")!, col("cpu")!, col("mem")!, col("mem%")!];
+  const userC = col("USER");
+  const stateC = col("S");
   if (rows.length === 0) {
     const msg = table.total === 0 ? (state.processCount === null ? "waiting for the process list…" : "no processes") : "no process matches the filter";
     screen.put(rowsRect.x + 1, rowsRect.y, msg, theme.muted, rowsRect.w - 1);
@@ -254,7 +274,13 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
     const st = selected ? theme.selected : theme.text;
     if (selected) screen.fill({ x: rowsRect.x, y, w: rowsRect.w, h: 1 }, " ", theme.selected);
     screen.put(pidC.x, y, fit(String(p.pid), pidC.w, "right"), st);
-    screen.put(nameC.x, y, fit(sanitize(p.name), nameC.w), selected ? theme.selected : theme.bold);
+    if (userC) screen.put(userC.x, y, fit(sanitize(p.user ?? (p.uid !== undefined ? String(p.uid) : "–")), userC.w), st);
+    if (stateC) screen.put(stateC.x, y, p.state ?? " ", selected ? st : p.state === "R" ? theme.bold : p.state === "Z" || p.state === "D" ? theme.high : st);
+    const branch = table.treePrefix.get(p.pid) ?? "";
+    if (branch !== "") screen.put(nameC.x, y, fit(branch, Math.min(branch.length, nameC.w)), selected ? st : theme.muted);
+    const nameX = nameC.x + Math.min(branch.length, nameC.w);
+    const nameW = nameC.w - (nameX - nameC.x);
+    if (nameW > 0) screen.put(nameX, y, fit(sanitize(p.name), nameW), selected ? theme.selected : theme.bold);
     const cpu = p.cpu_usage;
     screen.put(cpuC.x, y, fit(formatPercent(cpu), cpuC.w, "right"), selected ? st : cpu >= 50 ? theme.high : cpu >= 10 ? theme.bold : st);
     screen.put(memC.x, y, fit(formatBytesShort(p.mem_bytes), memC.w, "right"), st);

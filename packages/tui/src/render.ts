@@ -36,7 +36,7 @@ export function renderFrame(screen: Screen, state: AppState, ctx: RenderContext,
     if (layout.cores) renderCores(screen, layout, state, ctx);
     if (layout.mem) renderMemory(screen, layout.mem, state, ctx);
     if (layout.gpu) renderGpus(screen, layout.gpu, state.metrics?.gpus ?? [], ctx);
-    if (layout.disks) renderDisks(screen, layout.disks, state.disks, ctx);
+    if (layout.disks) renderDisks(screen, layout.disks, state.disks, ctx, state.diskIo);
     if (layout.net) renderNetwork(screen, layout.net, state, ctx);
     if (layout.procs) renderProcesses(screen, layout, state, ctx);
     // Stale data stays readable but visibly faded.
@@ -46,6 +46,7 @@ export function renderFrame(screen: Screen, state: AppState, ctx: RenderContext,
   renderFooter(screen, layout.footer, state, ctx);
   if (state.modal?.kind === "help") renderHelp(screen, state, ctx);
   else if (state.modal?.kind === "about") renderAbout(screen, state, ctx);
+  state.signalDialog?.render(screen, ctx, box);
   return layout;
 }
 
@@ -88,6 +89,11 @@ function renderHeader(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
   const right: { text: string; style: Style; prio: number }[] = [{ text: stateText, style: stateStyle, prio: 0 }];
   if (ctx.tls) right.push({ text: "TLS", style: theme.bold, prio: 2 });
   if (state.processCount !== null) right.push({ text: `${state.processCount} procs`, style: theme.text, prio: 1 });
+  if (state.load) {
+    const l = state.load;
+    right.push({ text: `load ${l.load_1.toFixed(2)} ${l.load_5.toFixed(2)} ${l.load_15.toFixed(2)}`, style: theme.text, prio: 2 });
+    right.push({ text: `up ${formatDuration(l.uptime_seconds * 1000)}`, style: theme.text, prio: 3 });
+  }
   right.push({ text: `${formatClock(new Date(ctx.now))} `, style: theme.text, prio: 1 });
 
   // Drop the least important pieces until the line fits.

@@ -8,7 +8,7 @@
  * new attempt. The connector is reached only through `AgentClient`, so the
  * whole lifecycle is testable with a fake and fake timers.
  */
-import type { DiskInfo, JournalReply, Metrics, ProcessListReply, ProcessMetricsReply } from "@socktop/protocol";
+import type { DiskInfo, DiskIoEntry, JournalReply, LoadReply, Metrics, ProcessListReply, ProcessMetricsReply, SignalName, SignalReply } from "@socktop/protocol";
 
 export interface AgentInfoLike {
   agentVersion: string | null;
@@ -25,6 +25,11 @@ export interface AgentClient {
   processes(): Promise<ProcessListReply>;
   processMetrics(pid: number): Promise<ProcessMetricsReply>;
   journalEntries(pid: number): Promise<JournalReply>;
+  /** Protocol 2 (capabilities `load`, `disk_io`): absent in test doubles of older agents. */
+  load?(): Promise<LoadReply>;
+  diskIo?(): Promise<DiskIoEntry[]>;
+  /** Capability `signal` (an agent started with --allow-signals). */
+  signal?(pid: number, signal: SignalName): Promise<SignalReply>;
   close(): Promise<void>;
   on(event: "state", listener: (state: string, error?: Error) => void): () => void;
 }
@@ -80,6 +85,10 @@ export interface SessionListener {
   metrics(m: Metrics, atMs: number): void;
   processes(p: ProcessListReply, atMs: number): void;
   disks(d: DiskInfo[], atMs: number): void;
+  /** Load average and uptime, asked with the disks when the agent states `load`. */
+  load?(l: LoadReply, atMs: number): void;
+  /** Disk I/O rates, asked with the disks when the agent states `disk_io`. */
+  diskIo?(io: DiskIoEntry[], atMs: number): void;
 }
 
 export interface SessionOptions {
@@ -269,6 +278,20 @@ export class Session {
         this.listener.disks(d, this.clock.now());
       };
     });
+    // Only for an agent that states the capability: the original would answer an unknown request with an error.
+    const caps = client.info.capabilities;
+    if (client.load && caps.includes("load")) {
+      this.poll(gen, client, link, () => this.intervals.disksMs, async (c) => {
+        const l = await c.load!();
+        return () => this.listener.load?.(l, this.clock.now());
+      });
+    }
+    if (client.diskIo && caps.includes("disk_io")) {
+      this.poll(gen, client, link, () => this.intervals.disksMs, async (c) => {
+        const io = await c.diskIo!();
+        return () => this.listener.diskIo?.(io, this.clock.now());
+      });
+    }
   }
 
   private rttSamples: number[] = [];

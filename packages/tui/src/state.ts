@@ -3,7 +3,9 @@
  * no socket in here: input handlers and the data session call these methods,
  * and the renderer reads the result.
  */
-import type { DiskInfo, Metrics, NetworkInterface, ProcessEntry, ProcessListReply } from "@socktop/protocol";
+import type { DiskInfo, DiskIoEntry, LoadReply, Metrics, NetworkInterface, ProcessEntry, ProcessListReply } from "@socktop/protocol";
+import type { SignalDialog } from "./signal-dialog.js";
+import { hasParents, hasRichRows, matchesProcessFilter, treeView } from "./process-tree.js";
 
 /** Fixed-capacity history of numbers; the oldest value falls off. */
 export class Ring {
@@ -137,12 +139,8 @@ export function sortProcesses(list: readonly ProcessEntry[], key: SortKey, desce
   return [...list].sort((a, b) => dir * cmp(a, b) || a.pid - b.pid);
 }
 
-/** Case-insensitive substring of the name, or a prefix of the PID. */
-export function matchesFilter(p: ProcessEntry, filter: string): boolean {
-  const f = filter.trim().toLowerCase();
-  if (f === "") return true;
-  return p.name.toLowerCase().includes(f) || String(p.pid).startsWith(f);
-}
+/** Case-insensitive substring of the name, or a prefix of the PID; `user:NAME` keeps one user's rows. */
+export const matchesFilter = matchesProcessFilter;
 
 /**
  * The process table: sorting, filtering, the selection (by PID, so it stays
@@ -161,8 +159,23 @@ export class ProcessTable {
   /** Bumped whenever the visible content may have changed. */
   version = 0;
 
+  /** Tree view (`T`): children under their parent; only drawn when the rows carry parent pids. */
+  tree = false;
+  /** Per pid, the branch glyphs before the name in the tree view. */
+  treePrefix: ReadonlyMap<number, string> = new Map();
+  /** The rows carry user/state (protocol 2): the USER and S columns are shown. */
+  rich = false;
+
   private all: readonly ProcessEntry[] = [];
   private view: ProcessEntry[] = [];
+
+  /** True when the tree is on and the agent sends parent pids (an original agent sends none). */
+  treeShown = false;
+
+  toggleTree(): void {
+    this.tree = !this.tree;
+    this.rebuild("sort");
+  }
 
   get length(): number {
     return this.view.length;
@@ -335,7 +348,18 @@ export class ProcessTable {
     const prevIndex = this.selectedIndex();
     const wasVisible = prevIndex >= 0 && this.isVisible(prevIndex);
     const filtered = this.filter.trim() === "" ? this.all : this.all.filter((p) => matchesFilter(p, this.filter));
-    this.view = sortProcesses(filtered, this.sortKey, this.descending);
+    this.rich = hasRichRows(this.all);
+    const sorted = sortProcesses(filtered, this.sortKey, this.descending);
+    if (this.tree && hasParents(sorted)) {
+      const t = treeView(sorted);
+      this.view = t.rows;
+      this.treePrefix = t.prefix;
+      this.treeShown = true;
+    } else {
+      this.treeShown = false;
+      this.view = sorted;
+      this.treePrefix = new Map();
+    }
     let i = this.selectedIndex();
     if (this.selectedPid !== null && i < 0) {
       if (reason === "data" && prevIndex >= 0 && this.view.length > 0) {
@@ -387,6 +411,10 @@ export class AppState {
   metrics: Metrics | null = null;
   metricsAt: number | null = null;
   disks: DiskInfo[] | null = null;
+  /** Load average and uptime (protocol 2); null for an original agent. */
+  load: LoadReply | null = null;
+  /** Disk I/O by device name (protocol 2). */
+  diskIo: ReadonlyMap<string, DiskIoEntry> = new Map();
   processCount: number | null = null;
   readonly cpuHistory = new Ring(HISTORY_CAPACITY);
   readonly rxHistory = new Ring(HISTORY_CAPACITY);
@@ -396,6 +424,8 @@ export class AppState {
   /** First core row shown in the per-core panel. */
   coreScroll = 0;
   modal: Modal | null = null;
+  /** The signal dialog (`t`), above everything while open. */
+  signalDialog: SignalDialog | null = null;
   /** Epoch ms of the last reply of any kind. */
   lastDataAt: number | null = null;
   conn: ConnectionStatus = {

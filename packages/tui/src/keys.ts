@@ -20,8 +20,8 @@ export const KEY_TABLE: readonly KeyHelp[] = [
   { keys: "x X", action: "clear the selection" },
   { keys: "P M N O", action: "sort by CPU%, memory, PID, name (again: reverse)" },
   { keys: "< >", action: "previous / next sort column" },
-  { keys: "r", action: "reverse the sort order" },
-  { keys: "t T", action: "signal the process (asks first) / tree view on-off" },
+  // One row for three keys: the whole table must fit the help box at 80×24.
+  { keys: "r · t · T", action: "reverse the sort · signal the process (asks first) · tree view" },
   { keys: "← →, [ ]", action: "scroll the per-core bars" },
   { keys: "R", action: "reconnect now (while retrying)" },
   { keys: "mouse", action: "click a header: sort by it (again: reverse)" },

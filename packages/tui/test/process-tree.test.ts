@@ -137,6 +137,6 @@ test("render: USER and S columns with protocol-2 rows, tree glyphs before the na
 });
 
 test("help lists T and the user: filter", () => {
-  assert.ok(KEY_TABLE.some((k) => k.keys === "t T" && /signal.*tree/.test(k.action)));
+  assert.ok(KEY_TABLE.some((k) => k.keys === "r · t · T" && /signal.*tree/.test(k.action)));
   assert.ok(KEY_TABLE.some((k) => k.keys === "/" && /user:NAME/.test(k.action)));
 });

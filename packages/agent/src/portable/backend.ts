@@ -127,6 +127,11 @@ export function portableBackend(options: PortableBackendOptions): Backend {
       const { result, measured } = await listProcesses();
       return processesFromSi(result.list, { platform, cores: availableParallelism(), first: !measured });
     }),
+    // cgroups are a Linux kernel feature: a clear "unavailable" reply, as on a cgroup v1 host.
+    cgroups: collector("cgroups", async () => ({
+      available: false as const,
+      reason: "cgroups are a Linux kernel feature: this agent reads through the portable backend",
+    })),
     disks: collector("disks", async () => {
       const [filesystems, devices] = await Promise.all([si.fsSize(), blockDevices.get().catch(() => [])]);
       return disksFromSi(filesystems, devices);

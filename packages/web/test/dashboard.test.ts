@@ -83,15 +83,18 @@ test("sorts by a header click and by keys, filters, follows the selection, opens
   try {
     await page.waitForSelector(".pspacer .prow", { timeout: 15_000 });
     await page.click(".phead button[data-sort=pid]");
+    // Preact renders after the event: wait for the header to say the new order before reading rows.
+    await page.waitForSelector(".phead button[data-sort=pid][aria-sort=ascending]", { timeout: 5000 });
     let pids = await rowPids(page);
     assert.ok(pids.length > 5);
     assert.deepEqual(pids, [...pids].sort((a, b) => a - b), "PID ascending");
     assert.equal(await page.getAttribute(".phead button[data-sort=pid]", "aria-sort"), "ascending");
     await page.keyboard.press("N"); // again: reverse
+    await page.waitForSelector(".phead button[data-sort=pid][aria-sort=descending]", { timeout: 5000 });
     pids = await rowPids(page);
     assert.deepEqual(pids, [...pids].sort((a, b) => b - a), "PID descending");
     await page.keyboard.press("M");
-    assert.equal(await page.getAttribute(".phead button[data-sort=mem]", "aria-sort"), "descending");
+    await page.waitForSelector(".phead button[data-sort=mem][aria-sort=descending]", { timeout: 5000 });
 
     // Filter with "/" as in the TUI, Enter keeps it and selects the first hit.
     await page.keyboard.press("/");

@@ -38,7 +38,8 @@ export async function run(ctx) {
   const targets = [];
   const data = [];
   for (const clients of levels) {
-    const agent = await startAgent(ctx, { label: `agent-fanout-${clients}` });
+    // Above the default cap of 1024 connections (SOCKTOP_MAX_CLIENTS), which would refuse the 2000-client round with 503.
+    const agent = await startAgent(ctx, { label: `agent-fanout-${clients}`, env: { SOCKTOP_MAX_CLIENTS: String(Math.max(4096, clients * 2)) } });
     try {
       await sleep(300);
       const rssStart = procMemory(agent.pid).rss;

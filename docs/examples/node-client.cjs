@@ -32,14 +32,17 @@ loadDecoder().then((decodeProcessList) => {
       if (Array.isArray(json)) {
         console.log(`Disks: ${json.map((d) => d.name).join(', ')}`);
       } else {
-        console.log(`CPU: ${json.cpu_total}%, Memory: ${(json.mem_used / json.mem_total * 100).toFixed(1)}% on ${json.hostname}`);
+        // Memory fields are null when the agent could not read them (see docs/protocol.md).
+        const memory = json.mem_total ? `${(json.mem_used / json.mem_total * 100).toFixed(1)}%` : 'unknown';
+        console.log(`CPU: ${json.cpu_total}%, Memory: ${memory} on ${json.hostname}`);
       }
     } else {
       // Process lists may be gzip-compressed: check the magic bytes.
       const bytes = data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data;
       const list = decodeProcessList(new Uint8Array(bytes));
       const top = [...list.processes].sort((a, b) => b.cpu_usage - a.cpu_usage)[0];
-      console.log(`Processes: ${list.process_count}, busiest: ${top.name} (${top.pid}) ${top.cpu_usage.toFixed(1)}%`);
+      const busiest = top ? `${top.name} (${top.pid}) ${top.cpu_usage.toFixed(1)}%` : 'none';
+      console.log(`Processes: ${list.process_count}, busiest: ${busiest}`);
     }
     if (++replies === polls * 3) ws.close();
   });

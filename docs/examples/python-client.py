@@ -18,7 +18,9 @@ async def monitor_system(uri, polls):
             await websocket.send(json.dumps({"type": "metrics"}))
             response = await websocket.recv()
             data = json.loads(response)
-            print(f"CPU: {data['cpu_total']}%, Memory: {data['mem_used'] / data['mem_total'] * 100:.1f}%")
+            # Memory fields are null when the agent could not read them (see docs/protocol.md).
+            memory = f"{data['mem_used'] / data['mem_total'] * 100:.1f}%" if data["mem_total"] else "unknown"
+            print(f"CPU: {data['cpu_total']}%, Memory: {memory}")
 
             await websocket.send(json.dumps({"type": "processes"}))
             response = await websocket.recv()

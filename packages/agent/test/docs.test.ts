@@ -3,6 +3,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync, existsSync } from "node:fs";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { StartedAgent } from "../src/agent.js";
@@ -18,8 +21,10 @@ before(async () => {
 });
 after(() => agent.close());
 
+const hasPython = existsSync("/usr/bin/python3");
+
 test("docs/examples/node-client.cjs polls and exits", async () => {
-  const { stdout } = await run(process.execPath, [`${repo}docs/examples/node-client.cjs`, wsUrl(agent), "2"], { timeout: 20_000 });
+  const stdout = await runExample("node", agent);
   assert.match(stdout, /^Connected to socktop_agent$/m);
   assert.equal(stdout.match(/^CPU: [\d.]+%, Memory: [\d.]+% on /gm)?.length, 2);
   assert.equal(stdout.match(/^Disks: \S/gm)?.length, 2);
@@ -27,12 +32,34 @@ test("docs/examples/node-client.cjs polls and exits", async () => {
   assert.match(stdout, /^Disconnected from socktop_agent$/m);
 });
 
-test("docs/examples/python-client.py polls and exits", { skip: !existsSync("/usr/bin/python3") && "no /usr/bin/python3" }, async () => {
-  const { stdout } = await run("/usr/bin/python3", [`${repo}docs/examples/python-client.py`, wsUrl(agent), "2"], { timeout: 20_000 });
+test("docs/examples/python-client.py polls and exits", { skip: !hasPython && "no /usr/bin/python3" }, async () => {
+  const stdout = await runExample("python", agent);
   assert.match(stdout, /^Connected to socktop_agent$/m);
   assert.equal(stdout.match(/^CPU: [\d.]+%, Memory: [\d.]+%$/gm)?.length, 2);
   assert.equal(stdout.match(/^Processes: \d+ bytes/gm)?.length, 2);
 });
+
+test("the example clients survive null memory fields and an empty process list", async (t) => {
+  const procRoot = await mkdtemp(join(tmpdir(), "socktop-docs-"));
+  await cp(fileURLToPath(new URL("./fixtures/proc-basic/", import.meta.url)), procRoot, { recursive: true });
+  await rm(join(procRoot, "meminfo"));
+  const blind = await startTestAgent({ procRoot });
+  t.after(async () => {
+    await blind.close();
+    await rm(procRoot, { recursive: true, force: true });
+  });
+  const node = await runExample("node", blind);
+  assert.equal(node.match(/^CPU: [\d.]+%, Memory: unknown on /gm)?.length, 2);
+  assert.equal(node.match(/^Processes: 0, busiest: none$/gm)?.length, 2);
+  if (hasPython) assert.equal((await runExample("python", blind)).match(/^CPU: [\d.]+%, Memory: unknown$/gm)?.length, 2);
+});
+
+/** Runs one of docs/examples against an agent for two polls; its standard output. */
+async function runExample(which: "node" | "python", target: StartedAgent): Promise<string> {
+  const [command, file] = which === "node" ? [process.execPath, "node-client.cjs"] : ["/usr/bin/python3", "python-client.py"];
+  const { stdout } = await run(command, [`${repo}docs/examples/${file}`, wsUrl(target), "2"], { timeout: 20_000 });
+  return stdout;
+}
 
 /** The fenced blocks of one section of a Markdown document. */
 function blocks(markdown: string, heading: string, language: string): string[] {

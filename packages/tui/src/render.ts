@@ -87,7 +87,8 @@ function renderHeader(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
     stateStyle = theme.error;
   }
   const right: { text: string; style: Style; prio: number }[] = [{ text: stateText, style: stateStyle, prio: 0 }];
-  if (ctx.tls) right.push({ text: "TLS", style: theme.bold, prio: 2 });
+  // Whether the link is encrypted matters more than the load average: it drops last.
+  if (ctx.tls) right.push({ text: "TLS", style: theme.bold, prio: 1 });
   if (state.processCount !== null) right.push({ text: `${state.processCount} procs`, style: theme.text, prio: 1 });
   if (state.load) {
     const l = state.load;

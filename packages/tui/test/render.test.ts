@@ -282,6 +282,14 @@ test("TLS marker and a narrow header drop the least important parts", () => {
   assert.ok(!narrow.includes("agent 0.1.0"));
 });
 
+test("at 80 columns the TLS marker outranks the load average (a slow round trip must not hide it)", () => {
+  const s = liveState();
+  s.conn.rttMs = 160;
+  s.load = { load_1: 11.31, load_5: 7.92, load_15: 4.72, runnable: 2, tasks: 130, uptime_seconds: 11_460, boot_time: 1_700_000_000 };
+  const header = draw(s, 80, 24, ctx({ tls: true })).rowText(0);
+  assert.match(header, /● connected 160 ms {2}TLS {2}/);
+});
+
 test("NO_COLOR: no colour at all, only attributes", () => {
   assert.equal(colorEnabled({ NO_COLOR: "1" }), false);
   assert.equal(colorEnabled({ NO_COLOR: "" }), true);

@@ -5,6 +5,7 @@
  */
 import type { DiskInfo, Metrics, ProcessListReply, SignalName } from "@socktop/protocol";
 import { SignalDialog } from "./signal-dialog.js";
+import { CgroupsBrowser } from "./cgroups-view.js";
 import { hostOf, hostPort, redactUrl } from "./format.js";
 import type { Layout } from "./layout.js";
 import { contains, diffScreens, Screen, type Rect } from "./screen.js";
@@ -67,13 +68,15 @@ export interface AppOptions {
 }
 
 // Name sorts with O: A is About, as in the original (a/A, h/H, q/Q, c/C, x/X keep its meaning).
-const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", O: "name" };
+const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", O: "name", U: "user" };
 const DOUBLE_CLICK_MS = 400;
 const WHEEL_ROWS = 3;
 
 export class App {
   readonly state = new AppState();
   readonly session: Session;
+  /** The cgroups view (`s`) and its drill-down into the table. */
+  readonly cgroups: CgroupsBrowser;
   private readonly term: TerminalIO;
   private readonly ctx: Omit<RenderContext, "now">;
   private readonly clock: Clock;
@@ -138,6 +141,13 @@ export class App {
         },
       },
     });
+    this.cgroups = new CgroupsBrowser({
+      table: this.state.table,
+      client: () => this.session.client,
+      intervalMs: () => this.session.currentIntervals.processesMs,
+      invalidate: () => this.invalidate(),
+      clock: this.clock,
+    });
   }
 
   start(): void {
@@ -173,6 +183,7 @@ export class App {
     if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
     this.tickTimer = null;
     this.details?.dispose?.();
+    this.cgroups.dispose();
     await this.session.stop();
   }
 
@@ -317,6 +328,14 @@ export class App {
     });
   }
 
+  /** The cgroups view, in the details view's place (Enter there drills down into the table). */
+  private openCgroups(): void {
+    this.details?.dispose?.();
+    this.detailsTrail = [];
+    this.detailsOf = null;
+    this.details = this.cgroups.open();
+  }
+
   /** Close the details view: back to the process it was opened from, else to the table. */
   private closeDetails(): void {
     this.details?.dispose?.();
@@ -393,8 +412,9 @@ export class App {
         this.quit();
         return;
       case "ESCAPE":
-        // Esc backs out one level: an active filter first, then the program.
+        // Esc backs out one level: an active filter first, a group's processes (back to the groups), then the program.
         if (table.filter !== "") table.clearFilter();
+        else if (table.scope) this.openCgroups();
         else if (this.options.onBack) this.options.onBack();
         else this.quit();
         return;
@@ -447,6 +467,7 @@ export class App {
       case "M":
       case "N":
       case "O":
+      case "U":
         table.sortBy(SORT_KEYS_BY_LETTER[name]!);
         return;
       case "<":
@@ -466,6 +487,9 @@ export class App {
         return;
       case "T":
         table.toggleTree();
+        return;
+      case "s":
+        this.openCgroups();
         return;
       case "t": {
         // The original's kill key: a dialog that names the process and the signal; nothing is sent before Enter.

@@ -27,6 +27,7 @@ export function asAgentClient(conn: AgentConnection): AgentClient {
     journalEntries: (pid) => conn.journalEntries(pid),
     load: () => conn.load(),
     diskIo: () => conn.diskIo(),
+    cgroups: () => conn.cgroups(),
     signal: (pid, signal) => conn.signal(pid, signal),
     close: () => conn.close(),
     on: (event, listener) => conn.on(event, (state, error) => listener(state, error)),

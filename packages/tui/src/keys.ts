@@ -16,12 +16,13 @@ export const KEY_TABLE: readonly KeyHelp[] = [
   { keys: "Home End, g G", action: "first / last process" },
   { keys: "Enter", action: "process details of the selected row" },
   { keys: "/", action: "filter by name or PID; user:NAME keeps one user's processes (Enter keeps, Esc clears)" },
-  { keys: "c C", action: "clear the filter" },
-  { keys: "x X", action: "clear the selection" },
-  { keys: "P M N O", action: "sort by CPU%, memory, PID, name (again: reverse)" },
+  // One row for the two clearing keys: the whole table must fit the help box at 80×24.
+  { keys: "c C · x X", action: "clear the filter · clear the selection" },
+  { keys: "P M N O U", action: "sort: CPU%, memory, PID, name, user (again: reverse)" },
   { keys: "< >", action: "previous / next sort column" },
   // One row for three keys: the whole table must fit the help box at 80×24.
   { keys: "r · t · T", action: "reverse the sort · signal the process (asks first) · tree view" },
+  { keys: "s", action: "services & containers (cgroups); Enter: its processes" },
   { keys: "← →, [ ]", action: "scroll the per-core bars" },
   { keys: "R", action: "reconnect now (while retrying)" },
   { keys: "mouse", action: "click a header: sort by it (again: reverse)" },

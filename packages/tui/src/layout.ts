@@ -10,7 +10,7 @@ export const MIN_WIDTH = 40;
 export const MIN_HEIGHT = 12;
 
 export interface TableColumn {
-  /** null: a column that does not sort (USER, S). */
+  /** null: a column that does not sort (S). */
   key: SortKey | null;
   label: string;
   x: number;
@@ -158,7 +158,7 @@ export function tableColumns(x: number, w: number, rich = false): TableColumn[] 
   add("name", "NAME", nameW, "left");
   // After the name, so "PID NAME" reads as before for scripts and eyes used to it.
   if (withUser) {
-    add(null, "USER", userW, "left");
+    add("user", "USER", userW, "left");
     add(null, "S", 1, "left");
   }
   add("cpu", "CPU%", cpuW, "right");

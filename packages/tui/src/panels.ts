@@ -4,7 +4,7 @@
  * layout gave it, from the state alone.
  */
 import type { DiskInfo, DiskIoEntry, SeedGpu } from "@socktop/protocol";
-import { fit, formatBytes, formatBytesShort, formatPercent, formatRate, formatTemp, sanitize, textWidth } from "./format.js";
+import { fit, formatBytes, formatBytesShort, formatPercent, formatRate, formatTemp, sanitize, textWidth, truncate } from "./format.js";
 import { tableColumns, type Layout, type TableColumn } from "./layout.js";
 import type { Rect, Screen, Style } from "./screen.js";
 import type { AppState, Ring } from "./state.js";
@@ -241,9 +241,10 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
   vline(screen, rect.x, rect.y, rect.h, ctx);
   const sortLabel = layout.columns.find((c) => c.key === table.sortKey)?.label ?? table.sortKey;
   const count =
-    table.filter.trim() !== "" ? `${table.length}/${table.total}` : `${state.processCount ?? table.total}`;
+    table.filter.trim() !== "" || table.scope ? `${table.length}/${table.total}` : `${state.processCount ?? table.total}`;
   const sortText = `${table.treeShown ? "tree · " : ""}sort ${sortLabel} ${table.descending ? "▼" : "▲"}`;
-  const right = table.filter.trim() !== "" || table.filterEditing ? `filter “${table.filter}”` : sortText;
+  const right =
+    table.filter.trim() !== "" || table.filterEditing ? `filter “${table.filter}”` : table.scope ? `in ${truncate(sanitize(table.scope.label), 24)}` : sortText;
   titleLine(screen, { x: rect.x + 1, y: rect.y, w: rect.w - 1, h: 1 }, `Processes ${count}`, ctx, right);
 
   const hy = layout.procHeaderY;
@@ -259,7 +260,7 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
   const selIndex = table.selectedIndex();
   const col = (key: string): TableColumn | undefined => layout.columns.find((c) => (c.key ?? c.label) === key);
   const [pidC, nameC, cpuC, memC, mempC] = [col("pid")!, col("name")!, col("cpu")!, col("mem")!, col("mem%")!];
-  const userC = col("USER");
+  const userC = col("user");
   const stateC = col("S");
   if (rows.length === 0) {
     const msg = table.total === 0 ? (state.processCount === null ? "waiting for the process list…" : "no processes") : "no process matches the filter";

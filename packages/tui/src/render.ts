@@ -206,6 +206,11 @@ function renderFooter(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
     x = screen.put(x, rect.y, `filter “${table.filter}”`, theme.filter, rect.w - 2);
     x = screen.put(x, rect.y, " c clears  ", theme.muted, rect.x + rect.w - x);
   }
+  if (table.scope) {
+    // A group's processes (the cgroups view's drill-down): Esc goes back to the groups.
+    x = screen.put(x, rect.y, `cgroup ${sanitize(table.scope.label)}`, theme.filter, rect.x + rect.w - x);
+    x = screen.put(x, rect.y, " Esc back  ", theme.muted, rect.x + rect.w - x);
+  }
   for (const [k, label] of hints) {
     const need = textWidth(k) + 1 + textWidth(label) + 2;
     if (x + need > rect.x + rect.w) break;

@@ -8,7 +8,7 @@
  * new attempt. The connector is reached only through `AgentClient`, so the
  * whole lifecycle is testable with a fake and fake timers.
  */
-import type { DiskInfo, DiskIoEntry, JournalReply, LoadReply, Metrics, ProcessListReply, ProcessMetricsReply, SignalName, SignalReply } from "@socktop/protocol";
+import type { CgroupsReply, DiskInfo, DiskIoEntry, JournalReply, LoadReply, Metrics, ProcessListReply, ProcessMetricsReply, SignalName, SignalReply } from "@socktop/protocol";
 
 export interface AgentInfoLike {
   agentVersion: string | null;
@@ -28,6 +28,8 @@ export interface AgentClient {
   /** Protocol 2 (capabilities `load`, `disk_io`): absent in test doubles of older agents. */
   load?(): Promise<LoadReply>;
   diskIo?(): Promise<DiskIoEntry[]>;
+  /** Capability `cgroups`: asked by the cgroups view while it is open. */
+  cgroups?(): Promise<CgroupsReply>;
   /** Capability `signal` (an agent started with --allow-signals). */
   signal?(pid: number, signal: SignalName): Promise<SignalReply>;
   close(): Promise<void>;

@@ -3,110 +3,17 @@
  * no socket in here: input handlers and the data session call these methods,
  * and the renderer reads the result.
  */
-import type { DiskInfo, DiskIoEntry, LoadReply, Metrics, NetworkInterface, ProcessEntry, ProcessListReply } from "@socktop/protocol";
+import type { DiskInfo, DiskIoEntry, LoadReply, Metrics, ProcessEntry, ProcessListReply } from "@socktop/protocol";
+import { RateTracker, Ring, type Rates } from "./history.js";
 import type { SignalDialog } from "./signal-dialog.js";
 import { hasParents, hasRichRows, matchesProcessFilter, treeView } from "./process-tree.js";
 
-/** Fixed-capacity history of numbers; the oldest value falls off. */
-export class Ring {
-  private readonly data: Float64Array;
-  private start = 0;
-  private count = 0;
+export { countsTowardTraffic, RateTracker, Ring, type Rates } from "./history.js";
 
-  constructor(readonly capacity: number) {
-    this.data = new Float64Array(capacity);
-  }
+export type SortKey = "pid" | "name" | "user" | "cpu" | "mem" | "mem%";
 
-  push(value: number): void {
-    if (this.count < this.capacity) {
-      this.data[(this.start + this.count) % this.capacity] = value;
-      this.count++;
-    } else {
-      this.data[this.start] = value;
-      this.start = (this.start + 1) % this.capacity;
-    }
-  }
-
-  get length(): number {
-    return this.count;
-  }
-
-  /** Value `i` counting from the oldest. */
-  at(i: number): number {
-    return this.data[(this.start + i) % this.capacity]!;
-  }
-
-  last(): number | null {
-    return this.count === 0 ? null : this.at(this.count - 1);
-  }
-
-  /** The newest `n` values, oldest first. */
-  tail(n: number): number[] {
-    const k = Math.min(n, this.count);
-    const out = new Array<number>(k);
-    for (let i = 0; i < k; i++) out[i] = this.at(this.count - k + i);
-    return out;
-  }
-
-  clear(): void {
-    this.start = 0;
-    this.count = 0;
-  }
-}
-
-/** Interfaces left out of the totals: loopback traffic never leaves the machine. */
-export function countsTowardTraffic(name: string): boolean {
-  return name !== "lo" && !name.startsWith("lo:");
-}
-
-export interface Rates {
-  rx: number;
-  tx: number;
-}
-
-/**
- * Download/upload rates from the agent's cumulative byte counters.
- * Deltas are taken per interface and summed, so an interface appearing or
- * disappearing between two samples does not show up as a burst, and a counter
- * that went backwards (interface reset, counter wrap) counts as zero.
- */
-export class RateTracker {
-  private prev = new Map<string, { rx: number; tx: number }>();
-  private prevAt: number | null = null;
-
-  update(networks: readonly NetworkInterface[], atMs: number): Rates | null {
-    const next = new Map<string, { rx: number; tx: number }>();
-    for (const n of networks) {
-      if (countsTowardTraffic(n.name)) next.set(n.name, { rx: n.received, tx: n.transmitted });
-    }
-    const prevAt = this.prevAt;
-    const prev = this.prev;
-    this.prev = next;
-    this.prevAt = atMs;
-    if (prevAt === null || atMs <= prevAt) return null;
-    const dt = (atMs - prevAt) / 1000;
-    let rx = 0;
-    let tx = 0;
-    for (const [name, cur] of next) {
-      const old = prev.get(name);
-      if (!old) continue;
-      const drx = cur.rx - old.rx;
-      const dtx = cur.tx - old.tx;
-      if (drx > 0) rx += drx;
-      if (dtx > 0) tx += dtx;
-    }
-    return { rx: rx / dt, tx: tx / dt };
-  }
-
-  reset(): void {
-    this.prev.clear();
-    this.prevAt = null;
-  }
-}
-
-export type SortKey = "pid" | "name" | "cpu" | "mem" | "mem%";
-
-export const SORT_KEYS: readonly SortKey[] = ["pid", "name", "cpu", "mem", "mem%"];
+/** In the order of the columns (`<` `>` walk it); "user" only while the rows carry users. */
+export const SORT_KEYS: readonly SortKey[] = ["pid", "name", "user", "cpu", "mem", "mem%"];
 
 /** Numbers read best biggest-first, names and PIDs in natural order. */
 export function defaultDescending(key: SortKey): boolean {
@@ -122,6 +29,14 @@ function compareBy(key: SortKey): (a: ProcessEntry, b: ProcessEntry) => number {
         const x = a.name.toLowerCase();
         const y = b.name.toLowerCase();
         return x < y ? -1 : x > y ? 1 : 0;
+      };
+    case "user":
+      // By name as the USER column shows it; rows without a name (an unknown uid) by uid, after the names.
+      return (a, b) => {
+        const x = a.user ?? "";
+        const y = b.user ?? "";
+        if (x !== y) return x === "" ? 1 : y === "" ? -1 : x < y ? -1 : 1;
+        return (a.uid ?? -1) - (b.uid ?? -1);
       };
     case "cpu":
       return (a, b) => a.cpu_usage - b.cpu_usage;
@@ -141,6 +56,15 @@ export function sortProcesses(list: readonly ProcessEntry[], key: SortKey, desce
 
 /** Case-insensitive substring of the name, or a prefix of the PID; `user:NAME` keeps one user's rows. */
 export const matchesFilter = matchesProcessFilter;
+
+/** The table narrowed to some pids: a drill-down from the cgroups view (`s`, Enter on a group). */
+export interface ProcessScope {
+  /** What the title says ("nginx.service"). */
+  label: string;
+  /** The group's path; the cgroups view reselects it when the user comes back. */
+  path: string;
+  pids: ReadonlySet<number>;
+}
 
 /**
  * The process table: sorting, filtering, the selection (by PID, so it stays
@@ -171,6 +95,16 @@ export class ProcessTable {
 
   /** True when the tree is on and the agent sends parent pids (an original agent sends none). */
   treeShown = false;
+
+  /** Only these processes (a cgroup's subtree), besides the filter; null: all. */
+  scope: ProcessScope | null = null;
+
+  setScope(scope: ProcessScope | null): void {
+    const moved = scope?.path !== this.scope?.path;
+    this.scope = scope;
+    if (moved) this.scroll = 0;
+    this.rebuild(moved ? "filter" : "data");
+  }
 
   toggleTree(): void {
     this.tree = !this.tree;
@@ -222,8 +156,10 @@ export class ProcessTable {
 
   /** Next/previous sort column (`>` / `<`). */
   cycleSort(delta: number): void {
-    const i = SORT_KEYS.indexOf(this.sortKey);
-    const key = SORT_KEYS[(i + delta + SORT_KEYS.length) % SORT_KEYS.length]!;
+    // Without a USER column (an original agent) its sort would only look like the PID order.
+    const keys = this.rich ? SORT_KEYS : SORT_KEYS.filter((k) => k !== "user");
+    const i = keys.indexOf(this.sortKey);
+    const key = keys[(i + delta + keys.length) % keys.length]!;
     this.sortKey = key;
     this.descending = defaultDescending(key);
     this.rebuild("sort");
@@ -347,7 +283,9 @@ export class ProcessTable {
   private rebuild(reason: "data" | "sort" | "filter"): void {
     const prevIndex = this.selectedIndex();
     const wasVisible = prevIndex >= 0 && this.isVisible(prevIndex);
-    const filtered = this.filter.trim() === "" ? this.all : this.all.filter((p) => matchesFilter(p, this.filter));
+    const scope = this.scope?.pids;
+    const text = this.filter.trim() !== "";
+    const filtered = !text && !scope ? this.all : this.all.filter((p) => (!scope || scope.has(p.pid)) && (!text || matchesFilter(p, this.filter)));
     this.rich = hasRichRows(this.all);
     const sorted = sortProcesses(filtered, this.sortKey, this.descending);
     if (this.tree && hasParents(sorted)) {

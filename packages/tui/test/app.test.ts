@@ -4,54 +4,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { App, type DetailsContext, type DetailsView } from "../src/app.js";
-import { DEFAULT_INTERVALS, type AgentClient } from "../src/session.js";
-import { createTheme } from "../src/theme.js";
 import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "../src/keys.js";
 import { helpLines } from "../src/render.js";
-import { FakeClient, FakeTerminal, flush, ManualClock, manyProcesses, socktopError } from "./helpers/fixtures.js";
-
-interface Harness {
-  app: App;
-  term: FakeTerminal;
-  clock: ManualClock;
-  client: FakeClient;
-  quits: number;
-  render(): string;
-}
-
-async function harness(options: { w?: number; h?: number; details?: (ctx: DetailsContext) => DetailsView; source?: () => Promise<AgentClient> } = {}): Promise<Harness> {
-  const term = new FakeTerminal(options.w ?? 80, options.h ?? 24);
-  const clock = new ManualClock();
-  const client = new FakeClient();
-  const h: Harness = {
-    term,
-    clock,
-    client,
-    quits: 0,
-    app: null as unknown as App,
-    render() {
-      h.app.renderNow();
-      return h.app.screen!.text();
-    },
-  };
-  h.app = new App({
-    terminal: term,
-    source: options.source ?? (async () => client),
-    url: "ws://127.0.0.1:3231/ws?token=secret",
-    intervals: { ...DEFAULT_INTERVALS },
-    theme: createTheme(true),
-    version: "0.1.0",
-    tls: false,
-    clock,
-    ...(options.details ? { details: options.details } : {}),
-    onQuit: () => h.quits++,
-  });
-  h.app.start();
-  await clock.advance(0);
-  await flush();
-  return h;
-}
+import { FakeClient, flush, manyProcesses, socktopError } from "./helpers/fixtures.js";
+import { harness } from "./helpers/app-harness.js";
 
 function rowOf(text: string, needle: string): number {
   return text.split("\n").findIndex((r) => r.includes(needle));

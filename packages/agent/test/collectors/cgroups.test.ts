@@ -1,7 +1,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { classifyCgroup } from "../../src/collectors/cgroup-names.js";
 import {
   CgroupCollector,
@@ -12,6 +12,7 @@ import {
   parseMemoryValue,
   readCgroups,
 } from "../../src/collectors/cgroups.js";
+import { createLiveCgroup, liveCgroupSkip } from "../helpers/live-cgroup.js";
 import { materialise, removeTrees, type TreeSpec } from "../helpers/tree.js";
 
 const { trees } = JSON.parse(readFileSync(new URL("../fixtures/cgroups/trees.json", import.meta.url), "utf8")) as {
@@ -208,60 +209,31 @@ describe("CgroupCollector", () => {
   });
 });
 
-/**
- * A cgroup created by the test with a busy process in it. Where the v2
- * hierarchy is (unified, or the hybrid's /sys/fs/cgroup/unified) and we may
- * create groups (root), this is the real thing; elsewhere it is skipped with
- * the reason.
- */
-function liveCgroupSkip(): string | false {
-  const hierarchy = detectHierarchy("/sys");
-  if (hierarchy.kind === "unavailable") return `no cgroup v2 here: ${hierarchy.reason}`;
-  if (process.getuid?.() !== 0) return "creating a cgroup needs root";
-  const probe = `${hierarchy.root}/socktop-probe-${process.pid}`;
-  try {
-    mkdirSync(probe);
-    rmdirSync(probe);
-  } catch (error) {
-    return `cannot create a cgroup under ${hierarchy.root}: ${(error as Error).message}`;
-  }
-  return false;
-}
-
 describe("live", () => {
   const skip = liveCgroupSkip();
   it("a cgroup the test creates shows the CPU of a busy process put in it", { skip }, async () => {
-    const hierarchy = detectHierarchy("/sys") as { kind: "unified" | "hybrid"; root: string };
     const name = `socktop-test-${process.pid}`;
-    const dir = `${hierarchy.root}/${name}`;
-    mkdirSync(dir);
+    const group = createLiveCgroup(name);
     const busy = spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" });
     try {
       await new Promise((r) => busy.once("spawn", r));
-      writeFileSync(`${dir}/cgroup.procs`, `${busy.pid}\n`);
+      group.add(busy.pid!);
       const collector = new CgroupCollector({ settleMs: 300 });
       let result = await collector.collect();
       await new Promise((r) => setTimeout(r, 500));
       result = await collector.collect();
       assert.ok(result.available, "v2 available");
-      const group = result.groups.find((g) => g.path === `/${name}`);
-      assert.ok(group !== undefined, "the test's group is listed");
-      assert.deepEqual(group.pids, [busy.pid]);
-      assert.equal(group.kind, "group");
+      const found = result.groups.find((g) => g.path === group.path);
+      assert.ok(found !== undefined, "the test's group is listed");
+      assert.deepEqual(found.pids, [busy.pid]);
+      assert.equal(found.kind, "group");
       // One busy thread of this machine's cores: clearly above zero even on a loaded machine.
-      assert.ok((group.cpu_usage ?? 0) > 2, `cpu_usage ${group.cpu_usage}`);
-      assert.ok(group.cpu_usec > 0);
+      assert.ok((found.cpu_usage ?? 0) > 2, `cpu_usage ${found.cpu_usage}`);
+      assert.ok(found.cpu_usec > 0);
     } finally {
       busy.kill("SIGKILL");
       await new Promise((r) => busy.once("exit", r));
-      // The kernel releases an emptied group a moment after its last process exits.
-      for (let i = 0; i < 50 && existsSync(dir); i++) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
+      await group.remove();
     }
   });
 });

@@ -1,0 +1,228 @@
+/**
+ * End to end against a real agent (its own process, on loopback, started with
+ * --allow-signals) and the real TUI in tmux at 80×24, for issue 15's views:
+ * the tree view shows a child process tree this test starts, indented under
+ * its parent; the signal dialog names the process and the signal and TERM
+ * really ends the process (and the agent logs one line); the cgroups view
+ * lists the live machine's groups (or says why it cannot), with a group this
+ * test creates and fills with a busy process at the top, and drills down to
+ * its process. Everything started here is stopped by pid.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { detectHierarchy } from "../../agent/src/collectors/cgroups.js";
+import { createLiveCgroup, liveCgroupSkip } from "../../agent/test/helpers/live-cgroup.js";
+import { AGENT_SRC, freePort, HAVE_TMUX, nodeSource, rowOf, sleep, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
+
+const skip = HAVE_TMUX ? false : "tmux is not installed";
+const panes: TmuxPane[] = [];
+const children: ChildProcess[] = [];
+const pids: number[] = [];
+const dirs: string[] = [];
+/** Short and unique per run: process names are cut at 15 characters by the kernel. */
+const id = String(process.pid % 100000);
+
+let agent: ChildProcess | null = null;
+let agentLog = "";
+let url = "";
+
+before(async () => {
+  if (skip) return;
+  const port = await freePort();
+  // Loopback only: --allow-signals needs no token there.
+  const [node, ...args] = nodeSource(AGENT_SRC, ["--bind", "127.0.0.1", "--port", String(port), "--allow-signals"]);
+  agent = spawn(node!, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SOCKTOP_AGENT_GPU: "0" } });
+  children.push(agent);
+  agent.stderr!.on("data", (d: Buffer) => (agentLog += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/listening on/.test(agentLog)) {
+    if (agent.exitCode !== null) throw new Error(`agent exited: ${agentLog}`);
+    if (Date.now() > deadline) throw new Error(`agent did not start: ${agentLog}`);
+    await sleep(50);
+  }
+  assert.match(agentLog, /signals allowed/);
+  url = `ws://127.0.0.1:${port}/ws`;
+});
+
+after(() => {
+  for (const p of panes) p.kill();
+  for (const pid of [...pids].reverse()) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function socktop(): TmuxPane {
+  // A private config dir: no user profiles are read or written.
+  const home = mkdtempSync(join(tmpdir(), "socktop-deep-"));
+  dirs.push(home);
+  const pane = TmuxPane.start(nodeSource(TUI_SRC, [url]), { width: 80, height: 24, env: { XDG_CONFIG_HOME: home } });
+  panes.push(pane);
+  return pane;
+}
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A program under a name of our choosing: a symlink, so the kernel's comm carries the name. */
+function named(target: string, name: string, dir = tempDir("sdp-")): string {
+  const path = join(dir, name);
+  symlinkSync(target, path);
+  return path;
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.push(child);
+  if (child.pid !== undefined) pids.push(child.pid);
+  return child;
+}
+
+const exited = (c: ChildProcess): Promise<string | number | null> =>
+  c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.signalCode ?? c.exitCode) : new Promise((r) => c.once("exit", (code, signal) => r(signal ?? code)));
+
+/** The process table's rows (right of the divider) on the screen. */
+function tableRows(screen: string): string[] {
+  return screen
+    .split("\n")
+    .map((l) => l.split("│")[1] ?? "")
+    .filter((l) => /^\s+\d+ /.test(l));
+}
+
+/** Filter the table by `text` (Enter keeps it and selects the first hit). */
+async function filterTo(pane: TmuxPane, text: string, rows: number): Promise<string> {
+  await pane.waitFor((s) => s.includes(" PID NAME") && /\d+ procs/.test(s), 30_000);
+  pane.keys("/");
+  pane.literal(text);
+  await pane.waitFor((s) => tableRows(s).filter((r) => r.includes(text)).length === rows, 10_000);
+  pane.keys("Enter");
+  return pane.waitFor(new RegExp(`filter “${text}” c clears`));
+}
+
+test("tree view: a child process tree started here shows its children indented under the parent", { skip, timeout: 90_000 }, async () => {
+  const dir = tempDir("sdp-");
+  const kids = ["a", "b"].map((k) => named("/bin/sleep", `dt${id}${k}`, dir));
+  // The parent: node under its own name, starting both children and printing their pids.
+  const script = join(dir, "p.cjs");
+  writeFileSync(
+    script,
+    `const { spawn } = require("node:child_process");
+const kids = ${JSON.stringify(kids)}.map((k) => spawn(k, ["600"], { stdio: "ignore" }));
+process.on("SIGTERM", () => { for (const k of kids) k.kill("SIGKILL"); process.exit(0); });
+setTimeout(() => process.stdout.write(JSON.stringify(kids.map((k) => k.pid)) + "\\n"), 100);
+setInterval(() => {}, 1000);`,
+  );
+  const parent = track(spawn(named(process.execPath, `dt${id}p`, dir), [script], { stdio: ["ignore", "pipe", "inherit"] }));
+  const kidPids = JSON.parse(await new Promise<string>((resolve) => createInterface({ input: parent.stdout! }).once("line", resolve))) as number[];
+  pids.push(...kidPids);
+
+  const pane = socktop();
+  let screen = await filterTo(pane, `dt${id}`, 3);
+  // Flat first: no branch glyphs.
+  assert.ok(tableRows(screen).every((r) => !/[├└]─/.test(r)), screen);
+  pane.keys("T");
+  screen = await pane.waitFor((s) => tableRows(s).some((r) => /[├└]─ dt/.test(r)));
+  const rows = tableRows(screen).filter((r) => r.includes(`dt${id}`));
+  assert.equal(rows.length, 3, screen);
+  assert.match(rows[0]!, new RegExp(`^\\s+${parent.pid} dt${id}p\\s`), "the parent first, not indented");
+  // Both children right under it, each behind a branch glyph; the last one closes the branch.
+  const kidRows = rows.slice(1);
+  for (const [i, pid] of kidPids.entries()) assert.ok(kidRows.some((r) => new RegExp(`^\\s+${pid} [├└]─ dt${id}${"ab"[i]}\\s`).test(r)), `child ${pid}:\n${screen}`);
+  assert.match(kidRows[1]!, /└─ /);
+  assert.match(kidRows[0]!, /├─ /);
+
+  process.kill(parent.pid!, "SIGTERM");
+  await exited(parent);
+});
+
+test("signal dialog: names the process and TERM; confirmed, the process dies and the agent logs one line", { skip, timeout: 90_000 }, async () => {
+  const name = `dv${id}`;
+  const victim = track(spawn(named("/bin/sleep", name), ["600"], { stdio: "ignore" }));
+  await new Promise((r) => victim.once("spawn", r));
+  const pid = victim.pid!;
+
+  const pane = socktop();
+  await filterTo(pane, name, 1);
+  pane.keys("t");
+  let screen = await pane.waitFor(/─ Signal ─/);
+  assert.match(screen, new RegExp(`Send TERM to ${pid} ${name}\\?`));
+  assert.match(screen, /Enter\/y send/);
+  assert.equal(victim.exitCode, null, "nothing is sent before Enter");
+  assert.equal(victim.signalCode, null);
+  pane.keys("Enter");
+  screen = await pane.waitFor(new RegExp(`Sent TERM to ${pid} \\(${name}\\)\\.`), 15_000);
+  assert.equal(await exited(victim), "SIGTERM");
+  assert.equal(existsSync(`/proc/${pid}`), false, "the pid is gone");
+  const logged = agentLog.split("\n").filter((l) => l.includes("signal: from"));
+  assert.deepEqual(logged, [`socktop_agent: signal: from 127.0.0.1 pid ${pid} name "${name}" SIGTERM: sent`]);
+  // Any key closes the dialog; the process leaves the table.
+  pane.keys("Escape");
+  await pane.waitFor((s) => !s.includes("─ Signal ─") && tableRows(s).length === 0, 15_000);
+});
+
+test("cgroups view: the live machine's groups (or why not); a busy group of ours on top, drilled down to its process", { skip, timeout: 90_000 }, async (t) => {
+  const hierarchy = detectHierarchy("/sys");
+  const pane = socktop();
+  await pane.waitFor((s) => s.includes(" PID NAME") && /\d+ procs/.test(s), 30_000);
+  if (hierarchy.kind === "unavailable") {
+    pane.keys("s");
+    const screen = await pane.waitFor(/Control groups are unavailable on this machine/, 15_000);
+    assert.ok(!screen.includes("PROCS"), "a sentence, not an empty table");
+    return;
+  }
+  const cannot = liveCgroupSkip();
+  if (cannot) {
+    // The view still lists the machine's groups (or none): it must not be empty without a word.
+    pane.keys("s");
+    await pane.waitFor((s) => /NAME +KIND +▼CPU%/.test(s) || s.includes("reports no control groups"), 15_000);
+    t.skip(cannot);
+    return;
+  }
+  const group = createLiveCgroup(`stop-e2e-${id}`);
+  const busyName = `dcb${id}`;
+  const busy = track(spawn(named(process.execPath, busyName), ["-e", "for(;;){}"], { stdio: "ignore" }));
+  try {
+    await new Promise((r) => busy.once("spawn", r));
+    group.add(busy.pid!);
+    pane.keys("s");
+    const label = `stop-e2e-${id}`;
+    // A reading or two later the busy group has a CPU figure.
+    const screen = await pane.waitFor((s) => {
+      const row = s.split("\n").find((l) => l.includes(label));
+      return row !== undefined && /container|group/.test(row) && Number(/ ([\d.]+)% /.exec(row)?.[1] ?? 0) > 1;
+    }, 20_000);
+    const lines = screen.split("\n");
+    const header = rowOf(screen, "NAME");
+    assert.match(lines[header]!, /NAME +KIND +▼CPU% +MEM +PROCS PARENT/);
+    const rows = lines.slice(header + 1).filter((l) => / \d+(\.\d)?% /.test(l) || / – /.test(l));
+    const mine = rows.findIndex((l) => l.includes(label));
+    const cpuOf = (l: string): number => Number(/ ([\d.]+)% /.exec(l)?.[1] ?? -1);
+    assert.match(rows[mine]!, new RegExp(`${label} +group +[\\d.]+% +\\S+ +1 /`));
+    // On top, unless another group is busier still (the machine is shared): then sorted above ours.
+    for (const above of rows.slice(0, mine)) assert.ok(cpuOf(above) >= cpuOf(rows[mine]!), `sorted by CPU:\n${screen}`);
+    // Drill down: select our row, Enter.
+    for (let i = 0; i <= mine; i++) pane.keys("Down");
+    pane.keys("Enter");
+    const table = await pane.waitFor((s) => s.includes(`cgroup ${label}`) && tableRows(s).length === 1, 15_000);
+    assert.match(tableRows(table)[0]!, new RegExp(`^\\s+${busy.pid} ${busyName}\\s`));
+    assert.match(table, new RegExp(`Processes 1/\\d+ ─+ in ${label} `));
+    pane.keys("Escape");
+    await pane.waitFor(/─ Control groups \d+/);
+  } finally {
+    busy.kill("SIGKILL");
+    await exited(busy);
+    await group.remove();
+  }
+});

@@ -11,56 +11,34 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { detectHierarchy } from "../../agent/src/collectors/cgroups.js";
 import { createLiveCgroup, liveCgroupSkip } from "../../agent/test/helpers/live-cgroup.js";
-import { AGENT_SRC, freePort, HAVE_TMUX, nodeSource, rowOf, sleep, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
+import { freePort, HAVE_TMUX, nodeSource, rowOf, spawnAgent, Started, TmuxPane, TUI_SRC, type AgentProcess } from "./helpers/tmux.js";
 
 const skip = HAVE_TMUX ? false : "tmux is not installed";
-const panes: TmuxPane[] = [];
-const children: ChildProcess[] = [];
-const pids: number[] = [];
-const dirs: string[] = [];
+const started = new Started();
+const { panes, pids, dirs, children } = started;
 /** Short and unique per run: process names are cut at 15 characters by the kernel. */
 const id = String(process.pid % 100000);
 
-let agent: ChildProcess | null = null;
-let agentLog = "";
+let agent: AgentProcess | null = null;
 let url = "";
 
 before(async () => {
   if (skip) return;
   const port = await freePort();
   // Loopback only: --allow-signals needs no token there.
-  const [node, ...args] = nodeSource(AGENT_SRC, ["--bind", "127.0.0.1", "--port", String(port), "--allow-signals"]);
-  agent = spawn(node!, args, { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SOCKTOP_AGENT_GPU: "0" } });
-  children.push(agent);
-  agent.stderr!.on("data", (d: Buffer) => (agentLog += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!/listening on/.test(agentLog)) {
-    if (agent.exitCode !== null) throw new Error(`agent exited: ${agentLog}`);
-    if (Date.now() > deadline) throw new Error(`agent did not start: ${agentLog}`);
-    await sleep(50);
-  }
-  assert.match(agentLog, /signals allowed/);
+  agent = await spawnAgent(["--bind", "127.0.0.1", "--port", String(port), "--allow-signals"], { ...process.env, SOCKTOP_AGENT_GPU: "0" });
+  children.push(agent.child);
+  assert.match(agent.log(), /signals allowed/);
   url = `ws://127.0.0.1:${port}/ws`;
 });
 
-after(() => {
-  for (const p of panes) p.kill();
-  for (const pid of [...pids].reverse()) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+after(() => started.cleanup());
 
 function socktop(): TmuxPane {
   // A private config dir: no user profiles are read or written.
@@ -165,7 +143,7 @@ test("signal dialog: names the process and TERM; confirmed, the process dies and
   screen = await pane.waitFor(new RegExp(`Sent TERM to ${pid} \\(${name}\\)\\.`), 15_000);
   assert.equal(await exited(victim), "SIGTERM");
   assert.equal(existsSync(`/proc/${pid}`), false, "the pid is gone");
-  const logged = agentLog.split("\n").filter((l) => l.includes("signal: from"));
+  const logged = agent!.log().split("\n").filter((l) => l.includes("signal: from"));
   assert.deepEqual(logged, [`socktop_agent: signal: from 127.0.0.1 pid ${pid} name "${name}" SIGTERM: sent`]);
   // Any key closes the dialog; the process leaves the table.
   pane.keys("Escape");

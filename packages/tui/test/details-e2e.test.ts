@@ -8,31 +8,17 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { freePort, HAVE_TMUX, nodeSource, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
+import { freePort, HAVE_TMUX, nodeSource, Started, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
 
 const skip = HAVE_TMUX ? false : "tmux is not installed";
-const panes: TmuxPane[] = [];
-const pids: number[] = [];
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
+const started = new Started();
+const { panes, pids, dirs, children } = started;
 
-after(() => {
-  for (const p of panes) p.kill();
-  // Grandchildren first: their parent (ours) is still there to reap them.
-  for (const pid of [...pids].reverse()) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+after(() => started.cleanup());
 
 /**
  * The target: node under a name of its own (a symlink, so the kernel's comm

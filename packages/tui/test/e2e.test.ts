@@ -5,7 +5,7 @@
  */
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { parseCommand, silentLogger, startAgent, type StartedAgent } from "@sock
 import { createSelfSignedCertificate } from "../../agent/src/tls/self-signed.js";
 import { checkPortFree } from "../src/demo.js";
 import { fileURLToPath } from "node:url";
-import { AGENT_SRC, freePort, HAVE_TMUX, nodeSource, rowOf, sleep, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
+import { freePort, HAVE_TMUX, nodeSource, rowOf, sleep, spawnAgent, TmuxPane, TUI_SRC } from "./helpers/tmux.js";
 
 const CRASH_HOOK = fileURLToPath(new URL("./fixtures/crash-hook.ts", import.meta.url));
 
@@ -53,17 +53,8 @@ async function inProcessAgent(args: string[], env: NodeJS.ProcessEnv = {}, tls?:
 
 /** The agent as its own process (so it can be killed for real). */
 async function agentProcess(port: number): Promise<ChildProcess> {
-  const [node, ...args] = nodeSource(AGENT_SRC, ["--bind", "127.0.0.1", "--port", String(port)]);
-  const child = spawn(node!, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const { child } = await spawnAgent(["--bind", "127.0.0.1", "--port", String(port)]);
   children.push(child);
-  let err = "";
-  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const deadline = Date.now() + 15_000;
-  while (!/listening on/.test(err)) {
-    if (child.exitCode !== null) throw new Error(`agent exited: ${err}`);
-    if (Date.now() > deadline) throw new Error(`agent did not start: ${err}`);
-    await sleep(50);
-  }
   return child;
 }
 

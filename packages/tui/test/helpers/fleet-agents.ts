@@ -6,14 +6,14 @@
  * WebSocket connections they accept, so a test can prove that nothing
  * reconnected.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCommand, silentLogger, startAgent, type StartedAgent } from "@socktop/agent";
 import { createSelfSignedCertificate } from "../../../agent/src/tls/self-signed.js";
-import { AGENT_SRC, freePort, nodeSource, sleep } from "./tmux.js";
+import { freePort, spawnAgent } from "./tmux.js";
 
 export const FLEET_TOKEN = "fleet-secret-token";
 
@@ -95,17 +95,7 @@ export async function startFleet(): Promise<Fleet> {
     deadPort,
     hangPort,
     async startKillable() {
-      const [node, ...args] = nodeSource(AGENT_SRC, ["--bind", "127.0.0.1", "--port", String(killablePort)]);
-      const child = spawn(node!, args, { stdio: ["ignore", "ignore", "pipe"] });
-      let err = "";
-      child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-      const deadline = Date.now() + 20_000;
-      while (!/listening on/.test(err)) {
-        if (child.exitCode !== null) throw new Error(`agent exited: ${err}`);
-        if (Date.now() > deadline) throw new Error(`agent did not start: ${err}`);
-        await sleep(50);
-      }
-      fleet.killable = child;
+      fleet.killable = (await spawnAgent(["--bind", "127.0.0.1", "--port", String(killablePort)])).child;
     },
     async killKillable() {
       const child = fleet.killable;

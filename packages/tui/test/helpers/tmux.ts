@@ -3,7 +3,7 @@
  * socket, so nothing touches the user's tmux), one pane, keys and mouse
  * sequences in, the screen text out.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -36,6 +36,30 @@ export function freePort(): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface AgentProcess {
+  child: ChildProcess;
+  /** Everything the agent wrote to stderr so far (its log). */
+  log(): string;
+}
+
+/** The agent from source as its own process (so it can be killed for real); resolves once it listens. */
+export async function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<AgentProcess> {
+  const [node, ...rest] = nodeSource(AGENT_SRC, args);
+  const child = spawn(node!, rest, { stdio: ["ignore", "ignore", "pipe"], env });
+  let err = "";
+  child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/listening on/.test(err)) {
+    if (child.exitCode !== null) throw new Error(`agent exited: ${err}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`agent did not start: ${err}`);
+    }
+    await sleep(50);
+  }
+  return { child, log: () => err };
+}
 
 let counter = 0;
 
@@ -123,6 +147,29 @@ export class TmuxPane {
     spawnSync("tmux", ["-L", this.socket, "kill-server"], { stdio: "ignore" });
     // tmux may leave its socket file behind.
     if (this.socketPath) rmSync(this.socketPath, { force: true });
+  }
+}
+
+/** What an end-to-end test started, to be stopped by pid (never by name) and removed in its `after`. */
+export class Started {
+  readonly panes: TmuxPane[] = [];
+  /** Processes that are not our children (their grandchildren too): killed last-started first. */
+  readonly pids: number[] = [];
+  readonly children: ChildProcess[] = [];
+  readonly dirs: string[] = [];
+
+  cleanup(): void {
+    for (const p of this.panes) p.kill();
+    // Grandchildren first: their parent (ours) is still there to reap them.
+    for (const pid of [...this.pids].reverse()) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
   }
 }
 

@@ -6,7 +6,6 @@
 import { gzipSync, constants as zlibConstants } from "node:zlib";
 import {
   GZIP_THRESHOLD_BYTES,
-  encodeProcessList,
   encodeProcessListInto,
   type ErrorCode,
   type ErrorFrame,
@@ -116,10 +115,9 @@ export function legacyJson(value: unknown): EncodedReply {
 
 /** The process list as protobuf, gzip when larger than the threshold. */
 export function processListReply(processes: readonly ProcessEntry[], form: ProcessListForm = "basic"): EncodedReply {
-  // Basic: encoded into the protocol's reused buffer, which the next encoding
-  // overwrites: gzip reads it now, and the small case is copied. Rich (protocol 2):
-  // through protobuf-es, bytes of its own.
-  const bytes = form === "basic" ? encodeProcessListInto(processes) : encodeProcessList(processes, "rich");
+  // Encoded into the protocol's reused buffer, which the next encoding
+  // overwrites: gzip reads it now, and the small case is copied.
+  const bytes = encodeProcessListInto(processes, form);
   const data = bytes.length > GZIP_THRESHOLD_BYTES ? gzip(bytes) : Buffer.from(bytes);
   return { data, binary: true };
 }

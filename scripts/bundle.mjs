@@ -30,9 +30,13 @@ const manifestPlugin = {
   name: "socktop-manifest",
   setup(b) {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
+      let text = readFileSync(args.path, "utf8");
       const call = /createRequire\(import\.meta\.url\)\("\.\.\/package\.json"\)/g;
-      if (!call.test(text)) return undefined;
+      // ws is require()d through createRequire (ws-require.ts: cheaper than importing it as ESM);
+      // esbuild bundles only a plain require() call, so the bundle gets one.
+      const wsCall = /createRequire\(import\.meta\.url\)\("ws"\)/g;
+      if (!call.test(text) && !wsCall.test(text)) return undefined;
+      text = text.replace(wsCall, 'require("ws")');
       const pkgJson = join(dirname(dirname(args.path)), "package.json");
       const { name, version } = JSON.parse(readFileSync(pkgJson, "utf8"));
       return { contents: text.replace(call, JSON.stringify({ name, version })), loader: "js" };

@@ -7,7 +7,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket } from "ws";
+import { WebSocketServer } from "./ws-require.js";
 import {
   HEADER_AGENT_VERSION,
   HEADER_CAPABILITIES,

@@ -4,6 +4,8 @@
  * Every failure the user can cause ends in one line on stderr and a non-zero
  * exit status, never a stack trace.
  */
+// First: heap sizing before anything allocates (see v8-tuning.ts).
+import "./v8-tuning.js";
 import { startAgent, type StartedAgent } from "./agent.js";
 import { ConfigError, HELP, parseCommand } from "./config.js";
 import { createLogger } from "./log.js";

@@ -4,6 +4,8 @@
  * Every failure the user can cause before the screen is taken over ends in
  * one line on stderr and a non-zero status, never a stack trace.
  */
+// First: heap sizing before anything allocates (the agent's, for the same reason: see its v8-tuning.ts).
+import "@socktop/agent/v8-tuning";
 import { ArgError, helpText, parseArgs } from "./args.js";
 import { DemoError } from "./demo.js";
 import { ProfileError } from "./profiles.js";

@@ -60,7 +60,7 @@ export function fleetRow(name: string, target: string, state: AppState, status: 
     tx: state.rates?.tx ?? null,
     gpu: m ? gpuPct(m) : null,
     temp: m ? temperature(m) : null,
-    busiest: busiestProcess(state.table.rows()),
+    busiest: busiestProcess(state.processes),
   };
 }
 
@@ -174,13 +174,15 @@ export class FleetState {
 /**
  * How often each host is asked. A host drilled into gets its own intervals;
  * a host visible in the overview needs fresh CPU and memory but only an
- * occasional process list (for its busiest process) and disk list; a host
- * that is scrolled off or behind the drilled-in view is only kept warm.
+ * occasional process list (for its busiest process: a top-1 over the
+ * unsorted list, the list itself never sorted) and disk list; a host that is
+ * scrolled off or behind the drilled-in view is only kept warm, and is asked
+ * no process list at all (Infinity: the session's loop waits untimed).
  */
 export type Visibility = "drilled" | "visible" | "hidden";
 
 export const FLEET_VISIBLE_MIN: Readonly<Intervals> = Object.freeze({ metricsMs: 0, processesMs: 5000, disksMs: 15_000 });
-export const FLEET_HIDDEN: Readonly<Intervals> = Object.freeze({ metricsMs: 5000, processesMs: 20_000, disksMs: 60_000 });
+export const FLEET_HIDDEN: Readonly<Intervals> = Object.freeze({ metricsMs: 5000, processesMs: Number.POSITIVE_INFINITY, disksMs: 60_000 });
 
 export function intervalsFor(visibility: Visibility, own: Intervals): Intervals {
   switch (visibility) {

@@ -330,8 +330,16 @@ export class Session {
     intervalMs: () => number,
     request: (c: AgentClient, othersInFlight: number) => Promise<() => void>,
   ): void {
+    // An interval of Infinity turns a kind off (the fleet view asks no process
+    // list of a host that is not on screen): the loop waits, without a timer,
+    // for setIntervals to turn it on again.
+    const park = (): void => {
+      const token = {};
+      this.pollTimers.set(token, () => void run());
+    };
     const run = async (): Promise<void> => {
       if (gen !== this.generation || this.stopped) return;
+      if (intervalMs() === Number.POSITIVE_INFINITY) return park();
       const started = this.clock.now();
       try {
         let deliver: () => void;
@@ -352,7 +360,9 @@ export class Session {
       }
       // Next request one interval after this one started (not after it
       // finished), without ever queueing requests behind a slow reply.
-      const wait = Math.max(0, intervalMs() - (this.clock.now() - started));
+      const interval = intervalMs();
+      if (interval === Number.POSITIVE_INFINITY) return park();
+      const wait = Math.max(0, interval - (this.clock.now() - started));
       const timer = this.clock.setTimeout(() => {
         this.pollTimers.delete(timer);
         void run();

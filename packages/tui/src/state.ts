@@ -358,7 +358,15 @@ export class AppState {
   readonly rxHistory = new Ring(HISTORY_CAPACITY);
   readonly txHistory = new Ring(HISTORY_CAPACITY);
   rates: Rates | null = null;
-  readonly table = new ProcessTable();
+  /** The newest process list as it arrived; the table sorts it when first read (a fleet host in the background never does). */
+  processes: readonly ProcessEntry[] = [];
+  private readonly sortedTable = new ProcessTable();
+  private tableStale = false;
+  get table(): ProcessTable {
+    if (this.tableStale) this.sortedTable.setProcesses(this.processes);
+    this.tableStale = false;
+    return this.sortedTable;
+  }
   /** First core row shown in the per-core panel. */
   coreScroll = 0;
   modal: Modal | null = null;
@@ -409,7 +417,8 @@ export class AppState {
   applyProcesses(reply: ProcessListReply, atMs: number): void {
     this.processCount = reply.process_count;
     this.lastDataAt = atMs;
-    this.table.setProcesses(reply.processes);
+    this.processes = reply.processes;
+    this.tableStale = true;
   }
 
   applyDisks(disks: DiskInfo[], atMs: number): void {

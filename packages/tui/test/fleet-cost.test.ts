@@ -1,0 +1,80 @@
+/**
+ * What the fleet view costs its hosts and itself: a host that is not on
+ * screen is asked no process list at all; a host on screen is, for its
+ * busiest process, which is taken from the list as it arrived (the table of
+ * a host nobody looks at is never sorted); the drilled-in host gets its full
+ * table at its own rate.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FleetApp } from "../src/fleet-app.js";
+import { FLEET_HIDDEN, intervalsFor } from "../src/fleet-state.js";
+import { DEFAULT_INTERVALS } from "../src/session.js";
+import type { HostTarget } from "../src/targets.js";
+import { createTheme } from "../src/theme.js";
+import { FakeClient, FakeTerminal, flush, ManualClock, metrics, proc, processes } from "./helpers/fixtures.js";
+
+function target(name: string): HostTarget {
+  return { name, url: `ws://${name}:3000/ws`, tlsCa: null, verifyHostname: false, token: null, intervals: { ...DEFAULT_INTERVALS } };
+}
+
+const count = (c: FakeClient, kind: string): number => c.calls.filter((x) => x === kind).length;
+
+test("hidden hosts: no process list is asked for; the interval is Infinity, never a timer", () => {
+  assert.equal(FLEET_HIDDEN.processesMs, Number.POSITIVE_INFINITY);
+  assert.equal(intervalsFor("hidden", { ...DEFAULT_INTERVALS }).processesMs, Number.POSITIVE_INFINITY);
+  assert.ok(Number.isFinite(intervalsFor("visible", { ...DEFAULT_INTERVALS }).processesMs));
+});
+
+test("FleetApp: off-screen hosts ask no process list until they scroll into view; rows show the busiest process unsorted", async () => {
+  const clock = new ManualClock();
+  const term = new FakeTerminal(80, 24);
+  const clients = new Map<string, FakeClient>();
+  const names = Array.from({ length: 30 }, (_, i) => `h${String(i).padStart(2, "0")}`);
+  const app = new FleetApp({
+    terminal: term,
+    targets: names.map(target),
+    theme: createTheme(false),
+    version: "1",
+    clock,
+    sourceFor: (t) => async () => {
+      const c = new FakeClient();
+      c.metricsReply = async () => metrics({ hostname: t.name });
+      // The busiest process is neither first nor last in the list as sent.
+      c.processesReply = async () => processes([proc(3, "idle-a", 0.5, 10), proc(9, `busy-${t.name}`, 40, 10), proc(5, "idle-b", 1, 10)]);
+      clients.set(t.name, c);
+      return c;
+    },
+    onQuit: () => undefined,
+  });
+  app.start();
+  await clock.advance(100);
+  app.renderNow();
+  await clock.advance(12_000);
+  app.renderNow();
+  // 21 rows fit at 80×24: h00-h20 on screen, h21-h29 not.
+  assert.ok(count(clients.get("h00")!, "processes") >= 2, "an on-screen host is asked for its list");
+  for (const name of names.slice(21)) {
+    assert.equal(count(clients.get(name)!, "processes"), 0, `${name} is off screen: no process list`);
+    assert.ok(count(clients.get(name)!, "metrics") >= 1, `${name} is still kept warm`);
+  }
+  assert.match(app.screen!.text(), /h00 .*busy-h00 40/);
+  // The row came from the list as it arrived: the background host's own list is the unsorted one.
+  assert.deepEqual(app.hosts[0]!.app.state.processes.map((p) => p.pid), [3, 9, 5]);
+
+  // Scrolling to the end brings h29 on screen: its list is asked for at once, not after a timer.
+  term.key("END");
+  await flush();
+  app.renderNow();
+  await clock.advance(50);
+  assert.ok(count(clients.get("h29")!, "processes") >= 1, "h29 on screen now");
+  app.renderNow();
+  assert.match(app.screen!.text(), /h29 .*busy-h29/);
+
+  // Drilled in: the host's own table, sorted by CPU as the single-host view shows it.
+  term.key("ENTER");
+  assert.equal(app.drilled, "h29");
+  await clock.advance(2100);
+  assert.deepEqual(app.hosts[29]!.app.state.table.rows().map((p) => p.pid), [9, 5, 3]);
+  await app.stop();
+});

@@ -1,3 +1,5 @@
+import { monotonicMs } from "./clock.js";
+
 /**
  * A value computed on demand and reused for `ttlMs`, shared by every caller.
  *
@@ -13,7 +15,7 @@ export class TtlCache<T> {
   constructor(
     private readonly ttlMs: number,
     private readonly load: () => Promise<T>,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicMs,
   ) {}
 
   /** The cached value when fresh, else the result of a (shared) load. A failed load is not cached. */
@@ -47,7 +49,7 @@ export class KeyedTtlCache<K, T> {
     private readonly ttlMs: number,
     private readonly load: (key: K) => Promise<T>,
     private readonly maxEntries = 256,
-    private readonly now: () => number = () => performance.now(),
+    private readonly now: () => number = monotonicMs,
   ) {}
 
   get(key: K): Promise<T> {

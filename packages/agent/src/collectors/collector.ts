@@ -25,6 +25,7 @@ import type { Logger } from "../log.js";
 import type { CpuUsage } from "./cpu.js";
 import type { GpuReading } from "./gpu.js";
 import type { MemoryInfo } from "./memory.js";
+import { monotonicMs } from "../clock.js";
 
 export interface Collector<T> {
   /** Unique within a backend; the `collector` label in Prometheus and the prefix of its log lines. */
@@ -102,7 +103,7 @@ export class CollectorRegistry {
 
   constructor(private readonly options: CollectorRegistryOptions) {
     this.logIntervalMs = options.logIntervalMs ?? 60_000;
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicMs;
   }
 
   /** The collector's data, or null when it failed (recorded and logged here). */

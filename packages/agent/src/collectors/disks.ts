@@ -100,8 +100,61 @@ interface Sized {
   available: number;
 }
 
-/** Natural order, so that nvme0n1p2 sorts before nvme0n1p10 and sdb before sdaa. */
-const byName = new Intl.Collator("en", { numeric: true }).compare;
+/**
+ * Natural order, so that nvme0n1p2 sorts before nvme0n1p10 and sdb before
+ * sdaa: runs of digits compare as numbers, other characters
+ * case-insensitively with punctuation before digits before letters, as
+ * Intl.Collator("en", { numeric: true }) orders kernel device and sysfs names
+ * (a test holds the two equal on such names). Written out because creating
+ * that collator loads ICU's collation data: ~8 ms of the agent's start-up and
+ * ~3 MB of its VmRSS.
+ */
+export function byName(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(j);
+    if (isDigit(ca) && isDigit(cb)) {
+      let ei = i;
+      while (ei < a.length && isDigit(a.charCodeAt(ei))) ei++;
+      let ej = j;
+      while (ej < b.length && isDigit(b.charCodeAt(ej))) ej++;
+      const na = Number(a.slice(i, ei));
+      const nb = Number(b.slice(j, ej));
+      if (na !== nb) return na < nb ? -1 : 1;
+      i = ei;
+      j = ej;
+      continue;
+    }
+    const wa = weight(ca);
+    const wb = weight(cb);
+    if (wa !== wb) return wa < wb ? -1 : 1;
+    i++;
+    j++;
+  }
+  const rest = a.length - i - (b.length - j);
+  if (rest !== 0 || a === b) return rest;
+  // Equal but for case: lower case first, as the collator puts it (reverse code point order of the letters).
+  if (a.toLowerCase() === b.toLowerCase()) return a > b ? -1 : 1;
+  return a < b ? -1 : 1;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** ASCII spaces and punctuation in the order of ICU's root collation, all before digits and letters. */
+const PUNCTUATION = "\t\n\v\f\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$";
+
+/** Spaces and punctuation first, then digits, then letters (case folded), then the rest of Unicode. */
+function weight(c: number): number {
+  if (isDigit(c)) return 0x100 + c;
+  if (c >= 65 && c <= 90) return 0x200 + c + 32;
+  if (c >= 97 && c <= 122) return 0x200 + c;
+  const p = c < 128 ? PUNCTUATION.indexOf(String.fromCharCode(c)) : -1;
+  return p >= 0 ? p : 0x300 + c;
+}
 
 export interface DiskCollectorOptions {
   procRoot?: string;

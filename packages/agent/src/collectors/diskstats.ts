@@ -9,6 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import { readText } from "./procfs.js";
+import { monotonicMs } from "../clock.js";
 
 /** /proc/diskstats counts sectors of 512 bytes whatever the device's sector size (see Documentation/admin-guide/iostats.rst). */
 export const DISKSTATS_SECTOR_BYTES = 512;
@@ -158,7 +159,7 @@ export class DiskIoCollector {
   constructor(options: DiskIoCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
     this.sysRoot = options.sysRoot ?? "/sys";
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicMs;
   }
 
   /** Takes the reading the first collect() measures from. */

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { detectHierarchy } from "../../agent/src/collectors/cgroups.js";
 import { createLiveCgroup, liveCgroupSkip } from "../../agent/test/helpers/live-cgroup.js";
-import { freePort, HAVE_TMUX, nodeSource, rowOf, spawnAgent, Started, TmuxPane, TUI_SRC, type AgentProcess } from "./helpers/tmux.js";
+import { freePort, HAVE_TMUX, nodeSource, rowOf, sleep, spawnAgent, Started, TmuxPane, TUI_SRC, type AgentProcess } from "./helpers/tmux.js";
 
 const skip = HAVE_TMUX ? false : "tmux is not installed";
 const started = new Started();
@@ -150,6 +150,20 @@ test("signal dialog: names the process and TERM; confirmed, the process dies and
   await pane.waitFor((s) => !s.includes("─ Signal ─") && tableRows(s).length === 0, 15_000);
 });
 
+/** Moves the selection (reverse video) onto the row holding `needle`, a step at a time. */
+async function selectRow(pane: TmuxPane, needle: string): Promise<void> {
+  const selected = (l: string): boolean => /\x1b\[[0-9;]*\b7m/.test(l);
+  for (let step = 0; step < 40; step++) {
+    const rows = pane.captureStyled().split("\n");
+    const mine = rows.findIndex((l) => l.includes(needle));
+    const sel = rows.findIndex(selected);
+    if (mine >= 0 && mine === sel) return;
+    pane.keys(sel < 0 || sel < mine ? "Down" : "Up");
+    await sleep(100);
+  }
+  throw new Error(`could not select the row of ${needle}:\n${pane.capture()}`);
+}
+
 test("cgroups view: the live machine's groups (or why not); a busy group of ours on top, drilled down to its process", { skip, timeout: 90_000 }, async (t) => {
   const hierarchy = detectHierarchy("/sys");
   const pane = socktop();
@@ -190,8 +204,10 @@ test("cgroups view: the live machine's groups (or why not); a busy group of ours
     assert.match(rows[mine]!, new RegExp(`${label} +group +[\\d.]+% +\\S+ +1 /`));
     // On top, unless another group is busier still (the machine is shared): then sorted above ours.
     for (const above of rows.slice(0, mine)) assert.ok(cpuOf(above) >= cpuOf(rows[mine]!), `sorted by CPU:\n${screen}`);
-    // Drill down: select our row, Enter.
+    // Drill down: select our row (the first Down selects the top one), Enter. Other groups may
+    // change places between readings: step until our row is the one in reverse video.
     for (let i = 0; i <= mine; i++) pane.keys("Down");
+    await selectRow(pane, label);
     pane.keys("Enter");
     const table = await pane.waitFor((s) => s.includes(`cgroup ${label}`) && tableRows(s).length === 1, 15_000);
     assert.match(tableRows(table)[0]!, new RegExp(`^\\s+${busy.pid} ${busyName}\\s`));

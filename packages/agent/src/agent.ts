@@ -79,6 +79,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     disksTtlMs: config.disksTtlMs,
     gpuEnabled: config.gpuEnabled,
     temperatureEnabled: config.temperatureEnabled,
+    sensorTimeoutMs: config.sensorTimeoutMs,
     log,
     ...(portable !== null ? { backend: portable.backend } : {}),
     ...(extras.etcRoot !== undefined ? { etcRoot: extras.etcRoot } : {}),

@@ -7,6 +7,7 @@
 // First: heap sizing before anything allocates (see v8-tuning.ts).
 import "./v8-tuning.js";
 import { startAgent, type StartedAgent } from "./agent.js";
+import { stuckSensorReads } from "./collectors/sensor-reader.js";
 import { ConfigError, HELP, parseCommand } from "./config.js";
 import { createLogger } from "./log.js";
 import { AGENT_NAME, AGENT_VERSION } from "./version.js";
@@ -69,12 +70,17 @@ async function main(): Promise<number> {
     if (stopping) return;
     stopping = true;
     log.info(`${signal} received, shutting down`);
-    agent.close().then(
-      () => process.exit(0),
-      () => process.exit(0),
-    );
+    const exit = (): void => {
+      if (stuckSensorReads() === 0) process.exit(0);
+      // process.exit() would wait for ever: it joins libuv's threadpool, where a
+      // hung sensor read holds a thread. Dying by the signal, as if it had no
+      // handler, ends the process without waiting (status 128 + signal).
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    };
+    agent.close().then(exit, exit);
     // Never hang on shutdown: exit within a second whatever happens.
-    setTimeout(() => process.exit(0), 1000).unref();
+    setTimeout(exit, 1000).unref();
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -43,6 +43,8 @@ export interface AgentConfig {
   disksTtlMs: number;
   gpuEnabled: boolean;
   temperatureEnabled: boolean;
+  /** How long one sensor or device file read may take before its reading is reported null (SOCKTOP_AGENT_SENSOR_TIMEOUT_MS). */
+  sensorTimeoutMs: number;
   procRoot: string;
   sysRoot: string;
   /** Where the data comes from (SOCKTOP_AGENT_BACKEND): /proc and /sys, or the portable library. */
@@ -108,6 +110,7 @@ Environment:
   SOCKTOP_AGENT_METRICS_TTL_MS=250     cache window of fast metrics
   SOCKTOP_AGENT_PROCESSES_TTL_MS=1000  cache window of the process list
   SOCKTOP_AGENT_DISKS_TTL_MS=1000      cache window of disks
+  SOCKTOP_AGENT_SENSOR_TIMEOUT_MS=500  a temperature or device file slower than this reads as null
   SOCKTOP_AGENT_BACKEND=portable       read through the portable backend (default: linux on Linux,
                                        portable elsewhere)
   SOCKTOP_AGENT_EXTRA_SANS=a,b         extra names/IPs in the generated certificate
@@ -258,6 +261,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       disksTtlMs: parseCount(env.SOCKTOP_AGENT_DISKS_TTL_MS, "SOCKTOP_AGENT_DISKS_TTL_MS", 1000, 0, " of milliseconds"),
       gpuEnabled: parseFlag(env.SOCKTOP_AGENT_GPU, "SOCKTOP_AGENT_GPU", true),
       temperatureEnabled: parseFlag(env.SOCKTOP_AGENT_TEMP, "SOCKTOP_AGENT_TEMP", true),
+      sensorTimeoutMs: parseCount(env.SOCKTOP_AGENT_SENSOR_TIMEOUT_MS, "SOCKTOP_AGENT_SENSOR_TIMEOUT_MS", 500, 1, " of milliseconds"),
       procRoot,
       sysRoot,
       backend: parseBackend(env.SOCKTOP_AGENT_BACKEND),

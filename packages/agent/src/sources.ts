@@ -39,6 +39,8 @@ export interface SourceOptions {
   disksTtlMs: number;
   gpuEnabled: boolean;
   temperatureEnabled: boolean;
+  /** How long one sensor or device file read may take (default 500 ms). */
+  sensorTimeoutMs?: number;
   log: Logger;
   /** The collectors to use instead of the Linux backend built from the options above. */
   backend?: Backend;
@@ -76,6 +78,7 @@ export class MetricsSources {
         sysRoot: options.sysRoot,
         gpuEnabled: options.gpuEnabled,
         temperatureEnabled: options.temperatureEnabled,
+        ...(options.sensorTimeoutMs !== undefined ? { sensorTimeoutMs: options.sensorTimeoutMs } : {}),
         log: (line) => options.log.warn(line),
         ...(options.etcRoot !== undefined ? { etcRoot: options.etcRoot } : {}),
       });

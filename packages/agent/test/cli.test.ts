@@ -47,7 +47,7 @@ test("--version and -V print 'socktop_agent <version>'", () => {
 test("--help lists every option and environment variable", () => {
   const r = runSync(["--help"]);
   assert.equal(r.status, 0);
-  for (const word of ["--port", "--bind", "--enableSSL", "--proc-root", "--sys-root", "SOCKTOP_PROC_ROOT", "SOCKTOP_SYS_ROOT", "SOCKTOP_PROMETHEUS_TOP_PROCESSES", "SOCKTOP_TOKEN", "SOCKTOP_AGENT_GPU", "SOCKTOP_AGENT_TEMP", "SOCKTOP_AGENT_METRICS_TTL_MS", "SOCKTOP_AGENT_PROCESSES_TTL_MS", "SOCKTOP_AGENT_DISKS_TTL_MS"]) {
+  for (const word of ["--port", "--bind", "--enableSSL", "--proc-root", "--sys-root", "SOCKTOP_PROC_ROOT", "SOCKTOP_SYS_ROOT", "SOCKTOP_PROMETHEUS_TOP_PROCESSES", "SOCKTOP_TOKEN", "SOCKTOP_AGENT_GPU", "SOCKTOP_AGENT_TEMP", "SOCKTOP_AGENT_METRICS_TTL_MS", "SOCKTOP_AGENT_PROCESSES_TTL_MS", "SOCKTOP_AGENT_DISKS_TTL_MS", "SOCKTOP_AGENT_SENSOR_TIMEOUT_MS"]) {
     assert.ok(r.stdout.includes(word), `help mentions ${word}`);
   }
 });

@@ -3,7 +3,7 @@
  * jiffies between two readings.
  */
 import type { Collector } from "./collector.js";
-import { CLOCK_TICKS_PER_SECOND, readText, readTextSync } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, readTextSync } from "./procfs.js";
 
 /** Cumulative jiffies of one `cpu` line. */
 export interface CpuTimes {
@@ -141,7 +141,7 @@ export class CpuCollector implements Collector<CpuUsage> {
   }
 
   async collect(): Promise<CpuUsage> {
-    const text = await readText(this.path);
+    const text = readTextSync(this.path);
     if (text === null) throw new Error(`cannot read ${this.path}`);
     const current = parseProcStat(text);
     const usage = cpuUsageBetween(this.previous, current);

@@ -14,8 +14,9 @@ import { realpath, stat, statfs as fsStatfs } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { DiskInfo } from "@socktop/protocol";
 import { exists } from "../fs-util.js";
-import { listDir, parseNumberFile, readText } from "./procfs.js";
 import type { Collector } from "./collector.js";
+import { listDir, parseNumberFile, readAttributeSync, readTextSync } from "./procfs.js";
+import { defaultSensorReader, type SensorReader } from "./sensor-reader.js";
 
 export interface StatfsResult {
   bsize: number;
@@ -160,20 +161,14 @@ export interface DiskCollectorOptions {
   procRoot?: string;
   sysRoot?: string;
   statfs?: (mountPoint: string) => Promise<StatfsResult>;
+  /** Reads the NVMe temperature inputs (they send the drive an admin command) with a timeout. */
+  sensors?: SensorReader;
 }
 
-/** Sensor files can fail with any errno the driver picks (ENODATA from a sleeping drive, …): no value then. */
-async function readSensorFile(path: string): Promise<string | null> {
-  try {
-    return await readText(path);
-  } catch {
-    return null;
-  }
-}
-
-async function readMillidegrees(path: string): Promise<number | null> {
-  const millidegrees = parseNumberFile(await readSensorFile(path));
-  return millidegrees === null ? null : millidegrees / 1000;
+/** An NVMe temperature input ("35850\n", millidegrees) in °C; null when not a number. */
+function millidegrees(text: string | null): number | null {
+  const value = parseNumberFile(text);
+  return value === null ? null : value / 1000;
 }
 
 /**
@@ -191,6 +186,7 @@ export class DiskCollector implements Collector<DiskInfo[]> {
   private readonly procRoot: string;
   private readonly sysRoot: string;
   private readonly statfs: (mountPoint: string) => Promise<StatfsResult>;
+  private readonly sensors: SensorReader;
   /**
    * Temperature input file per whole-disk sysfs directory; null = the disk
    * has no Composite sensor. Finding it takes several readdirs, the sensor
@@ -203,12 +199,13 @@ export class DiskCollector implements Collector<DiskInfo[]> {
     this.procRoot = options.procRoot ?? "/proc";
     this.sysRoot = options.sysRoot ?? "/sys";
     this.statfs = options.statfs ?? ((path) => fsStatfs(path));
+    this.sensors = options.sensors ?? defaultSensorReader();
   }
 
   async collect(): Promise<DiskInfo[]> {
-    const text = await readText(`${this.procRoot}/self/mountinfo`);
+    const text = readTextSync(`${this.procRoot}/self/mountinfo`);
     if (text === null) return [];
-    // readText decodes latin1 (every byte kept); paths are UTF-8 in practice and statfs() re-encodes them so.
+    // readTextSync decodes latin1 (every byte kept); paths are UTF-8 in practice and statfs() re-encodes them so.
     const mounts = parseMountinfo(Buffer.from(text, "latin1").toString("utf8"));
 
     const devices = await Promise.all(mounts.map((mount) => this.resolveDevice(mount)));
@@ -274,8 +271,17 @@ export class DiskCollector implements Collector<DiskInfo[]> {
       if (size !== null && !groups.has(name)) groups.set(name, { dir: null, own: size, partitions: [] });
     }
 
+    // Read at once: each disk's sensor is bounded by the sensor timeout, so
+    // several drives that do not answer delay the reply by one timeout, not one each.
+    const names = [...groups.keys()].sort(byName);
+    const temperatures = await Promise.all(
+      names.map((name) => {
+        const dir = (groups.get(name) as Group).dir;
+        return dir === null ? null : this.temperatureOf(dir, name);
+      }),
+    );
     const disks: DiskInfo[] = [];
-    for (const name of [...groups.keys()].sort(byName)) {
+    for (const [i, name] of names.entries()) {
       const group = groups.get(name) as Group;
       const partitions = group.partitions.sort((a, b) => byName(a.name, b.name));
       // An unmounted disk with mounted partitions gets a summary row so that its partitions have a parent.
@@ -283,7 +289,7 @@ export class DiskCollector implements Collector<DiskInfo[]> {
         total: partitions.reduce((sum, p) => sum + p.size.total, 0),
         available: partitions.reduce((sum, p) => sum + p.size.available, 0),
       };
-      const temperature = group.dir === null ? null : await this.temperatureOf(group.dir, name);
+      const temperature = temperatures[i] ?? null;
       disks.push({ name, total: own.total, available: own.available, temperature, is_partition: false });
       // The temperature is the disk's; repeating it on every partition would
       // suggest per-partition sensors, so partitions carry null.
@@ -356,21 +362,24 @@ export class DiskCollector implements Collector<DiskInfo[]> {
     }
   }
 
-  /** NVMe "Composite" temperature of a whole disk in °C, or null. */
+  /** NVMe "Composite" temperature of a whole disk in °C, or null (also when the drive does not answer in time). */
   private async temperatureOf(diskDir: string, name: string): Promise<number | null> {
     const cached = this.temperatureInputs.get(diskDir);
     if (cached === null) return null;
     if (cached !== undefined) {
-      const value = await readMillidegrees(cached);
+      const reading = await this.sensors.read(cached);
+      if (reading.kind === "slow" || reading.kind === "skipped") return null;
+      const value = millidegrees(reading.kind === "text" ? reading.text : null);
       if (value !== null) return value;
       // hwmon devices are renumbered when the driver rebinds: look again.
     }
-    const input = await this.findCompositeInput(diskDir, name);
+    const input = this.findCompositeInput(diskDir, name);
     this.temperatureInputs.set(diskDir, input);
-    return input === null ? null : readMillidegrees(input);
+    return input === null ? null : millidegrees(await this.sensors.readText(input));
   }
 
-  private async findCompositeInput(diskDir: string, name: string): Promise<string | null> {
+  /** The input file next to a "Composite" label; labels are driver strings, read without touching the drive. */
+  private findCompositeInput(diskDir: string, name: string): string | null {
     // /sys/block/<disk>/device is the NVMe controller (nvme0) for a namespace;
     // its hwmon is directly below it on current kernels and below the PCI
     // device (device/hwmon/hwmonN) on 5.5-era kernels. The class/nvme entry
@@ -381,11 +390,11 @@ export class DiskCollector implements Collector<DiskInfo[]> {
       bases.push(`${this.sysRoot}/class/nvme/nvme${controller[1]}`, `${this.sysRoot}/class/nvme/nvme${controller[1]}/device`);
     }
     for (const base of bases) {
-      for (const hwmon of await this.hwmonDirs(base)) {
+      for (const hwmon of this.hwmonDirs(base)) {
         for (const entry of (listDir(hwmon)).sort(byName)) {
           const match = /^(temp\d+)_label$/.exec(entry);
           if (match === null) continue;
-          const label = await readSensorFile(`${hwmon}/${entry}`);
+          const label = readAttributeSync(`${hwmon}/${entry}`);
           if (label?.trim() === "Composite") return `${hwmon}/${match[1]}_input`;
         }
       }
@@ -394,7 +403,7 @@ export class DiskCollector implements Collector<DiskInfo[]> {
   }
 
   /** hwmonN directories directly in `base` or in its `hwmon/` class directory. */
-  private async hwmonDirs(base: string): Promise<string[]> {
+  private hwmonDirs(base: string): string[] {
     const dirs: string[] = [];
     for (const entry of listDir(base)) {
       if (entry === "hwmon") {

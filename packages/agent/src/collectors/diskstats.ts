@@ -8,7 +8,7 @@
  * otherwise reads only when asked (no timer).
  */
 import { existsSync } from "node:fs";
-import { readText } from "./procfs.js";
+import { readTextSync } from "./procfs.js";
 import { monotonicMs } from "../clock.js";
 
 /** /proc/diskstats counts sectors of 512 bytes whatever the device's sector size (see Documentation/admin-guide/iostats.rst). */
@@ -162,14 +162,14 @@ export class DiskIoCollector {
     this.now = options.now ?? monotonicMs;
   }
 
-  /** Takes the reading the first collect() measures from. */
-  async baseline(): Promise<void> {
-    await this.collect();
+  /** Takes the reading the first collectSync() measures from. */
+  baselineSync(): void {
+    this.collectSync();
   }
 
-  /** Every disk with rates since the previous call. Throws when /proc/diskstats cannot be read. */
-  async collect(): Promise<DiskIo[]> {
-    const text = await readText(`${this.procRoot}/diskstats`);
+  /** Every disk with rates since the previous call (/proc/diskstats, read synchronously). Throws when it cannot be read. */
+  collectSync(): DiskIo[] {
+    const text = readTextSync(`${this.procRoot}/diskstats`);
     if (text === null) throw new Error(`cannot read ${this.procRoot}/diskstats`);
     const at = this.now();
     const current = parseDiskstats(text);

@@ -7,6 +7,7 @@ import { TtlCache } from "../cache.js";
 import type { Collector } from "./collector.js";
 import { readAmdGpus } from "./gpu-amd.js";
 import { runNvidiaSmi } from "./gpu-nvidia.js";
+import { defaultSensorReader, type SensorReader } from "./sensor-reader.js";
 
 export { readAmdGpus } from "./gpu-amd.js";
 export { NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, runNvidiaSmi, type NvidiaSmiOutcome } from "./gpu-nvidia.js";
@@ -37,6 +38,8 @@ export interface GpuOptions {
   /** Receives the rare one-line notices (tool hung, driver not answering). */
   log?: (line: string) => void;
   now?: () => number;
+  /** Reads amdgpu's busy percentage and temperature with a timeout; the backend shares one among its collectors. */
+  sensors?: SensorReader;
 }
 
 /** "unknown" until the first read has looked. */
@@ -53,12 +56,14 @@ export class GpuCollector implements Collector<GpuReading[] | null> {
   private readonly command: string;
   private readonly timeoutMs: number;
   private readonly log: (line: string) => void;
+  private readonly sensors: SensorReader;
 
   constructor(options: GpuOptions = {}) {
     this.sysRoot = options.sysRoot ?? "/sys";
     this.command = options.nvidiaSmi ?? "nvidia-smi";
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.log = options.log ?? (() => {});
+    this.sensors = options.sensors ?? defaultSensorReader();
     this.cache =
       options.enabled === false ? null : new TtlCache(options.cacheMs ?? 1500, () => this.collectAll(), options.now);
   }
@@ -110,7 +115,7 @@ export class GpuCollector implements Collector<GpuReading[] | null> {
 
   private async collectAmd(): Promise<GpuReading[]> {
     if (this.amd === "absent") return [];
-    const gpus = await readAmdGpus(this.sysRoot);
+    const gpus = await readAmdGpus(this.sysRoot, this.sensors);
     if (this.amd === "unknown") this.amd = gpus.length > 0 ? "present" : "absent";
     return gpus;
   }

@@ -6,15 +6,16 @@
 import type { LoadReply, ProcessEntry } from "@socktop/protocol";
 import { CgroupCollector } from "./cgroups.js";
 import { DiskIoCollector } from "./diskstats.js";
-import { readLoadavg, readUptime } from "./loadavg.js";
+import { readLoadavgSync, readUptimeSync } from "./loadavg.js";
 import type { Backend, Collector } from "./collector.js";
 import { CpuCollector } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
 import { GpuCollector } from "./gpu.js";
 import { readHostname } from "./hostname.js";
-import { readMemory, type MemoryInfo } from "./memory.js";
-import { readNetworks } from "./network.js";
+import { readMemorySync, type MemoryInfo } from "./memory.js";
+import { readNetworksSync } from "./network.js";
 import { ProcessCollector } from "./processes.js";
+import { SensorReader } from "./sensor-reader.js";
 import { TemperatureCollector } from "./temperature.js";
 
 export interface LinuxBackendOptions {
@@ -22,15 +23,18 @@ export interface LinuxBackendOptions {
   sysRoot: string;
   gpuEnabled: boolean;
   temperatureEnabled: boolean;
-  /** Receives the GPU collector's rare one-line notices. */
+  /** Receives the GPU collector's and the sensor reader's rare one-line notices. */
   log: (line: string) => void;
+  /** How long one sensor or device file read may take (default 500 ms). */
+  sensorTimeoutMs?: number;
   /** Root of etc/passwd for the user names of process rows (default "/"). */
   etcRoot?: string;
 }
 
-/** Load average and uptime from /proc/loadavg and /proc/uptime. */
-export async function readLoad(procRoot: string): Promise<LoadReply> {
-  const [load, uptime] = await Promise.all([readLoadavg(procRoot), readUptime(procRoot)]);
+/** Load average and uptime from /proc/loadavg and /proc/uptime, read synchronously. */
+export function readLoadSync(procRoot: string): LoadReply {
+  const load = readLoadavgSync(procRoot);
+  const uptime = readUptimeSync(procRoot);
   if (load === null) throw new Error(`cannot read ${procRoot}/loadavg`);
   if (uptime === null) throw new Error(`cannot read ${procRoot}/uptime`);
   return {
@@ -60,22 +64,31 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
   }
   const diskIo = new DiskIoCollector({ procRoot, sysRoot });
   // One small read, so that the first disk_io request has rates; a failure shows on that request.
-  diskIo.baseline().catch(() => {});
+  try {
+    diskIo.baselineSync();
+  } catch {
+    // An unreadable /proc/diskstats shows as the disk_io collector failing on first use.
+  }
   const cgroups = new CgroupCollector({ procRoot, sysRoot });
+  // One reader for every sensor: its limit on reads at once protects the one threadpool.
+  const sensors = new SensorReader({
+    log: options.log,
+    ...(options.sensorTimeoutMs !== undefined ? { timeoutMs: options.sensorTimeoutMs } : {}),
+  });
   return {
     name: "linux",
     cpu: new CpuCollector(procRoot),
-    memory: collector<MemoryInfo>("memory", () => readMemory(procRoot)),
-    network: collector("network", () => readNetworks(procRoot)),
+    memory: collector<MemoryInfo>("memory", async () => readMemorySync(procRoot)),
+    network: collector("network", async () => readNetworksSync(procRoot)),
     hostname: collector("hostname", async () => readHostname()),
-    temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled }),
-    gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log }),
+    temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled, sensors }),
+    gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log, sensors }),
     processCount: collector("process_count", () => processes.processCount()),
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
-    disks: new DiskCollector({ procRoot, sysRoot }),
+    disks: new DiskCollector({ procRoot, sysRoot, sensors }),
     close: () => processes.close(),
-    load: collector("load", () => readLoad(procRoot)),
-    diskIo: collector("disk_io", () => diskIo.collect()),
+    load: collector("load", async () => readLoadSync(procRoot)),
+    diskIo: collector("disk_io", async () => diskIo.collectSync()),
     cgroups: collector("cgroups", () => cgroups.collect()),
   };
 }

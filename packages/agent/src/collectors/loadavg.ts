@@ -1,5 +1,5 @@
 /** Load average (/proc/loadavg) and uptime (/proc/uptime). */
-import { readText } from "./procfs.js";
+import { readTextSync } from "./procfs.js";
 
 export interface LoadAverage {
   /** Exponentially damped run-queue length over 1, 5 and 15 minutes. */
@@ -43,12 +43,12 @@ export function parseUptime(text: string): Uptime | null {
 }
 
 /** Load average, or null when /proc/loadavg is missing or unreadable (some containers hide it). */
-export async function readLoadavg(procRoot = "/proc"): Promise<LoadAverage | null> {
-  const text = await readText(`${procRoot}/loadavg`);
+export function readLoadavgSync(procRoot = "/proc"): LoadAverage | null {
+  const text = readTextSync(`${procRoot}/loadavg`);
   return text === null ? null : parseLoadavg(text);
 }
 
-export async function readUptime(procRoot = "/proc"): Promise<Uptime | null> {
-  const text = await readText(`${procRoot}/uptime`);
+export function readUptimeSync(procRoot = "/proc"): Uptime | null {
+  const text = readTextSync(`${procRoot}/uptime`);
   return text === null ? null : parseUptime(text);
 }

@@ -1,5 +1,5 @@
 /** Memory and swap from /proc/meminfo, in bytes. */
-import { readText } from "./procfs.js";
+import { readTextSync } from "./procfs.js";
 
 export interface MemoryInfo {
   memTotal: number;
@@ -33,8 +33,9 @@ export function parseMeminfo(text: string): MemoryInfo {
   };
 }
 
-export async function readMemory(procRoot = "/proc"): Promise<MemoryInfo> {
-  const text = await readText(`${procRoot}/meminfo`);
+/** /proc/meminfo, read synchronously (procfs answers from memory); throws when it cannot be read. */
+export function readMemorySync(procRoot = "/proc"): MemoryInfo {
+  const text = readTextSync(`${procRoot}/meminfo`);
   if (text === null) throw new Error(`cannot read ${procRoot}/meminfo`);
   return parseMeminfo(text);
 }

@@ -1,6 +1,6 @@
 /** Cumulative bytes per network interface from /proc/net/dev. */
 import type { NetworkInterface } from "@socktop/protocol";
-import { readText } from "./procfs.js";
+import { readTextSync } from "./procfs.js";
 
 /**
  * Parses /proc/net/dev. Interface names may contain spaces on the left and are
@@ -22,7 +22,8 @@ export function parseNetDev(text: string): NetworkInterface[] {
   return interfaces;
 }
 
-export async function readNetworks(procRoot = "/proc"): Promise<NetworkInterface[]> {
-  const text = await readText(`${procRoot}/net/dev`);
+/** /proc/net/dev, read synchronously; no interfaces when it is missing. */
+export function readNetworksSync(procRoot = "/proc"): NetworkInterface[] {
+  const text = readTextSync(`${procRoot}/net/dev`);
   return text === null ? [] : parseNetDev(text);
 }

@@ -6,7 +6,7 @@
  * expose, so those users show as null (the uid is still sent).
  */
 import { statSync } from "node:fs";
-import { readTextSync } from "./procfs.js";
+import { readWholeFileSync } from "./procfs.js";
 
 /** Bytes read as latin1 (lossless) re-read as UTF-8, which user names are in practice. */
 function utf8(latin1: string): string {
@@ -53,7 +53,7 @@ export class PasswdNames {
       stamp = "absent";
     }
     if (stamp === this.stamp) return;
-    const text = stamp === "absent" ? null : readTextSync(this.path);
+    const text = stamp === "absent" ? null : readWholeFileSync(this.path);
     this.names = text === null ? new Map() : parsePasswd(text);
     this.stamp = stamp;
     this.generation++;

@@ -1,5 +1,6 @@
 /**
- * Small, allocation-conscious readers for procfs and sysfs files.
+ * Small, allocation-conscious synchronous readers for procfs and cheap sysfs
+ * files (sensor inputs, which can reach hardware, are read by sensor-reader.ts).
  *
  * Files under /proc and /sys are tiny and generated on read; the common
  * failures (the process exited, the file does not exist on this kernel, no
@@ -16,15 +17,17 @@ export function isAbsent(error: unknown): boolean {
 }
 
 /**
- * Reads a whole text file, or null when it is absent or unreadable.
+ * Reads a whole /proc file (or a cheap /sys attribute), or null when it is
+ * absent; other errors throw.
  *
- * The files read this way (/proc, /sys, /etc/passwd) are in memory and answer
- * in microseconds, so they are read synchronously into one shared buffer:
- * fs.promises.readFile costs several thread-pool round trips and a fresh
- * 64 KiB buffer per procfs file (bench: 926 → 311 µs of CPU per fast-metrics
- * collection). The signature stays asynchronous so callers need not care.
+ * Synchronous on purpose, into one shared buffer: these files are generated
+ * from kernel memory and answer in microseconds, while fs.promises.readFile
+ * costs several thread-pool round trips and a fresh 64 KiB buffer per procfs
+ * file (bench: 926 → 311 µs of CPU per fast-metrics collection). Files that
+ * can reach hardware (sensor inputs) must not come here: they go through
+ * SensorReader (sensor-reader.ts), asynchronously and with a timeout.
  */
-export async function readText(path: string): Promise<string | null> {
+export function readTextSync(path: string): string | null {
   return sharedReader.read(path);
 }
 
@@ -38,21 +41,24 @@ export function listDir(path: string): string[] {
 }
 
 /**
- * A sysfs attribute's text, or null on any error: attributes fail with
- * ENODATA, EAGAIN, EBUSY, EIO… when a device has no reading right now (a
- * sensor whose firmware is down, a GPU powering up), and one broken
- * attribute must not hide the others.
+ * A cheap sysfs attribute's text (a sensor's name or label, a device's
+ * vendor id: driver bookkeeping, no hardware access), or null on any error:
+ * attributes fail with ENODATA, EAGAIN, EBUSY, EIO… when a device has no
+ * value right now, and one broken attribute must not hide the others.
  */
-export async function readAttribute(path: string): Promise<string | null> {
+export function readAttributeSync(path: string): string | null {
   try {
-    return await readText(path);
+    return readTextSync(path);
   } catch {
     return null;
   }
 }
 
-/** Synchronous variant of {@link readText}. */
-export function readTextSync(path: string): string | null {
+/**
+ * A whole file that is not procfs's (/etc/passwd), in a buffer of its own so
+ * that the shared /proc buffer does not grow to its size; null when absent.
+ */
+export function readWholeFileSync(path: string): string | null {
   try {
     return readFileSync(path, "latin1");
   } catch (error) {

@@ -5,11 +5,14 @@
  * Sensors are chosen from their names and labels first, and only the chosen
  * sensors' inputs are read: reading an input can reach the hardware (drivetemp
  * issues a SMART command and can keep a disk from spinning down, nvme sends an
- * admin command, ACPI zones evaluate AML), and names and labels cannot.
+ * admin command, ACPI zones evaluate AML), and names and labels cannot. So
+ * names and labels are read synchronously like /proc, and inputs through a
+ * SensorReader: asynchronously, with a timeout (sensor-reader.ts).
  */
 import { TtlCache } from "../cache.js";
 import type { Collector } from "./collector.js";
-import { listDir, parseNumberFile, readAttribute as readAttr } from "./procfs.js";
+import { listDir, parseNumberFile, readAttributeSync as readAttr } from "./procfs.js";
+import { SensorReader, defaultSensorReader } from "./sensor-reader.js";
 
 /** Readings outside this range are sensor faults (disconnected probes read -127 or 255). */
 const PLAUSIBLE_MIN_C = -40;
@@ -89,15 +92,15 @@ interface Candidate {
   input: string;
 }
 
-async function hwmonCandidates(sysRoot: string): Promise<Candidate[]> {
+function hwmonCandidates(sysRoot: string): Candidate[] {
   const base = `${sysRoot}/class/hwmon`;
   const candidates: Candidate[] = [];
   for (const { name: hwmon } of numbered(listDir(base), "hwmon")) {
     let dir = `${base}/${hwmon}`;
-    let chip = await readAttr(`${dir}/name`);
+    let chip = readAttr(`${dir}/name`);
     if (chip === null) {
       // Kernels before the hwmon rework kept the attributes on the parent device.
-      const legacy = await readAttr(`${dir}/device/name`);
+      const legacy = readAttr(`${dir}/device/name`);
       if (legacy !== null) {
         dir = `${dir}/device`;
         chip = legacy;
@@ -107,7 +110,7 @@ async function hwmonCandidates(sysRoot: string): Promise<Candidate[]> {
     const present = new Set(files);
     for (const { name: input, index } of numbered(files, "temp", "_input")) {
       const labelFile = `temp${index}_label`;
-      const label = present.has(labelFile) ? ((await readAttr(`${dir}/${labelFile}`)) ?? "") : "";
+      const label = present.has(labelFile) ? (readAttr(`${dir}/${labelFile}`) ?? "") : "";
       const rank = cpuSensorRank(chip ?? "", label);
       if (rank !== null) candidates.push({ rank, input: `${dir}/${input}` });
     }
@@ -116,20 +119,28 @@ async function hwmonCandidates(sysRoot: string): Promise<Candidate[]> {
   return candidates.sort((a, b) => a.rank - b.rank);
 }
 
-async function thermalZoneCandidates(sysRoot: string): Promise<Candidate[]> {
+function thermalZoneCandidates(sysRoot: string): Candidate[] {
   const base = `${sysRoot}/class/thermal`;
   const candidates: Candidate[] = [];
   for (const { name: zone } of numbered(listDir(base), "thermal_zone")) {
-    const rank = thermalZoneRank((await readAttr(`${base}/${zone}/type`)) ?? "");
+    const rank = thermalZoneRank(readAttr(`${base}/${zone}/type`) ?? "");
     if (rank !== null) candidates.push({ rank, input: `${base}/${zone}/temp` });
   }
   return candidates.sort((a, b) => a.rank - b.rank);
 }
 
-/** The best candidate that gives a plausible reading; a faulty sensor falls through to the next. */
-async function firstPlausible(candidates: Candidate[]): Promise<number | null> {
+/**
+ * The best candidate that gives a plausible reading; a faulty sensor falls
+ * through to the next, and so does one the reader skips as known to hang. A
+ * sensor that has just not answered in time ends the search with null: the
+ * reply waits for one timeout at most, and the next reading skips that sensor
+ * at once and so gets to the next candidate.
+ */
+async function firstPlausible(candidates: Candidate[], sensors: SensorReader): Promise<number | null | "slow"> {
   for (const candidate of candidates) {
-    const celsius = parseMillidegrees(await readAttr(candidate.input));
+    const reading = await sensors.read(candidate.input);
+    if (reading.kind === "slow") return "slow";
+    const celsius = parseMillidegrees(reading.kind === "text" ? reading.text : null);
     if (celsius !== null) return celsius;
   }
   return null;
@@ -141,12 +152,13 @@ async function firstPlausible(candidates: Candidate[]): Promise<number | null> {
  * {@link thermalZoneRank}; ties go to the lower hwmonN / thermal_zoneN and
  * tempN. Never throws.
  */
-export async function readCpuTemperature(sysRoot = "/sys"): Promise<number | null> {
+export async function readCpuTemperature(sysRoot = "/sys", sensors: SensorReader = defaultSensorReader()): Promise<number | null> {
   try {
-    return (
-      (await firstPlausible(await hwmonCandidates(sysRoot))) ??
-      (await firstPlausible(await thermalZoneCandidates(sysRoot)))
-    );
+    const hwmon = await firstPlausible(hwmonCandidates(sysRoot), sensors);
+    if (hwmon === "slow") return null;
+    if (hwmon !== null) return hwmon;
+    const zone = await firstPlausible(thermalZoneCandidates(sysRoot), sensors);
+    return zone === "slow" ? null : zone;
   } catch {
     return null;
   }
@@ -159,6 +171,8 @@ export interface TemperatureOptions {
   /** Readings are reused this long (sensors change slowly; 1.5 s like the original). */
   cacheMs?: number;
   now?: () => number;
+  /** Reads the sensor inputs with a timeout; the backend shares one among its collectors. */
+  sensors?: SensorReader;
 }
 
 export class TemperatureCollector implements Collector<number | null> {
@@ -167,10 +181,11 @@ export class TemperatureCollector implements Collector<number | null> {
 
   constructor(options: TemperatureOptions = {}) {
     const sysRoot = options.sysRoot ?? "/sys";
+    const sensors = options.sensors ?? defaultSensorReader();
     this.cache =
       options.enabled === false
         ? null
-        : new TtlCache(options.cacheMs ?? 1500, () => readCpuTemperature(sysRoot), options.now);
+        : new TtlCache(options.cacheMs ?? 1500, () => readCpuTemperature(sysRoot, sensors), options.now);
   }
 
   /** The CPU temperature in °C, null when disabled or there is no sensor. Never throws. */

@@ -8,6 +8,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DiskInfo } from "@socktop/protocol";
 import { byName, DiskCollector, parseMountinfo, type StatfsResult } from "../../src/collectors/disks.js";
+import { SensorReader } from "../../src/collectors/sensor-reader.js";
+import { makeFifos, releaseFifos } from "../helpers/fifo.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/disks", import.meta.url));
 
@@ -327,6 +329,32 @@ describe("DiskCollector with fixture /proc and /sys", () => {
     assert.equal(await temperature(), 41);
     rmSync(join(controller, "hwmon7"), { recursive: true });
     assert.equal(await temperature(), null);
+  });
+
+  it("a drive whose sensor does not answer: the list comes after the sensor timeout, its temperature null", async () => {
+    const sysRoot = sysTree();
+    const input = join(sysRoot, "devices/pci0000:00/0000:00:01.1/0000:01:00.0/nvme/nvme0/hwmon2/temp1_input");
+    rmSync(input);
+    makeFifos(input);
+    const collector = new DiskCollector({
+      procRoot: procWithMountinfo(fixtureMountinfo("mountinfo-desktop.txt")),
+      sysRoot,
+      statfs: fakeStatfs(desktopSizes()).fn,
+      sensors: new SensorReader({ timeoutMs: 200 }),
+    });
+    try {
+      for (const round of [1, 2]) {
+        const t0 = performance.now();
+        const disks = await collector.collect();
+        const took = performance.now() - t0;
+        assert.equal(disks.find((d) => d.name === "nvme0n1")?.temperature, null);
+        assert.ok(disks.some((d) => d.name === "nvme0n1p2"), "the rest of the list is there");
+        // The second collection does not wait: the hung sensor is remembered, not read again.
+        assert.ok(took < (round === 1 ? 1500 : 150), `round ${round}: ${took.toFixed(0)} ms`);
+      }
+    } finally {
+      releaseFifos([input]);
+    }
   });
 });
 

@@ -93,10 +93,10 @@ describe("DiskIoCollector", () => {
     const { procRoot, sysRoot } = roots();
     let now = 10_000;
     const collector = new DiskIoCollector({ procRoot, sysRoot, now: () => now });
-    await collector.baseline();
+    collector.baselineSync();
     writeFileSync(`${procRoot}/diskstats`, fixture("diskstats-2.txt"));
     now += 4000;
-    const rows = await collector.collect();
+    const rows = collector.collectSync();
     const nvme = rows.find((r) => r.name === "nvme0n1");
     assert.equal(nvme?.read_bytes_per_sec, 12_800_000);
     assert.equal(nvme?.busy_percent, 25);
@@ -108,14 +108,14 @@ describe("DiskIoCollector", () => {
 
   it("fails clearly when /proc/diskstats is missing", async () => {
     const collector = new DiskIoCollector({ procRoot: "/nonexistent-proc", sysRoot: "/sys" });
-    await assert.rejects(collector.collect(), /cannot read \/nonexistent-proc\/diskstats/);
+    assert.throws(() => collector.collectSync(), /cannot read \/nonexistent-proc\/diskstats/);
   });
 
   it("live: this machine's disks, with rates on the second reading", async () => {
     const collector = new DiskIoCollector();
-    await collector.baseline();
+    collector.baselineSync();
     await new Promise((r) => setTimeout(r, 50));
-    const rows = await collector.collect();
+    const rows = collector.collectSync();
     assert.ok(rows.length > 0, "at least one block device");
     for (const row of rows) {
       assert.ok(!isVirtualNoise(row.name));

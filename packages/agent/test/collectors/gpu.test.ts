@@ -7,6 +7,8 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GpuCollector, NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, readAmdGpus, type GpuReading } from "../../src/collectors/gpu.js";
+import { SensorReader } from "../../src/collectors/sensor-reader.js";
+import { makeFifos, releaseFifos } from "../helpers/fifo.js";
 
 const MIB = 1024 * 1024;
 const FIXTURES = fileURLToPath(new URL("../fixtures/gpu/", import.meta.url));
@@ -357,6 +359,22 @@ test("AMD dGPU in runtime suspend: reported idle without touching busy/hwmon; In
   assert.deepEqual(await readAmdGpus(root), [
     { name: "amdgpu card1", vendor: "amd", utilization: 99, memTotal: 4278190080, memUsed: 13864960, tempC: 88 },
   ]);
+});
+
+test("AMD dGPU whose firmware does not answer: busy and temperature null after one timeout, the other card and VRAM still read", async (t) => {
+  const root = await scratchSys(t, "amd");
+  const busy = join(root, "class/drm/card1/device/gpu_busy_percent");
+  await rm(busy);
+  makeFifos(busy);
+  try {
+    const t0 = performance.now();
+    const gpus = await readAmdGpus(root, new SensorReader({ timeoutMs: 200 }));
+    const took = performance.now() - t0;
+    assert.deepEqual(gpus, [AMD_GPUS[0], { ...AMD_GPUS[1], utilization: null, tempC: null }]);
+    assert.ok(took < 1500, `one timeout, not one per attribute (${took.toFixed(0)} ms)`);
+  } finally {
+    releaseFifos([busy]);
+  }
 });
 
 test("no AMD card (Intel graphics only): null, and the negative is remembered", async (t) => {

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { parseLoadavg, parseUptime, readLoadavg, readUptime } from "../../src/collectors/loadavg.js";
+import { parseLoadavg, parseUptime, readLoadavgSync, readUptimeSync } from "../../src/collectors/loadavg.js";
 
 describe("parseLoadavg", () => {
   it("reads the three averages and the task counts", () => {
@@ -27,13 +27,13 @@ describe("parseUptime", () => {
 
 describe("readers", () => {
   it("return null when the files are missing (some containers hide them)", async () => {
-    assert.equal(await readLoadavg("/nonexistent-proc"), null);
-    assert.equal(await readUptime("/nonexistent-proc"), null);
+    assert.equal(readLoadavgSync("/nonexistent-proc"), null);
+    assert.equal(readUptimeSync("/nonexistent-proc"), null);
   });
 
   it("live: agree with /proc", async () => {
-    const load = await readLoadavg();
-    const uptime = await readUptime();
+    const load = readLoadavgSync();
+    const uptime = readUptimeSync();
     assert.ok(load !== null && uptime !== null);
     const tasks = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[3]?.split("/")[1]);
     assert.ok(Math.abs(load.total - tasks) < 200, "task count close to a fresh read");

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { parseMeminfo, readMemory } from "../../src/collectors/memory.js";
+import { parseMeminfo, readMemorySync } from "../../src/collectors/memory.js";
 
 const fixture = new URL("../fixtures/proc-basic/", import.meta.url).pathname;
 
@@ -27,12 +27,12 @@ test("parseMeminfo tolerates garbage and empty input", () => {
   assert.equal(info.swapUsed, 0, "never negative");
 });
 
-test("readMemory fails clearly when meminfo is missing", async () => {
-  await assert.rejects(readMemory("/nonexistent-proc"), /cannot read \/nonexistent-proc\/meminfo/);
+test("readMemorySync fails clearly when meminfo is missing", async () => {
+  assert.throws(() => readMemorySync("/nonexistent-proc"), /cannot read \/nonexistent-proc\/meminfo/);
 });
 
 test("live: matches /proc/meminfo totals", async () => {
-  const info = await readMemory();
+  const info = readMemorySync();
   const text = await readFile("/proc/meminfo", "utf8");
   const total = Number(/MemTotal:\s+(\d+)/.exec(text)?.[1]) * 1024;
   assert.equal(info.memTotal, total);

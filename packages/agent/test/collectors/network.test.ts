@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
-import { parseNetDev, readNetworks } from "../../src/collectors/network.js";
+import { parseNetDev, readNetworksSync } from "../../src/collectors/network.js";
 
 const fixture = new URL("../fixtures/proc-basic/", import.meta.url).pathname;
 
@@ -21,10 +21,10 @@ test("parseNetDev skips headers, short and garbage lines", () => {
 });
 
 test("missing /proc/net/dev gives no interfaces, not an error", async () => {
-  assert.deepEqual(await readNetworks("/nonexistent-proc"), []);
+  assert.deepEqual(readNetworksSync("/nonexistent-proc"), []);
 });
 
 test("live: every interface Node sees is listed", async () => {
-  const names = new Set((await readNetworks()).map((i) => i.name));
+  const names = new Set(readNetworksSync().map((i) => i.name));
   for (const name of Object.keys(networkInterfaces())) assert.ok(names.has(name), `${name} listed`);
 });

@@ -12,6 +12,8 @@ import {
   readCpuTemperature,
   thermalZoneRank,
 } from "../../src/collectors/temperature.js";
+import { SensorReader } from "../../src/collectors/sensor-reader.js";
+import { makeFifos, releaseFifos } from "../helpers/fifo.js";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/temperature/", import.meta.url));
 const fixture = (name: string): string => join(FIXTURES, name);
@@ -173,8 +175,8 @@ test("no sensors at all: an empty /sys, a missing /sys", async (t) => {
 
 test("unreadable inputs (a directory, a dangling link) are skipped, not thrown", async (t) => {
   // As root, chmod 000 cannot make a file unreadable: a directory where the
-  // file should be fails with EISDIR, an error readText does not treat as
-  // "absent" and would throw, like sysfs's ENODATA/EIO.
+  // file should be fails with EISDIR, an error that is not "absent", like
+  // sysfs's ENODATA/EIO.
   const root = await scratchSys(t, undefined, {
     "class/hwmon/hwmon0/name": "coretemp\n",
     "class/hwmon/hwmon0/temp1_label": "Package id 0\n",
@@ -198,6 +200,30 @@ test("unreadable inputs (a directory, a dangling link) are skipped, not thrown",
   await rm(join(root, "class/hwmon/hwmon0/name"));
   await mkdir(join(root, "class/hwmon/hwmon0/name"));
   assert.equal(await readCpuTemperature(root), 31);
+});
+
+test("a CPU sensor that never answers: null within the timeout, then the next sensor without waiting", async (t) => {
+  const root = await scratchSys(t, undefined, {
+    "class/hwmon/hwmon0/name": "coretemp\n",
+    "class/hwmon/hwmon0/temp1_label": "Package id 0\n",
+    "class/hwmon/hwmon0/temp2_label": "Core 0\n",
+    "class/hwmon/hwmon0/temp2_input": "47000\n",
+  });
+  const hung = join(root, "class/hwmon/hwmon0/temp1_input");
+  makeFifos(hung);
+  const sensors = new SensorReader({ timeoutMs: 200 });
+  try {
+    let t0 = performance.now();
+    assert.equal(await readCpuTemperature(root, sensors), null, "this reading waits for one timeout, not for ever");
+    const first = performance.now() - t0;
+    assert.ok(first >= 190 && first < 1500, `${first.toFixed(0)} ms`);
+    t0 = performance.now();
+    assert.equal(await readCpuTemperature(root, sensors), 47, "the hung package sensor is skipped: Core 0 stands in");
+    assert.ok(performance.now() - t0 < 150, `${(performance.now() - t0).toFixed(0)} ms`);
+  } finally {
+    // Before scratchSys's clean-up removes the FIFO: its blocked reader would then wait for ever.
+    releaseFifos([hung]);
+  }
 });
 
 test("sysfs layout with symlinks: class/hwmon/hwmonN -> ../../devices/...", async (t) => {

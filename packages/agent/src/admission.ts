@@ -6,7 +6,7 @@ import type { IncomingMessage } from "node:http";
 import { isLoopbackBind, type AgentConfig } from "./config.js";
 import { isOriginAllowed, parseAllowedOrigins } from "./security/origin.js";
 import { tokenFromRequest, tokensEqual } from "./security/token.js";
-import type { Admission } from "./server.js";
+import type { Admission } from "./http-server.js";
 
 /** Requires the token as `?token=` or `Authorization: Bearer`. The token itself is never echoed or logged. */
 export function tokenAdmission(expected: string): Admission {

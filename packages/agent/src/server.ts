@@ -1,11 +1,11 @@
 /**
- * The agent's network face: an HTTP(S) server with `GET /healthz` and the
- * `/ws` WebSocket endpoint. Admission (token, origin, connection cap) is
- * decided before the upgrade, so a refused client gets a plain HTTP status.
+ * The agent's network face: its hardened HTTP(S) server (http-server.ts) with
+ * `GET /healthz`, the mounted routes (/metrics, the dashboard) and the `/ws`
+ * WebSocket endpoint. Admission (token, origin, connection cap) is decided
+ * before the upgrade, so a refused client gets a plain HTTP status.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { WebSocketServer } from "./ws-require.js";
@@ -21,17 +21,21 @@ import {
 } from "@socktop/protocol";
 import { CLOSE_GOING_AWAY, DEFAULT_CONNECTION_LIMITS, serveConnection, type ConnectionLimits } from "./connection.js";
 import { RequestHandler, helloReply, type Session } from "./handler.js";
+import {
+  BEARER_CHALLENGE,
+  admit,
+  createHardenedServer,
+  listen,
+  requestPath,
+  sendText,
+  type Admission,
+  type HttpRoute,
+  type Refusal,
+} from "./http-server.js";
 import type { Logger } from "./log.js";
 import { AGENT_VERSION } from "./version.js";
 
-/** Why an upgrade is refused: an HTTP status and a one-line reason for the client. */
-export interface Refusal {
-  status: number;
-  reason: string;
-}
-
-/** Decides whether a client may open a WebSocket; null admits it. */
-export type Admission = (request: IncomingMessage) => Refusal | null;
+export type { Admission, HttpRoute, Refusal } from "./http-server.js";
 
 export interface AgentServerOptions {
   handler: RequestHandler;
@@ -50,7 +54,7 @@ export interface AgentServerOptions {
   /** Why GET /metrics is not served here (Prometheus off, or on its own port): the 404's body. */
   metricsNotHere?: () => string;
   /** Extra plain-HTTP routes (e.g. /metrics); return true when handled. */
-  httpRoutes?: ReadonlyArray<(req: IncomingMessage, res: ServerResponse) => boolean>;
+  httpRoutes?: readonly HttpRoute[];
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -85,14 +89,10 @@ export class AgentServer {
   private closing = false;
 
   constructor(private readonly options: AgentServerOptions) {
-    // Node's own header/request timeouts rely on a server-wide interval timer;
-    // they are disabled here and replaced by per-socket timeouts, so that an
-    // agent with no connections has no timer at all.
-    const serverOptions = { requestTimeout: 0, headersTimeout: 0, connectionsCheckingInterval: 2 ** 31 - 1 };
-    this.http = options.tls
-      ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
-      : createHttpServer(serverOptions);
-    this.http.keepAliveTimeout = 5000;
+    this.http = createHardenedServer({
+      tls: options.tls ?? null,
+      ...(options.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: options.handshakeTimeoutMs } : {}),
+    });
 
     this.wss = new WebSocketServer({
       noServer: true,
@@ -110,33 +110,18 @@ export class AgentServer {
       );
     });
 
-    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
-    this.http.on("connection", (socket: Socket) => {
-      socket.setTimeout(handshakeTimeoutMs, () => socket.destroy());
-    });
-    this.http.on("secureConnection", (socket: Socket) => {
-      socket.setTimeout(handshakeTimeoutMs, () => socket.destroy());
-    });
-    this.http.on("tlsClientError", () => {
-      // A client that fails the TLS handshake (e.g. rejects our certificate) concerns only itself.
-    });
-    this.http.on("clientError", (_error, socket) => {
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      socket.destroy();
-    });
     this.http.on("request", (req, res) => this.onRequest(req, res));
     this.http.on("upgrade", (req, socket, head) => this.onUpgrade(req, socket, head));
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req);
     for (const route of this.options.httpRoutes ?? []) {
       if (route(req, res)) return;
     }
     if (path === "/healthz") {
       if (req.method !== "GET" && req.method !== "HEAD") {
-        res.writeHead(405, { "Content-Type": "text/plain; charset=utf-8", Allow: "GET, HEAD" });
-        res.end("/healthz answers GET and HEAD\n");
+        sendText(res, 405, "/healthz answers GET and HEAD", { Allow: "GET, HEAD" });
         return;
       }
       res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8" });
@@ -144,27 +129,26 @@ export class AgentServer {
       return;
     }
     if (path === "/metrics" && this.options.metricsNotHere !== undefined) {
-      res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-      res.end(`Not found: ${this.options.metricsNotHere()}\n`);
+      sendText(res, 404, `Not found: ${this.options.metricsNotHere()}`);
       return;
     }
     if (path === "/ws") {
-      res.writeHead(426, { "Content-Type": "text/plain; charset=utf-8", Upgrade: "websocket", Connection: "Upgrade" });
-      res.end("This endpoint speaks WebSocket: connect with a WebSocket client\n");
+      sendText(res, 426, "This endpoint speaks WebSocket: connect with a WebSocket client", { Upgrade: "websocket", Connection: "Upgrade" });
       return;
     }
-    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
     // Reached for / only when --web is off (the dashboard's route answers it otherwise).
-    res.end(
+    sendText(
+      res,
+      404,
       path === "/"
-        ? "This is a socktop agent: it serves /ws (WebSocket) and /healthz. Its web dashboard is off: start the agent with --web (or SOCKTOP_WEB=1) to serve it here.\n"
-        : "Not found: the agent serves /ws (WebSocket) and /healthz\n",
+        ? "This is a socktop agent: it serves /ws (WebSocket) and /healthz. Its web dashboard is off: start the agent with --web (or SOCKTOP_WEB=1) to serve it here."
+        : "Not found: the agent serves /ws (WebSocket) and /healthz",
     );
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => {});
-    const path = (req.url ?? "/").split("?")[0];
+    const path = requestPath(req);
     if (this.closing) {
       refuseUpgrade(socket, { status: 503, reason: "agent is shutting down" });
       return;
@@ -173,12 +157,10 @@ export class AgentServer {
       refuseUpgrade(socket, { status: 404, reason: "WebSocket endpoint is /ws" });
       return;
     }
-    for (const admit of this.options.admission ?? []) {
-      const refusal = admit(req);
-      if (refusal !== null) {
-        refuseUpgrade(socket, refusal, refusal.status === 401 ? ['WWW-Authenticate: Bearer realm="socktop_agent"'] : []);
-        return;
-      }
+    const refusal = admit(this.options.admission, req);
+    if (refusal !== null) {
+      refuseUpgrade(socket, refusal, refusal.status === 401 ? [`WWW-Authenticate: ${BEARER_CHALLENGE}`] : []);
+      return;
     }
     if (this.wss.clients.size + this.pendingUpgrades >= this.options.maxClients) {
       refuseUpgrade(socket, { status: 503, reason: `too many connections (limit ${this.options.maxClients})` });
@@ -246,19 +228,7 @@ export class AgentServer {
   }
 
   listen(): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error): void => {
-        this.http.off("listening", onListening);
-        reject(error);
-      };
-      const onListening = (): void => {
-        this.http.off("error", onError);
-        resolve(this.http.address() as AddressInfo);
-      };
-      this.http.once("error", onError);
-      this.http.once("listening", onListening);
-      this.http.listen(this.options.port, this.options.bind);
-    });
+    return listen(this.http, this.options.port, this.options.bind);
   }
 
   /** Stops accepting, closes every client with 1001, and resolves once all are gone (≤ graceMs). */

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { Admission } from "./server.js";
+import { admit, type Admission } from "./http-server.js";
 
 /** Where the dashboard is built to, next to this module in dist (or in dist when run from src under tsx). */
 export function defaultWebDir(): string {
@@ -138,12 +138,10 @@ export function webRoute(
       return true;
     }
     // /web/auth applies every check /ws applies (origin and token); the files only the origin check.
-    for (const admit of isAuth ? checks.auth : checks.page) {
-      const refusal = admit(req);
-      if (refusal !== null) {
-        refuse(req, res, refusal.status, refusal.reason);
-        return true;
-      }
+    const refusal = admit(isAuth ? checks.auth : checks.page, req);
+    if (refusal !== null) {
+      refuse(req, res, refusal.status, refusal.reason);
+      return true;
     }
     if (isAuth) {
       send(req, res, 204, { "Cache-Control": "no-store" });

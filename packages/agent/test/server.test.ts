@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { decodeProcessList } from "@socktop/protocol";
-import { TestClient, json, startTestAgent, unzip, wsUrl } from "./helpers/agent.js";
+import { TestClient, activeHandles, collectionsFrom, json, startTestAgent, unzip, wsUrl } from "./helpers/agent.js";
 
 test("GET /healthz answers 200; other paths are explained", async () => {
   const agent = await startTestAgent();
@@ -112,7 +112,7 @@ test("one collection per TTL window, shared by every client", async () => {
   const agent = await startTestAgent({ metricsTtlMs: 60_000, processesTtlMs: 60_000, disksTtlMs: 60_000 });
   const clients = await Promise.all(Array.from({ length: 10 }, () => TestClient.connect(wsUrl(agent))));
   try {
-    const before = { ...agent.sources.counts };
+    const collections = collectionsFrom(agent);
     await Promise.all(
       clients.map(async (c) => {
         for (const r of ['{"type":"metrics"}', "get_metrics", '{"type":"processes"}', "get_disks", '{"type":"disks"}']) {
@@ -120,14 +120,7 @@ test("one collection per TTL window, shared by every client", async () => {
         }
       }),
     );
-    assert.deepEqual(
-      {
-        metrics: agent.sources.counts.metrics - before.metrics,
-        processes: agent.sources.counts.processes - before.processes,
-        disks: agent.sources.counts.disks - before.disks,
-      },
-      { metrics: 1, processes: 1, disks: 1 },
-    );
+    assert.deepEqual(collections(), { metrics: 1, processes: 1, disks: 1 });
   } finally {
     await Promise.all(clients.map((c) => c.close()));
     await agent.close();
@@ -150,7 +143,7 @@ test("a short TTL collects again once the window has passed", async () => {
 });
 
 test("an idle agent keeps no timers, before and after serving clients", async () => {
-  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+  const timers = (): number => activeHandles("Timeout");
   const baseline = timers();
   const agent = await startTestAgent({}, { heartbeatMs: 20 });
   try {

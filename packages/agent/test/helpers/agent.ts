@@ -26,6 +26,24 @@ export function startTestAgent(
   return startAgent(testConfig(overrides), log, extras);
 }
 
+/** Node handles of a kind now open in this process ("Timeout", "TCPServerWrap"…): an idle agent must add none. */
+export function activeHandles(kind: string): number {
+  return process.getActiveResourcesInfo().filter((r) => r === kind).length;
+}
+
+/**
+ * Snapshots how often the agent has collected each source; the returned
+ * function gives the collections since: what a set of requests cost.
+ */
+export function collectionsFrom(agent: StartedAgent): () => { metrics: number; processes: number; disks: number } {
+  const before = { ...agent.sources.counts };
+  return () => ({
+    metrics: agent.sources.counts.metrics - before.metrics,
+    processes: agent.sources.counts.processes - before.processes,
+    disks: agent.sources.counts.disks - before.disks,
+  });
+}
+
 export function wsUrl(agent: StartedAgent, query = ""): string {
   const scheme = agent.url.startsWith("wss") ? "wss" : "ws";
   return `${scheme}://127.0.0.1:${agent.address.port}/ws${query}`;

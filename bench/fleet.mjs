@@ -20,7 +20,8 @@ import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startAgent } from "./lib/peers.mjs";
-import { CpuMeter, descendants, fmtBytes, fmtNum, installExitHandlers, MachineLoadMeter, onCleanup, procMemory, procStat, quantile, sleep, startProcess, track, untrack } from "./lib/util.mjs";
+import { sampleTree, startTui } from "./lib/tui.mjs";
+import { fmtBytes, fmtNum, installExitHandlers, MachineLoadMeter, procStat, quantile, sleep } from "./lib/util.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benchDir, "..");
@@ -89,49 +90,28 @@ for (const [w, h] of [
 const load = new MachineLoadMeter();
 const agents = [];
 for (let i = 0; i < HOSTS; i++) agents.push(await startAgent(ctx, { label: `agent-fleet-${i}` }));
-const socket = `socktop-fleet-bench-${process.pid}`;
-const server = startProcess("tmux", ["-L", socket, "-D", "-f", "/dev/null"], { label: "tmux-server", stdio: ["ignore", "ignore", "ignore"] });
-const killServer = () => spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-onCleanup(killServer);
+const tuiRun = await startTui({
+  cli: join(root, "packages", "tui", "dist", "cli.js"),
+  args: agents.map((a) => a.url),
+  xdg: join(outDir, "xdg-fleet"),
+  dataHome: false,
+  cols: 80,
+  rows: 24,
+  socket: `socktop-fleet-bench-${process.pid}`,
+  label: "tui-fleet",
+});
 let result;
-let tuiPid = null;
 try {
-  await sleep(300);
-  const xdg = join(outDir, "xdg-fleet");
-  const cli = join(root, "packages", "tui", "dist", "cli.js");
-  const command = `exec env NODE_ENV=production TERM=xterm-256color XDG_CONFIG_HOME=${xdg} ${process.execPath} ${cli} ${agents.map((a) => a.url).join(" ")}`;
-  const r = spawnSync("tmux", ["-L", socket, "new-session", "-d", "-s", "tui", "-x", "80", "-y", "24", command], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`tmux new-session failed: ${r.stderr}`);
-  tuiPid = Number(spawnSync("tmux", ["-L", socket, "list-panes", "-t", "tui", "-F", "#{pane_pid}"], { encoding: "utf8" }).stdout.trim());
-  track(tuiPid, "tui-fleet");
+  if (tuiRun.error) throw new Error(tuiRun.error);
   await sleep(8000); // warm-up: ten connections, first frames
-  const screen = spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "tui"], { encoding: "utf8" }).stdout ?? "";
-  const s = procStat(tuiPid);
+  const screen = tuiRun.capture();
+  const s = procStat(tuiRun.pid);
   if (s === null || s.state === "Z") throw new Error(`the TUI exited during warm-up: ${screen}`);
   const up = (screen.match(/● \d+ ms/g) ?? []).length;
-  const pids = [tuiPid, ...descendants(tuiPid)];
-  const meters = pids.map((p) => new CpuMeter(p));
-  const rss = [];
-  const deadline = performance.now() + seconds * 1000;
-  while (performance.now() < deadline) {
-    await sleep(1000);
-    rss.push(pids.reduce((sum, p) => sum + (procMemory(p).rss || 0), 0));
-  }
-  const reads = meters.map((m) => m.read());
-  const cpu = reads.reduce((sum, x) => sum + x.cpuSeconds, 0) / reads[0].seconds;
-  result = { cpu, rssMax: Math.max(...rss), up, seconds: reads[0].seconds };
+  const sample = await sampleTree(tuiRun.pid, seconds);
+  result = { cpu: sample.coreFraction, rssMax: sample.rssMax, up, seconds: sample.seconds };
 } finally {
-  if (tuiPid) {
-    try {
-      process.kill(tuiPid, "SIGTERM");
-    } catch {
-      /* gone */
-    }
-    await sleep(500);
-    untrack(tuiPid);
-  }
-  killServer();
-  await server.stop(2000);
+  if (!tuiRun.error) await tuiRun.stop();
   for (const a of agents) await a.stop();
 }
 

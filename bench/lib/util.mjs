@@ -13,6 +13,34 @@ export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** USER_HZ: /proc CPU times are in 1/100 s on every Linux Node runs on. */
 export const TICKS_PER_SECOND = 100;
 
+/** The rates a watcher polls at (the TUI's defaults): metrics every 500 ms, processes 2 s, disks 5 s. */
+export const WATCHER_RATES = { metrics: 500, processes: 2000, disks: 5000 };
+
+/** Runs `poll(kind)` for every kind at its rate for durationMs, then waits for the replies; counts requests and failures. */
+export async function pollAtRates(durationMs, poll, rates = WATCHER_RATES) {
+  let failures = 0;
+  let requests = 0;
+  const timers = [];
+  const inflight = new Set();
+  const fire = (kind) => {
+    requests++;
+    const p = poll(kind)
+      .catch(() => {
+        failures++;
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+  for (const [kind, every] of Object.entries(rates)) {
+    fire(kind);
+    timers.push(setInterval(() => fire(kind), every));
+  }
+  await sleep(durationMs);
+  for (const t of timers) clearInterval(t);
+  await Promise.allSettled([...inflight]);
+  return { failures, requests };
+}
+
 // ---------------------------------------------------------------- statistics
 
 export function quantile(values, q) {

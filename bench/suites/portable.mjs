@@ -12,10 +12,9 @@
  */
 import { readFileSync } from "node:fs";
 import { connectAgent, startAgent } from "../lib/peers.mjs";
-import { TICKS_PER_SECOND, fmtMs, fmtNum, fmtRatio, median, sleep, summarize } from "../lib/util.mjs";
+import { TICKS_PER_SECOND, fmtMs, fmtNum, fmtRatio, median, pollAtRates, sleep, summarize } from "../lib/util.mjs";
 
 const KINDS = ["metrics", "disks", "processes"];
-const RATES = { metrics: 500, processes: 2000, disks: 5000 };
 const FRESH = { SOCKTOP_AGENT_METRICS_TTL_MS: "0", SOCKTOP_AGENT_PROCESSES_TTL_MS: "0", SOCKTOP_AGENT_DISKS_TTL_MS: "0" };
 
 /** CPU ticks of a process and of the children it has reaped. */
@@ -24,29 +23,6 @@ function ticksWithChildren(pid) {
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
   // f[0] is field 3: utime=14, stime=15, cutime=16, cstime=17.
   return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-}
-
-async function pollFor(durationMs, client) {
-  let failures = 0;
-  const timers = [];
-  const inflight = new Set();
-  const fire = (kind) => {
-    const p = client
-      .request(kind)
-      .catch(() => {
-        failures++;
-      })
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-  };
-  for (const [kind, every] of Object.entries(RATES)) {
-    fire(kind);
-    timers.push(setInterval(() => fire(kind), every));
-  }
-  await sleep(durationMs);
-  for (const t of timers) clearInterval(t);
-  await Promise.allSettled([...inflight]);
-  return failures;
 }
 
 export const title = "11. Portable backend (other platforms) beside the Linux backend";
@@ -88,13 +64,13 @@ export async function run(ctx) {
     const failures = { linux: 0, portable: 0 };
     for (const c of contenders) {
       c.watchClient = await connectAgent(c.watched.url);
-      await pollFor(2000, c.watchClient); // warm-up
+      await pollAtRates(2000, (kind) => c.watchClient.request(kind)); // warm-up
     }
     for (let round = 0; round < watchRounds; round++) {
       for (const c of contenders) {
         const before = ticksWithChildren(c.watched.pid);
         const t0 = performance.now();
-        failures[c.id] += await pollFor(watchMs, c.watchClient);
+        failures[c.id] += (await pollAtRates(watchMs, (kind) => c.watchClient.request(kind))).failures;
         const seconds = (performance.now() - t0) / 1000;
         const cpuSeconds = (ticksWithChildren(c.watched.pid) - before) / TICKS_PER_SECOND;
         perMinute[c.id].push((cpuSeconds / seconds) * 60);

@@ -24,21 +24,16 @@ import { runLoad } from "../lib/load.mjs";
 import { errorsOf } from "./fanout.mjs";
 import {
   CpuMeter,
-  descendants,
   fmtBytes,
   fmtMs,
   fmtNum,
-  onCleanup,
   procMemory,
   procSmaps,
   procStat,
   sleep,
-  startProcess,
-  track,
-  untrack,
   waitFor,
 } from "../lib/util.mjs";
-import { spawnSync } from "node:child_process";
+import { sampleTree, startTui, tmuxMissing } from "../lib/tui.mjs";
 
 /** Soak target: RSS trend after warm-up, MiB per minute. */
 export const SOAK_TREND_MIB_PER_MIN = 0.2;
@@ -92,70 +87,30 @@ async function wireBytes(ctx, url) {
   return out;
 }
 
-/** Runs the TUI under a tmux server of our own (foreground, our child, so it is reaped). */
+/** Runs the TUI against an agent of its own and measures its CPU and RSS (bench/lib/tui.mjs). */
 async function measureTui(ctx, windowS) {
   const cli = join(ctx.root, "packages", "tui", "dist", "cli.js");
-  if (!existsSync(cli)) return { skipped: `packages/tui/dist/cli.js is absent (the TUI has not landed or was not built)` };
-  if (!spawnSync("sh", ["-c", "command -v tmux"]).stdout?.length) return { skipped: "tmux is not installed" };
+  if (!existsSync(cli)) return { skipped: "packages/tui/dist/cli.js is absent (it was not built)" };
+  const noTmux = tmuxMissing();
+  if (noTmux) return { skipped: noTmux };
   const agent = await startAgent(ctx, { label: "agent-tui" });
-  const socket = `socktop-bench-${process.pid}`;
-  const server = startProcess("tmux", ["-L", socket, "-D", "-f", "/dev/null"], { label: "tmux-server", stdio: ["ignore", "ignore", "ignore"] });
-  const killServer = () => spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  onCleanup(killServer);
-  let tuiPid = null;
+  const tui = await startTui({ cli, args: [agent.url], xdg: join(ctx.outDir, "xdg"), cols: 160, rows: 50, socket: `socktop-bench-${process.pid}`, label: "tui" });
   try {
-    await sleep(300);
-    // Profiles and settings go to a directory of the bench's, never the user's.
-    const xdg = join(ctx.outDir, "xdg");
-    const command = `exec env NODE_ENV=production TERM=xterm-256color XDG_CONFIG_HOME=${xdg} XDG_DATA_HOME=${xdg} ${process.execPath} ${cli} ${agent.url}`;
-    const r = spawnSync("tmux", ["-L", socket, "new-session", "-d", "-s", "tui", "-x", "160", "-y", "50", command], { encoding: "utf8" });
-    if (r.status !== 0) return { skipped: `tmux new-session failed: ${r.stderr.trim()}` };
-    const panePid = Number(spawnSync("tmux", ["-L", socket, "list-panes", "-t", "tui", "-F", "#{pane_pid}"], { encoding: "utf8" }).stdout.trim());
-    tuiPid = panePid;
-    if (tuiPid > 0) track(tuiPid, "tui");
+    if (tui.error) return { skipped: tui.error };
     await sleep(5000); // warm-up: connect, first frames
-    const alive = procStat(tuiPid);
-    const screen = spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "tui"], { encoding: "utf8" }).stdout ?? "";
+    const alive = procStat(tui.pid);
     if (alive === null || alive.state === "Z") {
-      return { skipped: `the TUI exited during warm-up; its screen: ${screen.trim().split("\n").slice(-3).join(" / ").slice(0, 300)}` };
+      return { skipped: `the TUI exited during warm-up; its screen: ${tui.capture().trim().split("\n").slice(-3).join(" / ").slice(0, 300)}` };
     }
-    // The TUI may be a wrapper with a child doing the work: measure the whole tree.
-    const pids = [tuiPid, ...descendants(tuiPid)];
-    const meters = pids.map((p) => new CpuMeter(p));
-    const rssSamples = [];
-    const deadline = performance.now() + windowS * 1000;
-    while (performance.now() < deadline) {
-      await sleep(1000);
-      rssSamples.push(pids.reduce((s, p) => s + (procMemory(p).rss || 0), 0));
-    }
-    const reads = meters.map((m) => m.read());
-    const ticks = reads.reduce((s, r) => s + (Number.isFinite(r.ticks) ? r.ticks : 0), 0);
-    const cpuSeconds = reads.reduce((s, r) => s + (Number.isFinite(r.cpuSeconds) ? r.cpuSeconds : 0), 0);
-    const seconds = reads[0].seconds;
-    const after = spawnSync("tmux", ["-L", socket, "capture-pane", "-p", "-t", "tui"], { encoding: "utf8" }).stdout ?? "";
-    const nonBlank = after.split("\n").filter((l) => l.trim()).length;
+    const sample = await sampleTree(tui.pid, windowS);
+    const after = tui.capture();
     return {
-      ticks,
-      seconds,
-      coreFraction: cpuSeconds / seconds,
-      rssMax: Math.max(...rssSamples),
-      rssEnd: rssSamples[rssSamples.length - 1],
-      processes: pids.length,
-      screenLines: nonBlank,
+      ...sample,
+      screenLines: after.split("\n").filter((l) => l.trim()).length,
       screenHead: after.split("\n").find((l) => l.trim())?.trim().slice(0, 120) ?? "",
     };
   } finally {
-    if (tuiPid) {
-      try {
-        process.kill(tuiPid, "SIGTERM");
-      } catch {
-        /* gone */
-      }
-      await sleep(500);
-      untrack(tuiPid);
-    }
-    killServer();
-    await server.stop(2000);
+    if (!tui.error) await tui.stop();
     await agent.stop();
   }
 }

@@ -14,34 +14,9 @@
  *    hold them back), polled on its per-plugin REST endpoints.
  */
 import { GLANCES_PATHS, GLANCES_PLUGINS, NODE_EXPORTER_QUERIES, connectAgent, startAgent, startGlances, startNodeExporter } from "../lib/peers.mjs";
-import { CpuMeter, fmtBytes, fmtNum, fmtRatio, httpGet, median, procMemory, sleep } from "../lib/util.mjs";
+import { CpuMeter, WATCHER_RATES, fmtBytes, fmtNum, fmtRatio, httpGet, median, pollAtRates, procMemory } from "../lib/util.mjs";
 
-const RATES = { metrics: 500, processes: 2000, disks: 5000 };
-
-/** Runs `poll(kind)` for every kind at its rate for durationMs; returns the number of failures. */
-async function pollFor(durationMs, poll) {
-  let failures = 0;
-  let requests = 0;
-  const timers = [];
-  const inflight = new Set();
-  const fire = (kind) => {
-    requests++;
-    const p = poll(kind)
-      .catch(() => {
-        failures++;
-      })
-      .finally(() => inflight.delete(p));
-    inflight.add(p);
-  };
-  for (const [kind, every] of Object.entries(RATES)) {
-    fire(kind);
-    timers.push(setInterval(() => fire(kind), every));
-  }
-  await sleep(durationMs);
-  for (const t of timers) clearInterval(t);
-  await Promise.allSettled([...inflight]);
-  return { failures, requests };
-}
+const RATES = WATCHER_RATES;
 
 export async function run(ctx) {
   // Enough interleaved rounds for a stable ratio (the spread of the per-round ratios is reported).
@@ -108,7 +83,7 @@ export async function run(ctx) {
     }
 
     // Warm-up: first scans, JIT, Glances' first refresh.
-    for (const c of contenders) await pollFor(ctx.quick ? 1000 : 2000, c.poll);
+    for (const c of contenders) await pollAtRates(ctx.quick ? 1000 : 2000, c.poll);
 
     const perMinute = Object.fromEntries(contenders.map((c) => [c.id, []]));
     const failures = Object.fromEntries(contenders.map((c) => [c.id, 0]));
@@ -117,7 +92,7 @@ export async function run(ctx) {
       for (const c of contenders) {
         ctx.log(`watcher: round ${round + 1}/${rounds}: ${c.id} for ${durationMs / 1000} s`);
         const meter = new CpuMeter(c.pid);
-        const r = await pollFor(durationMs, c.poll);
+        const r = await pollAtRates(durationMs, c.poll);
         const reading = meter.read();
         exact &&= reading.exact;
         perMinute[c.id].push(reading.cpuSecondsPerMinute);

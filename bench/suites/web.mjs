@@ -10,12 +10,12 @@
  *     contender against an agent of its own, measured side by side.
  * Skipped with a reason when /usr/bin/chromium or the built page is missing.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { startAgent } from "../lib/peers.mjs";
-import { CpuMeter, descendants, fmtBytes, fmtNum, onCleanup, sleep, startProcess, track, untrack } from "../lib/util.mjs";
+import { sampleTree, startTui, tmuxMissing } from "../lib/tui.mjs";
+import { CpuMeter, fmtBytes, fmtNum, sleep } from "../lib/util.mjs";
 
 const CHROMIUM = "/usr/bin/chromium";
 const BUDGET = 150 * 1024;
@@ -80,45 +80,19 @@ async function measurePage(ctx, windowS) {
 async function measureTui(ctx, windowS) {
   const cli = join(ctx.root, "packages", "tui", "dist", "cli.js");
   if (!existsSync(cli)) return { skipped: "packages/tui/dist/cli.js is absent" };
-  if (!spawnSync("sh", ["-c", "command -v tmux"]).stdout?.length) return { skipped: "tmux is not installed" };
+  const noTmux = tmuxMissing();
+  if (noTmux) return { skipped: noTmux };
   const agent = await startAgent(ctx, { label: "agent-tui-web" });
-  const socket = `socktop-bench-web-${process.pid}`;
-  const server = startProcess("tmux", ["-L", socket, "-D", "-f", "/dev/null"], { label: "tmux-server-web", stdio: ["ignore", "ignore", "ignore"] });
-  const killServer = () => spawnSync("tmux", ["-L", socket, "kill-server"], { stdio: "ignore" });
-  onCleanup(killServer);
-  let tuiPid = null;
+  const tui = await startTui({ cli, args: [agent.url], xdg: join(ctx.outDir, "xdg"), cols: 160, rows: 50, socket: `socktop-bench-web-${process.pid}`, label: "tui-web", graceMs: 300 });
   try {
-    await sleep(300);
-    const xdg = join(ctx.outDir, "xdg");
-    const command = `exec env NODE_ENV=production TERM=xterm-256color XDG_CONFIG_HOME=${xdg} XDG_DATA_HOME=${xdg} ${process.execPath} ${cli} ${agent.url}`;
-    const r = spawnSync("tmux", ["-L", socket, "new-session", "-d", "-s", "tui", "-x", "160", "-y", "50", command], { encoding: "utf8" });
-    if (r.status !== 0) return { skipped: `tmux new-session failed: ${r.stderr.trim()}` };
-    tuiPid = Number(spawnSync("tmux", ["-L", socket, "list-panes", "-t", "tui", "-F", "#{pane_pid}"], { encoding: "utf8" }).stdout.trim());
-    if (tuiPid > 0) track(tuiPid, "tui-web");
+    if (tui.error) return { skipped: tui.error };
     await sleep(5000);
-    const pids = [tuiPid, ...descendants(tuiPid)];
-    const meters = pids.map((p) => new CpuMeter(p));
     const agentCpu = new CpuMeter(agent.pid);
-    await sleep(windowS * 1000);
-    const reads = meters.map((m) => m.read());
+    const sample = await sampleTree(tui.pid, windowS);
     const cpu = agentCpu.read();
-    return {
-      seconds: reads[0].seconds,
-      tuiCore: reads.reduce((s, x) => s + (Number.isFinite(x.cpuSeconds) ? x.cpuSeconds : 0), 0) / reads[0].seconds,
-      agentCore: cpu.cpuSeconds / cpu.seconds,
-    };
+    return { seconds: sample.seconds, tuiCore: sample.coreFraction, agentCore: cpu.cpuSeconds / cpu.seconds };
   } finally {
-    if (tuiPid) {
-      try {
-        process.kill(tuiPid, "SIGTERM");
-      } catch {
-        /* gone */
-      }
-      await sleep(300);
-      untrack(tuiPid);
-    }
-    killServer();
-    await server.stop(2000);
+    if (!tui.error) await tui.stop();
     await agent.stop();
   }
 }

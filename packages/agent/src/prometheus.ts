@@ -28,24 +28,7 @@ import type { Logger } from "./log.js";
 import { renderExposition, type AgentSelf, type ExpositionFormat, type ScrapeData } from "./prometheus-exposition.js";
 import type { MetricsSnapshot } from "./sources.js";
 
-export {
-  buildRegistry,
-  filesystemRows,
-  renderExposition,
-  topProcessesByCpu,
-  type AgentSelf,
-  type ExpositionFormat,
-  type ScrapeData,
-} from "./prometheus-exposition.js";
-
 export const METRICS_PATH = "/metrics";
-
-/**
- * Whether /metrics is served: asked for, or given a port of its own.
- * A port implies the feature whichever way it was given (--prometheus-port
- * or SOCKTOP_PROMETHEUS_PORT), as the help text promises.
- */
-export { prometheusEnabled } from "./config.js";
 
 /** The caches a scrape reads, and the collectors' last runs; MetricsSources satisfies it. */
 export interface ScrapeSources {

@@ -9,8 +9,8 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { chmod, mkdtemp, readFile, realpath, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,8 +22,8 @@ import { RequestHandler } from "../src/handler.js";
 import { silentLogger } from "../src/log.js";
 import { AgentServer } from "../src/server.js";
 import type { MetricsSources } from "../src/sources.js";
-import { PF_KTHREAD, parseStatFlags } from "../src/collectors/process-details.js";
 import { TestClient, json, unzip } from "./helpers/agent.js";
+import { kernelThreadPid, vanishedPid } from "./helpers/proc.js";
 
 const childScript = fileURLToPath(new URL("./fixtures/details/threaded-child.mjs", import.meta.url));
 
@@ -172,7 +172,7 @@ test("details are cached per pid for 250 ms: back-to-back requests get the same 
 });
 
 test("a missing pid gets the original's error object, in each dialect", async () => {
-  const gone = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+  const gone = vanishedPid();
   const pid = existsSync(`/proc/${gone}`) ? 4_000_000_000 : gone;
   assert.deepEqual(json(await client.request(`get_process_metrics:${pid}`)), {
     error: `Process ${pid} not found`,
@@ -192,16 +192,7 @@ test("a missing pid gets the original's error object, in each dialect", async ()
 });
 
 test("a kernel thread gets the error object", async (ctx) => {
-  const kthread = readdirSync("/proc")
-    .filter((n) => /^[0-9]+$/.test(n))
-    .map(Number)
-    .find((pid) => {
-      try {
-        return ((parseStatFlags(readFileSync(`/proc/${pid}/stat`, "latin1")) ?? 0) & PF_KTHREAD) !== 0;
-      } catch {
-        return false;
-      }
-    });
+  const kthread = kernelThreadPid();
   if (kthread === undefined) {
     ctx.skip("no kernel thread visible in this pid namespace");
     return;

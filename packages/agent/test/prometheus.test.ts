@@ -5,8 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
-import { parseCommand } from "../src/config.js";
-import { prometheusEnabled } from "../src/prometheus.js";
+import { parseCommand, prometheusEnabled } from "../src/config.js";
 import { TestClient, activeHandles, collectionsFrom, startTestAgent, wsUrl } from "./helpers/agent.js";
 import { get, parseExposition, prometheusConfig } from "./helpers/prometheus.js";
 

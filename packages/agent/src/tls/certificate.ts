@@ -156,17 +156,7 @@ export async function ensureCertificate(options: EnsureCertificateOptions): Prom
       `TLS certificate ${certPath} does not cover ${missing.join(", ")}; delete ${certPath} and ${keyPath} to generate a new one (clients must then pin the new ${CERT_FILE})`,
     );
   }
-  log.info(`TLS certificate SHA-256 fingerprint ${loaded.fingerprint256}`);
-  return {
-    cert: certText,
-    key: keyText,
-    certPath,
-    keyPath,
-    fingerprint256: loaded.fingerprint256,
-    notAfter: loaded.notAfter,
-    created: false,
-    replaced: false,
-  };
+  return existingPair(log, certText, keyText, certPath, keyPath, loaded);
 }
 
 /**
@@ -196,17 +186,13 @@ export async function loadOperatorCertificate(certFile: string, keyFile: string,
   }
   // Group-readable keys are a normal setup (e.g. an ssl-cert group); world-readable ones are not.
   await warnIfKeyExposed(out, keyPath, 0o007);
-  out.info(`TLS certificate SHA-256 fingerprint ${loaded.fingerprint256}`);
-  return {
-    cert: certText,
-    key: keyText,
-    certPath,
-    keyPath,
-    fingerprint256: loaded.fingerprint256,
-    notAfter: loaded.notAfter,
-    created: false,
-    replaced: false,
-  };
+  return existingPair(out, certText, keyText, certPath, keyPath, loaded);
+}
+
+/** A pair found on disk and used as it is (generated before, or the operator's): its fingerprint is logged for pinning. */
+function existingPair(log: Levels, cert: string, key: string, certPath: string, keyPath: string, loaded: CheckedPair): TlsMaterial {
+  log.info(`TLS certificate SHA-256 fingerprint ${loaded.fingerprint256}`);
+  return { cert, key, certPath, keyPath, fingerprint256: loaded.fingerprint256, notAfter: loaded.notAfter, created: false, replaced: false };
 }
 
 interface Levels {

@@ -2,6 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { vanishedPid } from "../helpers/proc.js";
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -215,7 +216,7 @@ describe("JournalReader with a fake journalctl", () => {
 
   test("a vanished pid is not found, without running journalctl", async () => {
     const command = await fake("unused", "exit 0");
-    const gone = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+    const gone = vanishedPid();
     if (existsSync(`/proc/${gone}`)) return; // reused already: nothing to test
     assert.deepEqual(await reader(command).read(gone), { kind: "error", code: "NOT_FOUND", message: `Process ${gone} not found` });
     assert.equal(existsSync(`${command}.args`), false);

@@ -2,7 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cp, mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,7 @@ import {
 } from "../../src/collectors/process-details.js";
 import { parseBootTime } from "../../src/collectors/cpu.js";
 import { ProcessCollector, parsePidStat } from "../../src/collectors/processes.js";
+import { kernelThreadPid, vanishedPid } from "../helpers/proc.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/details/", import.meta.url));
 const fixtureProc = join(fixtures, "proc");
@@ -324,23 +325,13 @@ describe("live, against a process this test starts", () => {
   });
 
   test("a vanished pid is not found", async () => {
-    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
-    const pid = Number(gone.stdout);
+    const pid = vanishedPid();
     const result = await new ProcessDetailsCollector().read(pid);
     assert.deepEqual(result, { kind: "not_found", message: `Process ${pid} not found` });
   });
 
   test("a kernel thread is not found", async (ctx) => {
-    const kthread = readdirSync("/proc")
-      .filter((n) => /^[0-9]+$/.test(n))
-      .map(Number)
-      .find((pid) => {
-        try {
-          return ((parseStatFlags(readFileSync(`/proc/${pid}/stat`, "latin1")) ?? 0) & PF_KTHREAD) !== 0;
-        } catch {
-          return false;
-        }
-      });
+    const kthread = kernelThreadPid();
     if (kthread === undefined) {
       ctx.skip("no kernel thread visible in this pid namespace");
       return;

@@ -27,6 +27,7 @@
  * slot. Nothing runs between requests: the only timer is a read's deadline.
  */
 import { open } from "node:fs/promises";
+import { monotonicMs } from "../clock.js";
 
 /**
  * What one read gave: the file's text; nothing (absent, or an errno the
@@ -127,7 +128,7 @@ export class SensorReader {
     this.slowForMs = options.slowForMs ?? 60_000;
     this.maxInFlight = options.maxInFlight ?? Math.max(1, Math.floor(threadpoolSize() / 2));
     this.log = options.log ?? (() => {});
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicMs;
   }
 
   /** The file's text, or null when it is absent, fails, or does not answer in time. Never rejects. */

@@ -32,11 +32,12 @@ const manifestPlugin = {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
       let text = readFileSync(args.path, "utf8");
       const call = /createRequire\(import\.meta\.url\)\("\.\.\/package\.json"\)/g;
-      // ws is require()d through createRequire (ws-require.ts: cheaper than importing it as ESM);
-      // esbuild bundles only a plain require() call, so the bundle gets one.
-      const wsCall = /createRequire\(import\.meta\.url\)\("ws"\)/g;
-      if (!call.test(text) && !wsCall.test(text)) return undefined;
-      text = text.replace(wsCall, 'require("ws")');
+      // Modules loaded on demand with createRequire (ws: cheaper than importing it as ESM; node:https
+      // only under TLS): esbuild bundles only a plain require() call, and a CommonJS bundle has no
+      // import.meta, so the bundle gets plain require() calls.
+      const requireCall = /createRequire\(import\.meta\.url\)\("([^".][^"]*)"\)/g;
+      if (!call.test(text) && !requireCall.test(text)) return undefined;
+      text = text.replace(requireCall, (_, specifier) => `require(${JSON.stringify(specifier)})`);
       const pkgJson = join(dirname(dirname(args.path)), "package.json");
       const { name, version } = JSON.parse(readFileSync(pkgJson, "utf8"));
       return { contents: text.replace(call, JSON.stringify({ name, version })), loader: "js" };

@@ -14,7 +14,7 @@ import type { PrometheusListener } from "./prometheus.js";
 import { AgentServer, type Admission } from "./server.js";
 import { SignalSender } from "./signals.js";
 import { MetricsSources } from "./sources.js";
-import { ensureCertificate, loadOperatorCertificate, type TlsMaterial } from "./tls/certificate.js";
+import type { TlsMaterial } from "./tls/certificate.js";
 import { chooseTlsDir } from "./tls/original-dir.js";
 
 export interface StartedAgent {
@@ -53,6 +53,8 @@ function displayHost(bind: string): string {
 
 /** The operator's certificate, or the generated one (created on first use, reused after). */
 async function loadTls(tls: TlsConfig, log: Logger): Promise<TlsMaterial> {
+  // Loaded only with TLS on: node:tls and the certificate code are memory and start-up time an agent without TLS does not need.
+  const { ensureCertificate, loadOperatorCertificate } = await import("./tls/certificate.js");
   if (tls.certFile !== null && tls.keyFile !== null) return loadOperatorCertificate(tls.certFile, tls.keyFile, log);
   return ensureCertificate({
     dir: await chooseTlsDir(tls.dir, tls.originalDir ?? null, (line) => log.info(line)),

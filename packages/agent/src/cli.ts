@@ -4,13 +4,12 @@
  * Every failure the user can cause ends in one line on stderr and a non-zero
  * exit status, never a stack trace.
  */
-// First: heap sizing before anything allocates (see v8-tuning.ts).
+// First: heap sizing before anything allocates (see v8-tuning.ts). The rest is
+// imported dynamically: static imports would all be loaded and compiled before
+// this module runs, growing the heap the tuning is meant to keep small.
 import "./v8-tuning.js";
-import { startAgent, type StartedAgent } from "./agent.js";
-import { stuckSensorReads } from "./collectors/sensor-reader.js";
-import { ConfigError, HELP, parseCommand } from "./config.js";
+import type { StartedAgent } from "./agent.js";
 import { createLogger } from "./log.js";
-import { AGENT_NAME, AGENT_VERSION } from "./version.js";
 
 const log = createLogger();
 
@@ -31,6 +30,13 @@ function describeListenError(error: NodeJS.ErrnoException, bind: string, port: n
 }
 
 async function main(): Promise<number> {
+  // Not a top-level await: the single executable is bundled as CommonJS, which has none.
+  const [{ startAgent }, { stuckSensorReads }, { ConfigError, HELP, parseCommand }, { AGENT_NAME, AGENT_VERSION }] = await Promise.all([
+    import("./agent.js"),
+    import("./collectors/sensor-reader.js"),
+    import("./config.js"),
+    import("./version.js"),
+  ]);
   let command;
   try {
     command = parseCommand(process.argv.slice(2), process.env);

@@ -5,7 +5,7 @@
 import { BACKEND_NAMES, defaultBackend, type BackendName } from "./backend-choice.js";
 import { CommandLineError, parseCommandLine, type OptionsConfig } from "./cli-args.js";
 import { isIP } from "node:net";
-import { defaultTlsDir } from "./tls/certificate.js";
+import { defaultTlsDir } from "./tls/paths.js";
 import { isValidDnsName } from "./tls/names.js";
 import { originalTlsDir } from "./tls/original-dir.js";
 

@@ -5,7 +5,7 @@
  * (a timeout, a client error) reaches both.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
+import { createRequire } from "node:module";
 import type { AddressInfo, Socket } from "node:net";
 
 /** Why a request is refused: an HTTP status and a one-line reason for the client. */
@@ -54,7 +54,8 @@ export interface HardenedServerOptions {
 export function createHardenedServer(options: HardenedServerOptions = {}): Server {
   const serverOptions = { requestTimeout: 0, headersTimeout: 0, connectionsCheckingInterval: 2 ** 31 - 1 };
   const server: Server = options.tls
-    ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
+    ? // node:https (and node:tls with it) loaded only under TLS.
+      (createRequire(import.meta.url)("node:https") as typeof import("node:https")).createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key })
     : createHttpServer(serverOptions);
   server.keepAliveTimeout = 5000;
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;

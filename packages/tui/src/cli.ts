@@ -5,17 +5,22 @@
  * one line on stderr and a non-zero status, never a stack trace.
  */
 // First: heap sizing before anything allocates (the agent's, for the same reason: see its v8-tuning.ts).
+// The rest is imported dynamically: static imports would all be loaded before
+// this module runs; and `socktop status` and the full-screen UI load only their own code.
 import "@socktop/agent/v8-tuning";
-import { ArgError, helpText, parseArgs } from "./args.js";
-import { DemoError } from "./demo.js";
-import { ProfileError } from "./profiles.js";
-import { run } from "./run.js";
-import { TerminalError } from "./terminal.js";
-import { defaultStatusIO, runStatus } from "./status.js";
-import { VERSION } from "./version.js";
 
 async function main(): Promise<number> {
-  if (process.argv[2] === "status") return runStatus(process.argv.slice(3), defaultStatusIO());
+  if (process.argv[2] === "status") {
+    const { defaultStatusIO, runStatus } = await import("./status.js");
+    return runStatus(process.argv.slice(3), defaultStatusIO());
+  }
+  const [{ ArgError, helpText, parseArgs }, { ProfileError }, { run }, { TerminalError }, { VERSION }] = await Promise.all([
+    import("./args.js"),
+    import("./profiles.js"),
+    import("./run.js"),
+    import("./terminal.js"),
+    import("./version.js"),
+  ]);
   let command;
   try {
     command = parseArgs(process.argv.slice(2));
@@ -41,6 +46,8 @@ async function main(): Promise<number> {
       process.stderr.write(`socktop: ${error.message}\n`);
       return 2;
     }
+    // The demo's module is loaded only when the demo runs (or failed to start).
+    const { DemoError } = await import("./demo.js");
     if (error instanceof ProfileError || error instanceof DemoError || error instanceof TerminalError) {
       process.stderr.write(`socktop: ${error.message}\n`);
       return 1;

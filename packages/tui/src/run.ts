@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import { ArgError, type RunOptions } from "./args.js";
 import { App, type DetailsViewFactory } from "./app.js";
 import { connectorSource } from "./connector-source.js";
-import { DEMO_HOST, DEMO_PORT, startDemoAgent, type DemoAgent } from "./demo.js";
+import type { DemoAgent } from "./demo.js";
 import { detailsViewFactory } from "./details-view.js";
 import { FleetApp } from "./fleet-app.js";
 import { planRun } from "./plan.js";
@@ -60,6 +60,8 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
   let demo: DemoAgent | null = null;
   let url = plan.url ?? "";
   if (plan.kind === "demo") {
+    // Loaded only for the demo: child processes and an HTTP client nothing else needs.
+    const { DEMO_HOST, DEMO_PORT, startDemoAgent } = await import("./demo.js");
     // SOCKTOP_DEMO_PORT exists for tests that must not collide on 3231.
     const port = Number(process.env.SOCKTOP_DEMO_PORT) || DEMO_PORT;
     process.stdout.write(`Starting a local agent on ${DEMO_HOST}:${port}…\n`);

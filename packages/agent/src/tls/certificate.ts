@@ -10,8 +10,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import type { Stats } from "node:fs";
 import { readFile, rename, stat, unlink } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
 import { errorCode, exists } from "../fs-util.js";
 import { keepBackups, makeDir, stageFile, syncDir } from "./files.js";
@@ -74,19 +73,12 @@ export class CertificateError extends Error {
  */
 export type TlsLog = ((line: string) => void) | { info(line: string): void; warn(line: string): void };
 
-export const CERT_FILE = "cert.pem";
-export const KEY_FILE = "key.pem";
+// Where the pair lives is in paths.ts, which the configuration loads without this module (node:tls, x509).
+export { CERT_FILE, KEY_FILE, defaultTlsDir } from "./paths.js";
+import { CERT_FILE, KEY_FILE } from "./paths.js";
 export const EXPIRY_WARNING_DAYS = 30;
 const KEY_MODE = 0o600;
 const CERT_MODE = 0o644;
-
-/** $XDG_DATA_HOME/socktop_agent/tls, or ~/.local/share/socktop_agent/tls. */
-export function defaultTlsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const xdg = env.XDG_DATA_HOME;
-  // The XDG spec says relative values are invalid and must be ignored.
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".local", "share");
-  return join(base, "socktop_agent", "tls");
-}
 
 export interface EnsureCertificateOptions {
   /** Directory holding cert.pem and key.pem; created (0700) when missing. */

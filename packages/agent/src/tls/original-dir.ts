@@ -8,7 +8,7 @@
 import { access } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { CERT_FILE, KEY_FILE } from "./certificate.js";
+import { CERT_FILE, KEY_FILE } from "./paths.js";
 
 /** $XDG_CONFIG_HOME/socktop_agent/tls, or ~/.config/socktop_agent/tls: the original agent's directory. */
 export function originalTlsDir(env: NodeJS.ProcessEnv = process.env): string {

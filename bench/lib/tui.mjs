@@ -1,6 +1,6 @@
 /**
  * The socktop TUI run for measurement, shared by suites/soak.mjs,
- * suites/web.mjs and fleet.mjs: started in a tmux server of the bench's own
+ * suites/web.mjs and suites/fleet.mjs: started in a tmux server of the bench's own
  * (foreground, our child, so it is reaped), its profiles and settings in a
  * directory of the bench's (never the user's); its CPU and RSS sampled over
  * the whole process tree (the TUI may be a wrapper with a child doing the work).

@@ -36,11 +36,15 @@ const manifestPlugin = {
       // only under TLS): esbuild bundles only a plain require() call, and a CommonJS bundle has no
       // import.meta, so the bundle gets plain require() calls.
       const requireCall = /createRequire\(import\.meta\.url\)\("([^".][^"]*)"\)/g;
-      if (!call.test(text) && !requireCall.test(text)) return undefined;
+      const hasManifest = call.test(text);
+      if (!hasManifest && !requireCall.test(text)) return undefined;
       text = text.replace(requireCall, (_, specifier) => `require(${JSON.stringify(specifier)})`);
-      const pkgJson = join(dirname(dirname(args.path)), "package.json");
-      const { name, version } = JSON.parse(readFileSync(pkgJson, "utf8"));
-      return { contents: text.replace(call, JSON.stringify({ name, version })), loader: "js" };
+      if (hasManifest) {
+        const pkgJson = join(dirname(dirname(args.path)), "package.json");
+        const { name, version } = JSON.parse(readFileSync(pkgJson, "utf8"));
+        text = text.replace(call, JSON.stringify({ name, version }));
+      }
+      return { contents: text, loader: "js" };
     });
   },
 };

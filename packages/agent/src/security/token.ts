@@ -3,8 +3,16 @@
  * comparison that does not reveal through its timing how much of a guess
  * was right.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { createRequire } from "node:module";
+
+/**
+ * node:crypto on first use (a token to compare): imported as an ES module it
+ * loads all of Node's crypto modules (webcrypto, x509, …) at start-up, which an
+ * agent without a token, or before its first client, does not need.
+ */
+let crypto: typeof import("node:crypto") | null = null;
+const cryptoModule = (): typeof import("node:crypto") => (crypto ??= createRequire(import.meta.url)("node:crypto") as typeof import("node:crypto"));
 
 /**
  * The token a request carries: the `token` query parameter (the documented
@@ -57,6 +65,7 @@ function decode(text: string): string {
  */
 export function tokensEqual(provided: string | null, expected: string): boolean {
   if (provided === null) return false;
+  const { createHash, timingSafeEqual } = cryptoModule();
   const a = createHash("sha256").update(provided, "utf8").digest();
   const b = createHash("sha256").update(expected, "utf8").digest();
   return timingSafeEqual(a, b);

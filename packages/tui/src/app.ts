@@ -3,12 +3,13 @@
  * terminal. Frames are drawn only when something changed (data, input, the
  * clock's second, a countdown) and at most once per event-loop turn.
  */
-import type { DiskInfo, Metrics, ProcessListReply, SignalName } from "@socktop/protocol";
-import { SignalDialog } from "./signal-dialog.js";
+import type { DiskInfo, Metrics, ProcessListReply } from "@socktop/protocol";
+import { AppInput } from "./app-input.js";
 import { CgroupsBrowser } from "./cgroups-view.js";
 import { hostOf, hostPort, redactUrl } from "./format.js";
+import { FrameWriter, type FrameStats } from "./frame-writer.js";
 import type { Layout } from "./layout.js";
-import { contains, diffScreens, Screen, type Rect } from "./screen.js";
+import type { Rect, Screen } from "./screen.js";
 import { renderFrame } from "./render.js";
 import type { RenderContext } from "./widgets.js";
 import { describeConnectionError, type LinkContext } from "./connection-messages.js";
@@ -21,7 +22,7 @@ import {
   type Intervals,
   type SessionStatus,
 } from "./session.js";
-import { AppState, type SortKey } from "./state.js";
+import { AppState } from "./state.js";
 import type { MouseInput, TerminalIO } from "./terminal.js";
 import type { Theme } from "./theme.js";
 
@@ -67,11 +68,6 @@ export interface AppOptions {
   onBack?: () => void;
 }
 
-// Name sorts with O: A is About, as in the original (a/A, h/H, q/Q, c/C, x/X keep its meaning).
-const SORT_KEYS_BY_LETTER: Record<string, SortKey> = { P: "cpu", M: "mem", N: "pid", O: "name", U: "user" };
-const DOUBLE_CLICK_MS = 400;
-const WHEEL_ROWS = 3;
-
 export class App {
   readonly state = new AppState();
   readonly session: Session;
@@ -80,13 +76,11 @@ export class App {
   private readonly term: TerminalIO;
   private readonly ctx: Omit<RenderContext, "now">;
   private readonly clock: Clock;
-  private front: Screen | null = null;
-  private back: Screen;
+  private readonly frames: FrameWriter;
+  private readonly input: AppInput;
   private layout: Layout | null = null;
   private scheduled = false;
   private tickTimer: unknown = null;
-  private dragging = false;
-  private lastClick = { at: 0, pid: -1 };
   private details: DetailsView | null = null;
   /** Processes under the open details view (a parent opened with p, a child with Enter): Esc goes back down. */
   private detailsTrail: { pid: number; name: string }[] = [];
@@ -96,8 +90,6 @@ export class App {
   private readonly link: LinkContext;
   /** False while a fleet view is in front: no frames are drawn for nobody. */
   private visible = true;
-  /** Frames drawn and bytes written: for the benchmark and tests. */
-  readonly stats = { frames: 0, bytes: 0, renderMs: 0 };
 
   constructor(private readonly options: AppOptions) {
     this.term = options.terminal;
@@ -121,7 +113,24 @@ export class App {
       verifyHostname: options.verifyHostname ?? false,
       secure: options.url.startsWith("wss:"),
     };
-    this.back = new Screen(this.term.width, this.term.height);
+    this.frames = new FrameWriter(this.term);
+    this.input = new AppInput({
+      state: this.state,
+      layout: () => this.layout,
+      details: () => this.details,
+      openDetails: () => this.openDetails(),
+      openCgroups: () => this.openCgroups(),
+      closeDetails: () => this.closeDetails(),
+      quit: () => this.quit(),
+      back: () => (this.options.onBack ? this.options.onBack() : this.quit()),
+      retryNow: () => this.session.retryNow(),
+      signalSender: () => {
+        const client = this.session.client;
+        return client?.signal ? (pid, sig) => client.signal!(pid, sig) : null;
+      },
+      invalidate: () => this.invalidate(),
+      now: () => this.clock.now(),
+    });
     this.session = new Session({
       source: options.source,
       intervals: options.intervals,
@@ -154,7 +163,7 @@ export class App {
     this.term.onKey((name, isChar) => this.handleKey(name, isChar));
     this.term.onMouse((e) => this.handleMouse(e));
     this.term.onResize(() => {
-      this.front = null;
+      this.frames.forget();
       this.invalidate();
     });
     this.session.start();
@@ -207,7 +216,7 @@ export class App {
   setVisible(visible: boolean): void {
     this.visible = visible;
     if (visible) {
-      this.front = null;
+      this.frames.forget();
       this.invalidate();
     }
   }
@@ -223,33 +232,22 @@ export class App {
 
   /** Draw the frame and write what changed. Public for tests. */
   renderNow(): Layout {
-    const t0 = performance.now();
-    const w = this.term.width;
-    const h = this.term.height;
-    if (this.back.width !== w || this.back.height !== h) {
-      this.back.resize(w, h);
-      this.front = null;
-    }
-    const ctx: RenderContext = { ...this.ctx, now: this.clock.now() };
-    this.lastFrameAt = ctx.now;
-    this.layout = renderFrame(this.back, this.state, ctx, this.details ? { render: (s, a, c) => this.details!.render(s, a, c) } : null);
-    const out = diffScreens(this.front, this.back);
-    if (out) {
-      this.term.write(out);
-      this.stats.bytes += out.length;
-    }
-    // Swap buffers instead of copying: the next frame is drawn from scratch anyway.
-    const old = this.front;
-    this.front = this.back;
-    this.back = old && old.width === w && old.height === h ? old : new Screen(w, h);
-    this.stats.frames++;
-    this.stats.renderMs += performance.now() - t0;
+    const now = this.clock.now();
+    this.lastFrameAt = now;
+    const ctx: RenderContext = { ...this.ctx, now };
+    const details = this.details;
+    this.layout = this.frames.paint((screen) => renderFrame(screen, this.state, ctx, details ? { render: (s, a, c) => details.render(s, a, c) } : null));
     return this.layout;
   }
 
   /** The frame currently on the terminal (tests read it). */
   get screen(): Screen | null {
-    return this.front;
+    return this.frames.screen;
+  }
+
+  /** Frames drawn and bytes written: for the benchmark and tests. */
+  get stats(): FrameStats {
+    return this.frames.stats;
   }
 
   private onStatus(s: SessionStatus): void {
@@ -350,230 +348,11 @@ export class App {
       this.quit();
       return;
     }
-    this.handleKeyInner(name, isCharacter);
+    this.input.key(name, isCharacter);
     this.invalidate();
   }
 
-  private handleKeyInner(name: string, isCharacter: boolean): void {
-    const state = this.state;
-    const table = state.table;
-
-    if (this.details) {
-      const r = this.details.handleKey(name, isCharacter);
-      // Esc and q always lead back out, even from a view that ignores them.
-      if (r === "close" || (r === "ignored" && (name === "ESCAPE" || name === "q" || name === "x" || name === "X"))) this.closeDetails();
-      return;
-    }
-
-    if (state.signalDialog) {
-      if (state.signalDialog.handleKey(name) === "close") state.signalDialog = null;
-      return;
-    }
-
-    if (state.modal) {
-      const modal = state.modal;
-      if (modal.kind === "help" && (name === "UP" || name === "k")) modal.scroll = Math.max(0, modal.scroll - 1);
-      else if (modal.kind === "help" && (name === "DOWN" || name === "j")) modal.scroll++;
-      else if ((name === "a" || name === "A") && modal.kind === "help") state.modal = { kind: "about" };
-      else if ((name === "h" || name === "H" || name === "?") && modal.kind === "about") state.modal = { kind: "help", scroll: 0 };
-      else if (["ESCAPE", "q", "Q", "h", "H", "?", "a", "A", "ENTER"].includes(name)) state.modal = null;
-      return;
-    }
-
-    if (table.filterEditing) {
-      switch (name) {
-        case "ENTER":
-          table.acceptFilter();
-          return;
-        case "ESCAPE":
-          table.clearFilter();
-          return;
-        case "BACKSPACE":
-          table.setFilter(table.filter.slice(0, -1));
-          return;
-        case "CTRL_U":
-          table.setFilter("");
-          return;
-        case "UP":
-        case "DOWN":
-        case "PAGE_UP":
-        case "PAGE_DOWN":
-          break; // fall through to navigation below
-        default:
-          if (isCharacter) table.setFilter(table.filter + name);
-          return;
-      }
-    }
-
-    const page = Math.max(1, table.pageSize - 1);
-    switch (name) {
-      case "q":
-      case "Q":
-        this.quit();
-        return;
-      case "ESCAPE":
-        // Esc backs out one level: an active filter first, a group's processes (back to the groups), then the program.
-        if (table.filter !== "") table.clearFilter();
-        else if (table.scope) this.openCgroups();
-        else if (this.options.onBack) this.options.onBack();
-        else this.quit();
-        return;
-      case "h":
-      case "H":
-      case "?":
-        state.modal = { kind: "help", scroll: 0 };
-        return;
-      case "a":
-      case "A":
-        state.modal = { kind: "about" };
-        return;
-      case "x":
-      case "X":
-        table.clearSelection();
-        return;
-      case "UP":
-      case "k":
-        table.moveSelection(-1);
-        return;
-      case "DOWN":
-      case "j":
-        table.moveSelection(1);
-        return;
-      case "PAGE_UP":
-        table.moveSelection(-page);
-        return;
-      case "PAGE_DOWN":
-        table.moveSelection(page);
-        return;
-      case "HOME":
-      case "g":
-        table.selectFirst();
-        return;
-      case "END":
-      case "G":
-        table.selectLast();
-        return;
-      case "ENTER":
-        this.openDetails();
-        return;
-      case "/":
-        table.beginFilter();
-        return;
-      case "c":
-      case "C":
-        table.clearFilter();
-        return;
-      case "P":
-      case "M":
-      case "N":
-      case "O":
-      case "U":
-        table.sortBy(SORT_KEYS_BY_LETTER[name]!);
-        return;
-      case "<":
-        table.cycleSort(-1);
-        return;
-      case ">":
-        table.cycleSort(1);
-        return;
-      case "r":
-        table.reverse();
-        return;
-      case "[":
-      case "]":
-      case "LEFT":
-      case "RIGHT":
-        if (this.layout) state.scrollCores(name === "[" || name === "LEFT" ? -1 : 1, this.layout.coreRowsVisible, this.layout.coresPerRow);
-        return;
-      case "T":
-        table.toggleTree();
-        return;
-      case "s":
-        this.openCgroups();
-        return;
-      case "t": {
-        // The original's kill key: a dialog that names the process and the signal; nothing is sent before Enter.
-        const p = table.selected();
-        if (!p) return;
-        const client = this.session.client;
-        const send = client?.signal ? (pid: number, sig: SignalName) => client.signal!(pid, sig) : null;
-        state.signalDialog = new SignalDialog(p.pid, p.name, send, () => this.invalidate());
-        return;
-      }
-      case "R":
-        this.session.retryNow();
-        return;
-      default:
-        return;
-    }
-  }
-
   handleMouse(e: MouseInput): void {
-    const layout = this.layout;
-    if (!layout || layout.tooSmall || this.state.signalDialog) return;
-    const state = this.state;
-    const table = state.table;
-
-    if (this.details) {
-      this.details.handleMouse?.(e, { x: 0, y: 1, w: layout.width, h: layout.height - 1 });
-      this.invalidate();
-      return;
-    }
-    if (state.modal) {
-      if (e.kind === "press") state.modal = null;
-      else if (state.modal.kind === "help" && e.kind === "wheel-up") state.modal.scroll = Math.max(0, state.modal.scroll - 1);
-      else if (state.modal.kind === "help" && e.kind === "wheel-down") state.modal.scroll++;
-      this.invalidate();
-      return;
-    }
-
-    if (e.kind === "release") {
-      this.dragging = false;
-      return;
-    }
-    const sb = layout.scrollbar;
-    if (e.kind === "drag") {
-      if (this.dragging && sb) {
-        table.scrollToFraction(sb.h > 1 ? (e.y - sb.y) / (sb.h - 1) : 0);
-        this.invalidate();
-      }
-      return;
-    }
-    if (e.kind === "wheel-up" || e.kind === "wheel-down") {
-      const dir = e.kind === "wheel-up" ? -1 : 1;
-      if (layout.procs && contains(layout.procs, e.x, e.y)) table.scrollBy(dir * WHEEL_ROWS);
-      else if (layout.cores && contains(layout.cores, e.x, e.y)) state.scrollCores(dir, layout.coreRowsVisible, layout.coresPerRow);
-      this.invalidate();
-      return;
-    }
-    if (e.kind !== "press" || e.button !== "left") return;
-
-    if (layout.procs && e.y === layout.procHeaderY) {
-      const col = layout.columns.find((c) => e.x >= c.x && e.x < c.x + c.w + 1);
-      if (col?.key) table.sortBy(col.key);
-      this.invalidate();
-      return;
-    }
-    if (sb && sb.h > 0 && table.length > table.pageSize && contains({ ...sb, x: sb.x, w: 1 }, e.x, e.y)) {
-      this.dragging = true;
-      table.scrollToFraction(sb.h > 1 ? (e.y - sb.y) / (sb.h - 1) : 0);
-      this.invalidate();
-      return;
-    }
-    const rows = layout.procRows;
-    if (rows && contains(rows, e.x, e.y)) {
-      const n = e.y - rows.y;
-      const before = table.selectedPid;
-      table.selectVisibleRow(n);
-      const now = this.clock.now();
-      const pid = table.selectedPid ?? -1;
-      if (pid === before && pid === this.lastClick.pid && now - this.lastClick.at < DOUBLE_CLICK_MS) {
-        this.openDetails();
-        this.lastClick = { at: 0, pid: -1 };
-      } else {
-        this.lastClick = { at: now, pid };
-      }
-      this.invalidate();
-    }
+    this.input.mouse(e);
   }
 }

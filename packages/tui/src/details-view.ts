@@ -20,6 +20,7 @@ import type { DetailsContext, DetailsView, DetailsViewFactory } from "./app.js";
 import { type DetailsLayout, sectionAt } from "./details-layout.js";
 import { renderDetails } from "./details-render.js";
 import { DetailsState } from "./details-state.js";
+import { DoubleClick } from "./keymap.js";
 import { contains, type Rect, type Screen } from "./screen.js";
 import { type AgentClient, type Clock, realClock } from "./session.js";
 import type { MouseInput } from "./terminal.js";
@@ -29,7 +30,6 @@ export const DETAILS_INTERVAL_MS = 1000;
 
 export const JOURNAL_INTERVAL_MS = 5000;
 
-const DOUBLE_CLICK_MS = 400;
 
 const WHEEL_ROWS = 3;
 
@@ -59,7 +59,7 @@ export class ProcessDetailsView implements DetailsView {
   private disposed = false;
   private help = false;
   private layout: DetailsLayout | null = null;
-  private lastClick = { at: 0, pid: -1 };
+  private readonly childClicks = new DoubleClick<number>();
 
   constructor(
     private readonly ctx: DetailsContext,
@@ -225,13 +225,7 @@ export class ProcessDetailsView implements DetailsView {
     if (!child) return;
     const before = this.state.selectedChildPid;
     this.state.selectChildIndex(i);
-    const now = this.clock.now();
-    if (before === child.pid && this.lastClick.pid === child.pid && now - this.lastClick.at < DOUBLE_CLICK_MS) {
-      this.lastClick = { at: 0, pid: -1 };
-      this.ctx.open(child.pid, child.name);
-      return;
-    }
-    this.lastClick = { at: now, pid: child.pid };
+    if (this.childClicks.click(child.pid, this.clock.now()) && before === child.pid) this.ctx.open(child.pid, child.name);
   }
 
   private stopAll(): void {

@@ -14,7 +14,9 @@ import { connectorSource } from "./connector-source.js";
 import { hostPort } from "./format.js";
 import { renderFleet, type FleetLayout } from "./fleet-render.js";
 import { fleetRow, FleetState, intervalsFor, type FleetRow, type Visibility } from "./fleet-state.js";
-import { contains, diffScreens, Screen } from "./screen.js";
+import { FrameWriter, type FrameStats } from "./frame-writer.js";
+import { DoubleClick, filterKey, helpScrollKey, KeyMap, listBindings } from "./keymap.js";
+import { contains, type Screen } from "./screen.js";
 import { realClock, type Clock, type DataSource } from "./session.js";
 import type { HostTarget } from "./targets.js";
 import type { MouseInput, TerminalIO } from "./terminal.js";
@@ -70,7 +72,6 @@ interface Host {
   visibility: Visibility | null;
 }
 
-const DOUBLE_CLICK_MS = 400;
 /** The overview redraws at this pace (countdowns, sparklines); data only moves it forward. */
 export const FLEET_FRAME_MS = 500;
 
@@ -80,19 +81,19 @@ export class FleetApp {
   private readonly term: TerminalIO;
   private readonly clock: Clock;
   private active: Host | null = null;
-  private front: Screen | null = null;
-  private back: Screen;
+  private readonly frames: FrameWriter;
+  private readonly keys: KeyMap;
+  private readonly hostClicks = new DoubleClick<string>();
   private layout: FleetLayout | null = null;
   private scheduled = false;
   private timer: unknown = null;
   private quitting = false;
-  private lastClick = { at: 0, name: "" };
-  readonly stats = { frames: 0, bytes: 0, renderMs: 0 };
 
   constructor(private readonly options: FleetAppOptions) {
     this.term = options.terminal;
     this.clock = options.clock ?? realClock;
-    this.back = new Screen(this.term.width, this.term.height);
+    this.frames = new FrameWriter(this.term);
+    this.keys = this.keyMap();
     const sourceFor =
       options.sourceFor ??
       ((t: HostTarget) => connectorSource(t.url, { tlsCa: t.tlsCa, verifyHostname: t.verifyHostname, ...(t.token ? { token: t.token } : {}) }));
@@ -123,7 +124,7 @@ export class FleetApp {
     this.term.onKey((name, isChar) => this.handleKey(name, isChar));
     this.term.onMouse((e) => this.handleMouse(e));
     this.term.onResize((w, h) => {
-      this.front = null;
+      this.frames.forget();
       if (this.active) for (const l of this.active.term.resizeListeners) l(w, h);
       else this.invalidate();
     });
@@ -175,32 +176,23 @@ export class FleetApp {
 
   /** Draw the overview and write what changed. Public for tests and the benchmark. */
   renderNow(): FleetLayout {
-    const t0 = performance.now();
-    const w = this.term.width;
-    const h = this.term.height;
-    if (this.back.width !== w || this.back.height !== h) {
-      this.back.resize(w, h);
-      this.front = null;
-    }
-    this.layout = renderFleet(this.back, this.rows(), this.state, { theme: this.options.theme, now: this.clock.now(), version: this.options.version });
-    const out = diffScreens(this.front, this.back);
-    if (out) {
-      this.term.write(out);
-      this.stats.bytes += out.length;
-    }
-    const old = this.front;
-    this.front = this.back;
-    this.back = old && old.width === w && old.height === h ? old : new Screen(w, h);
-    this.stats.frames++;
-    this.stats.renderMs += performance.now() - t0;
+    const rows = this.rows();
+    const ctx = { theme: this.options.theme, now: this.clock.now(), version: this.options.version };
+    const layout = this.frames.paint((screen) => renderFleet(screen, rows, this.state, ctx));
+    this.layout = layout;
     // Poll what is on screen at the overview's rate, the rest slowly.
-    const shown = new Set(this.layout.hosts.map((x) => x.name));
+    const shown = new Set(layout.hosts.map((x) => x.name));
     for (const host of this.hosts) this.setVisibility(host, shown.has(host.target.name) ? "visible" : "hidden");
-    return this.layout;
+    return layout;
   }
 
   get screen(): Screen | null {
-    return this.front;
+    return this.frames.screen;
+  }
+
+  /** Frames drawn and bytes written: for the benchmark and tests. */
+  get stats(): FrameStats {
+    return this.frames.stats;
   }
 
   open(name: string): void {
@@ -220,7 +212,7 @@ export class FleetApp {
     host.term.active = false;
     host.app.setVisible(false);
     this.active = null;
-    this.front = null;
+    this.frames.forget();
     this.invalidate();
   }
 
@@ -243,113 +235,60 @@ export class FleetApp {
     this.invalidate();
   }
 
+  private keyMap(): KeyMap {
+    const s = this.state;
+    const cols = (): number => this.layout?.columns ?? 1;
+    return new KeyMap([
+      ...listBindings({
+        quit: () => this.quit(),
+        back: () => (s.filter !== "" ? s.clearFilter() : this.quit()),
+        help: () => {
+          s.modal = "help";
+          s.helpScroll = 0;
+        },
+        rowStep: cols,
+        pageStep: () => Math.max(1, (this.layout?.perPage ?? 10) - cols()),
+        move: (delta) => s.move(delta),
+        first: () => s.selectEdge(false),
+        last: () => s.selectEdge(true),
+        open: () => {
+          if (s.selected !== null) this.open(s.selected);
+        },
+        beginFilter: () => s.beginFilter(),
+        clearFilter: () => s.clearFilter(),
+        cycleSort: (dir) => s.cycleSort(dir),
+        retryNow: () => this.hosts.find((h) => h.target.name === s.selected)?.app.session.retryNow(),
+      }),
+      [["LEFT"], () => s.move(-1)],
+      [["RIGHT"], () => s.move(1)],
+      [["P"], () => s.sortBy("cpu")],
+      [["M"], () => s.sortBy("mem")],
+      [["O"], () => s.sortBy("name")],
+    ]);
+  }
+
   private handleFleetKey(name: string, isCharacter: boolean): void {
     const s = this.state;
     if (s.modal === "help") {
-      if (name === "UP" || name === "k") s.helpScroll = Math.max(0, s.helpScroll - 1);
-      else if (name === "DOWN" || name === "j") s.helpScroll++;
+      const scroll = helpScrollKey(name, s.helpScroll);
+      if (scroll !== null) s.helpScroll = scroll;
       else if (name === "q" || name === "Q") this.quit();
       else s.modal = null;
       return;
     }
     if (s.filterEditing) {
-      switch (name) {
-        case "ENTER":
+      const target = {
+        filter: s.filter,
+        setFilter: (text: string) => s.setFilter(text),
+        accept: () => {
           s.filterEditing = false;
           s.selectEdge(false);
-          return;
-        case "ESCAPE":
-          s.clearFilter();
-          return;
-        case "BACKSPACE":
-          s.setFilter(s.filter.slice(0, -1));
-          return;
-        case "CTRL_U":
-          s.setFilter("");
-          return;
-        default:
-          if (isCharacter) {
-            s.setFilter(s.filter + name);
-            return;
-          }
-      }
+        },
+        clear: () => s.clearFilter(),
+      };
+      if (filterKey(target, name, isCharacter) === "handled") return;
     }
-    const cols = this.layout?.columns ?? 1;
-    const page = Math.max(1, (this.layout?.perPage ?? 10) - cols);
-    switch (name) {
-      case "q":
-      case "Q":
-        this.quit();
-        return;
-      case "ESCAPE":
-        if (s.filter !== "") s.clearFilter();
-        else this.quit();
-        return;
-      case "h":
-      case "H":
-      case "?":
-        s.modal = "help";
-        s.helpScroll = 0;
-        return;
-      case "UP":
-      case "k":
-        s.move(-cols);
-        return;
-      case "DOWN":
-      case "j":
-        s.move(cols);
-        return;
-      case "LEFT":
-        s.move(-1);
-        return;
-      case "RIGHT":
-        s.move(1);
-        return;
-      case "PAGE_UP":
-        s.move(-page);
-        return;
-      case "PAGE_DOWN":
-        s.move(page);
-        return;
-      case "HOME":
-      case "g":
-        s.selectEdge(false);
-        return;
-      case "END":
-      case "G":
-        s.selectEdge(true);
-        return;
-      case "ENTER":
-        if (s.selected !== null) this.open(s.selected);
-        return;
-      case "/":
-        s.beginFilter();
-        return;
-      case "c":
-      case "C":
-        s.clearFilter();
-        return;
-      case "P":
-        s.sortBy("cpu");
-        return;
-      case "M":
-        s.sortBy("mem");
-        return;
-      case "O":
-        s.sortBy("name");
-        return;
-      case "<":
-        s.cycleSort(-1);
-        return;
-      case ">":
-        s.cycleSort(1);
-        return;
-      case "R":
-        this.hosts.find((h) => h.target.name === s.selected)?.app.session.retryNow();
-        return;
-      default:
-        return;
-    }
+    this.keys.dispatch(name);
   }
 
   handleMouse(e: MouseInput): void {
@@ -371,14 +310,12 @@ export class FleetApp {
     if (e.kind !== "press" || e.button !== "left" || !this.layout) return;
     const hit = this.layout.hosts.find((x) => contains(x.rect, e.x, e.y));
     if (!hit) return;
-    const now = this.clock.now();
-    if (this.state.selected === hit.name && this.lastClick.name === hit.name && now - this.lastClick.at < DOUBLE_CLICK_MS) {
-      this.lastClick = { at: 0, name: "" };
+    // A double click opens the host it selected (not one the keyboard moved away from in between).
+    if (this.hostClicks.click(hit.name, this.clock.now()) && this.state.selected === hit.name) {
       this.open(hit.name);
       return;
     }
     this.state.selected = hit.name;
-    this.lastClick = { at: now, name: hit.name };
     this.invalidate();
   }
 }

@@ -69,6 +69,12 @@ export interface ConnectionEvents {
   /** A reconnection attempt will start in `delayMs` (attempt counts from 1); `error` is why the last link or attempt failed. */
   "reconnect-scheduled": (delayMs: number, attempt: number, error: SocktopError) => void;
   /**
+   * The attempt `reconnect-scheduled` announced starts now (its delay ran out, or `retryNow()`);
+   * `reconnection.attempting` is true from here until it succeeds (state "open") or the next
+   * one is scheduled. For a banner that says "reconnecting…" instead of a countdown at 0.
+   */
+  "reconnect-attempt": (attempt: number) => void;
+  /**
    * `info` was replaced: on every new link, and when the agent identifies itself after the link
    * opened (browsers: the first frame; Node: the pipelined hello's reply).
    */
@@ -87,7 +93,7 @@ export interface AgentConnection {
   /**
    * Where reconnection stands: attempts since a link last worked, when the next one starts,
    * whether one is under way, and the last error (with its stable `code`). A fresh snapshot
-   * on every read; read it on the `state` and `reconnect-scheduled` events (and on a timer
+   * on every read; read it on the `state`, `reconnect-scheduled` and `reconnect-attempt` events (and on a timer
    * for a countdown).
    */
   readonly reconnection: ReconnectStatus;
@@ -216,6 +222,7 @@ export class Connection implements AgentConnection {
   private readonly listeners = {
     state: new Set<ConnectionEvents["state"]>(),
     "reconnect-scheduled": new Set<ConnectionEvents["reconnect-scheduled"]>(),
+    "reconnect-attempt": new Set<ConnectionEvents["reconnect-attempt"]>(),
     info: new Set<ConnectionEvents["info"]>(),
   };
 
@@ -231,6 +238,7 @@ export class Connection implements AgentConnection {
             options.reconnect,
             () => this.reconnect(),
             (delayMs, attempt, error) => this.emit("reconnect-scheduled", delayMs, attempt, error),
+            (attempt) => this.emit("reconnect-attempt", attempt),
           );
   }
 
@@ -262,7 +270,7 @@ export class Connection implements AgentConnection {
 
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
     const set = this.listeners[event] as Set<ConnectionEvents[E]> | undefined;
-    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state", "reconnect-scheduled" or "info"`);
+    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state", "reconnect-scheduled", "reconnect-attempt" or "info"`);
     set.add(listener);
     return () => {
       set.delete(listener);

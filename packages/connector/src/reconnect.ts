@@ -33,6 +33,8 @@ export class ReconnectSchedule {
     private readonly attemptNow: () => Promise<SocktopError | null>,
     /** Told of each attempt scheduled, once the status shows it. */
     private readonly scheduled: (delayMs: number, attempt: number, error: SocktopError) => void,
+    /** Told when a scheduled attempt starts (its delay ran out, or retryNow()), once the status shows it. */
+    private readonly started: (attempt: number) => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {
     this.backoff = new Backoff(policy);
@@ -61,7 +63,7 @@ export class ReconnectSchedule {
     this.nextAt = this.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.run();
+      void this.run(true);
     }, delayMs);
     this.scheduled(delayMs, this.backoff.attempt, error);
   }
@@ -70,13 +72,13 @@ export class ReconnectSchedule {
   retryNow(): boolean {
     if (this.timer === undefined) return false;
     this.cancel();
-    void this.run();
+    void this.run(true);
     return true;
   }
 
   /** Starts an attempt with no wait (the first connection, when it is retried). */
   start(): void {
-    void this.run();
+    void this.run(false);
   }
 
   cancel(): void {
@@ -85,9 +87,11 @@ export class ReconnectSchedule {
     this.nextAt = null;
   }
 
-  private async run(): Promise<void> {
+  private async run(scheduled: boolean): Promise<void> {
     this.nextAt = null;
     this.running = true;
+    // Without this a countdown would sit at 0 for as long as the attempt takes (up to the connect timeout).
+    if (scheduled) this.started(this.backoff.attempt);
     let error: SocktopError | null;
     try {
       error = await this.attemptNow();

@@ -132,6 +132,13 @@ test("retryInitialConnect: the first connection is retried like a dropped link; 
     assert.equal(connection.reconnection.attempt, attempt);
     assert.equal(connection.reconnection.attempting, false);
   });
+  const started: number[] = [];
+  connection.on("reconnect-attempt", (attempt) => {
+    started.push(attempt);
+    // Heard once the status shows the attempt under way, with no countdown left.
+    assert.equal(connection.reconnection.attempting, true);
+    assert.equal(connection.reconnection.nextAttemptAt, null);
+  });
   let agent: StartedAgent | undefined;
   try {
     assert.equal(connection.state, "connecting", "connect() resolved before the first attempt ended");
@@ -143,7 +150,9 @@ test("retryInitialConnect: the first connection is retried like a dropped link; 
     assert.ok(waiting.nextAttemptAt !== null && Math.abs(waiting.nextAttemptAt - (Date.now() + 60_000)) < 5_000, String(waiting.nextAttemptAt));
     await assert.rejects(connection.metrics(), { code: "NOT_CONNECTED" });
 
+    assert.deepEqual(started, [], "the first connection is no scheduled attempt");
     assert.equal(connection.retryNow(), true);
+    assert.deepEqual(started, [1], "the attempt reconnect-scheduled announced starts at once");
     assert.equal(connection.reconnection.nextAttemptAt, null);
     assert.equal(connection.reconnection.attempting, true);
     assert.equal(connection.retryNow(), false, "nothing waits while an attempt is under way");
@@ -155,6 +164,7 @@ test("retryInitialConnect: the first connection is retried like a dropped link; 
 
     agent = await startLiveAgent({ port });
     assert.equal(connection.retryNow(), true);
+    assert.deepEqual(started, [1, 2]);
     await waitFor(() => connection.state === "open", 5000, "open once the agent is up");
     assert.ok((await connection.metrics()).cpu_per_core.length > 0);
     assert.deepEqual(connection.reconnection, { attempt: 0, nextAttemptAt: null, attempting: false, lastError: null }, "a link that works clears the status");

@@ -1,6 +1,7 @@
 /**
- * The production DataSource: @socktop/connector, with its own reconnection
- * turned off because the TUI's Session retries (see session.ts).
+ * The production DataSource: @socktop/connector with its reconnection on and
+ * the first connection retried too (`retryInitialConnect`), so that the
+ * connector's one retry policy serves the TUI (see session.ts).
  */
 import { connect, type AgentConnection } from "@socktop/connector";
 import type { AgentClient, DataSource } from "./session.js";
@@ -14,37 +15,22 @@ export interface ConnectorSourceOptions {
   connectTimeoutMs?: number;
 }
 
-/** A connection seen through the TUI's narrow AgentClient interface. */
+/** A connection seen through the TUI's narrow AgentClient interface (checked here by the compiler: no wrapper needed). */
 export function asAgentClient(conn: AgentConnection): AgentClient {
-  return {
-    get info() {
-      return conn.info;
-    },
-    metrics: () => conn.metrics(),
-    disks: () => conn.disks(),
-    processes: () => conn.processes(),
-    processMetrics: (pid) => conn.processMetrics(pid),
-    journalEntries: (pid) => conn.journalEntries(pid),
-    load: () => conn.load(),
-    diskIo: () => conn.diskIo(),
-    cgroups: () => conn.cgroups(),
-    signal: (pid, signal) => conn.signal(pid, signal),
-    close: () => conn.close(),
-    on: (event, listener) => conn.on(event, (state, error) => listener(state, error)),
-  };
+  return conn;
 }
 
 export function connectorSource(url: string, options: ConnectorSourceOptions = {}): DataSource {
-  return async () => {
-    const conn = await connect(url, {
-      ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
-      ...(options.token ? { token: options.token } : {}),
-      verifyHostname: options.verifyHostname ?? false,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      // A refused or unreachable agent should reach the banner quickly.
-      connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-      reconnect: false,
-    });
-    return asAgentClient(conn);
-  };
+  return async () =>
+    asAgentClient(
+      await connect(url, {
+        ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}),
+        ...(options.token ? { token: options.token } : {}),
+        verifyHostname: options.verifyHostname ?? false,
+        requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+        // A refused or unreachable agent should reach the banner quickly.
+        connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+        retryInitialConnect: true,
+      }),
+    );
 }

@@ -1,25 +1,55 @@
 /**
- * The data side of the TUI: one connection at a time to the agent, three
- * polling loops (metrics, processes, disks), and its own retry loop.
+ * The data side of the TUI (and of the web dashboard, which imports it): one
+ * connection to the agent, kept up by the connector's own reconnection, and
+ * three polling loops (metrics, processes, disks) while its link is open.
  *
- * The TUI retries by itself instead of using the connector's `reconnect`, so
- * that a first connection that fails (wrong token, refused, bad pin) and a
- * link that drops later go through the same path: error banner, countdown,
- * new attempt. The connector is reached only through `AgentClient`, so the
- * whole lifecycle is testable with a fake and fake timers.
+ * There is one retry policy, the connector's: the connection is opened with
+ * `retryInitialConnect`, so that a first connection that fails (wrong token,
+ * refused, bad pin) and a link that drops later go through the same path.
+ * This only maps the connector's state and reconnection status to what the
+ * screen says (phase, cause, countdown, attempt) and starts or stops the
+ * polls. The connector is reached only through `AgentClient`, so the whole
+ * lifecycle is testable with a fake and a hand-driven clock.
  */
 import type { CgroupsReply, DiskInfo, DiskIoEntry, JournalReply, LoadReply, Metrics, ProcessListReply, ProcessMetricsReply, SignalName, SignalReply } from "@socktop/protocol";
 
 export interface AgentInfoLike {
   agentVersion: string | null;
   protocolVersion: number;
-  capabilities: string[];
+  capabilities: readonly string[];
   legacy: boolean;
 }
 
-/** The part of the connector's AgentConnection the TUI uses. */
+/** The connector's connection states (see @socktop/connector's ConnectionState). */
+export type LinkState = "connecting" | "open" | "reconnecting" | "closed";
+
+/** The connector's reconnection status (see @socktop/connector's ReconnectStatus). */
+export interface ReconnectionLike {
+  /** Attempts since a link last worked; 0 while it works. */
+  readonly attempt: number;
+  /** When the next attempt starts (epoch ms); null when none waits. */
+  readonly nextAttemptAt: number | null;
+  /** An attempt is under way. */
+  readonly attempting: boolean;
+  /** Why the last link or attempt failed. */
+  readonly lastError: Error | null;
+}
+
+/** The connector's connection events the TUI listens to. */
+export interface ClientEvents {
+  state: (state: LinkState, error?: Error) => void;
+  "reconnect-scheduled": (delayMs: number, attempt: number, error: Error) => void;
+  "reconnect-attempt": (attempt: number) => void;
+  info: (info: AgentInfoLike) => void;
+}
+
+/** The part of the connector's AgentConnection the TUI uses (an AgentConnection is one). */
 export interface AgentClient {
   readonly info: AgentInfoLike;
+  readonly state: LinkState;
+  readonly reconnection: ReconnectionLike;
+  /** Starts the waiting reconnection attempt now; false when none waits. */
+  retryNow(): boolean;
   metrics(): Promise<Metrics>;
   disks(): Promise<DiskInfo[]>;
   processes(): Promise<ProcessListReply>;
@@ -33,10 +63,14 @@ export interface AgentClient {
   /** Capability `signal` (an agent started with --allow-signals). */
   signal?(pid: number, signal: SignalName): Promise<SignalReply>;
   close(): Promise<void>;
-  on(event: "state", listener: (state: string, error?: Error) => void): () => void;
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
 }
 
-/** Opens one connection; rejects with the connector's typed error. */
+/**
+ * Opens the one connection, retrying by itself (the connector's
+ * `retryInitialConnect`). Rejects only when retrying cannot help (options the
+ * connector refuses, an unreadable CA file).
+ */
 export type DataSource = () => Promise<AgentClient>;
 
 export interface Intervals {
@@ -48,14 +82,6 @@ export interface Intervals {
 export const DEFAULT_INTERVALS: Readonly<Intervals> = Object.freeze({ metricsMs: 500, processesMs: 2000, disksMs: 5000 });
 export const MIN_METRICS_MS = 100;
 export const MIN_PROCESSES_MS = 200;
-
-export interface RetryPolicy {
-  initialMs: number;
-  maxMs: number;
-  factor: number;
-}
-
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ initialMs: 1000, maxMs: 10_000, factor: 2 });
 
 /** Timers behind an interface so tests can drive time by hand. */
 export interface Clock {
@@ -71,9 +97,11 @@ export const realClock: Clock = {
 };
 
 export interface SessionStatus {
-  phase: "connecting" | "open" | "retrying";
+  /** "stopped": not retrying (the connector gave up, or the connection could not be set up at all). */
+  phase: "connecting" | "open" | "retrying" | "stopped";
   /** The last failure; kept while reconnecting so the banner does not flicker away. */
   error: unknown;
+  /** When the next attempt starts (the connector's `reconnection.nextAttemptAt`). */
   retryAt: number | null;
   /** Attempts since data last flowed (1 for the first). */
   attempt: number;
@@ -97,7 +125,6 @@ export interface SessionOptions {
   source: DataSource;
   listener: SessionListener;
   intervals?: Intervals;
-  retry?: RetryPolicy;
   clock?: Clock;
 }
 
@@ -106,31 +133,20 @@ function errorCode(error: unknown): string | null {
   return typeof c === "string" ? c : null;
 }
 
-/**
- * Errors that concern one reply, not the link: the agent answered with an
- * error object. Everything else means the connection is not usable and a
- * fresh one is the cure.
- */
-function isReplyError(error: unknown): boolean {
-  return errorCode(error) === "AGENT_ERROR";
-}
-
 export class Session {
   private readonly source: DataSource;
   private readonly listener: SessionListener;
   private intervals: Intervals;
-  private readonly retry: RetryPolicy;
   private readonly clock: Clock;
-  /** Bumped for every connection; work from an older one is dropped. */
+  /** Bumped for every link that opens or goes down; polls of an older link stop. */
   private generation = 0;
   private stopped = false;
-  private retryTimer: unknown = null;
   /** Waiting poll timers, each with the loop it restarts (see setIntervals). */
   private readonly pollTimers = new Map<unknown, () => void>();
-  private unsubscribe: (() => void) | null = null;
-  private failures = 0;
+  private readonly unsubscribe: (() => void)[] = [];
   private gotData = false;
   private current: AgentClient | null = null;
+  private rttSamples: number[] = [];
   readonly status: SessionStatus = {
     phase: "connecting",
     error: null,
@@ -145,7 +161,6 @@ export class Session {
     this.source = options.source;
     this.listener = options.listener;
     this.intervals = { ...(options.intervals ?? DEFAULT_INTERVALS) };
-    this.retry = options.retry ?? { ...DEFAULT_RETRY };
     this.clock = options.clock ?? realClock;
   }
 
@@ -155,15 +170,13 @@ export class Session {
   }
 
   start(): void {
-    void this.attempt();
+    void this.open();
   }
 
-  /** Skip the rest of the countdown. */
-  retryNow(): void {
-    if (this.stopped || this.status.phase !== "retrying") return;
-    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    void this.attempt();
+  /** Skip the rest of the countdown (the connector's retryNow); false when no attempt waits. */
+  retryNow(): boolean {
+    if (this.stopped || this.current === null) return false;
+    return this.current.retryNow();
   }
 
   /**
@@ -188,31 +201,19 @@ export class Session {
     return this.intervals;
   }
 
+  /** Closes the connection for good: no polls, no reconnection attempts, no more status. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.generation++;
-    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = null;
     this.clearPolls();
-    const client = this.detach();
+    for (const off of this.unsubscribe.splice(0)) off();
+    const client = this.current;
+    this.current = null;
     if (client) await client.close().catch(() => undefined);
-  }
-
-  /** Delay before the next attempt after `failures` consecutive failures. */
-  static backoff(policy: RetryPolicy, failures: number): number {
-    return Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
   }
 
   private emit(): void {
     this.listener.status({ ...this.status });
-  }
-
-  private detach(): AgentClient | null {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-    const client = this.current;
-    this.current = null;
-    return client;
   }
 
   private clearPolls(): void {
@@ -220,38 +221,94 @@ export class Session {
     this.pollTimers.clear();
   }
 
-  private async attempt(): Promise<void> {
-    if (this.stopped) return;
-    const gen = ++this.generation;
-    this.status.phase = "connecting";
-    this.status.retryAt = null;
-    this.emit();
+  private async open(): Promise<void> {
     let client: AgentClient;
     try {
       client = await this.source();
     } catch (error) {
-      if (gen === this.generation && !this.stopped) this.fail(error);
+      // Not a failed attempt (those are the connector's to retry): the connection
+      // could not even be set up, and nothing changes by trying again.
+      if (!this.stopped) this.giveUp(error);
       return;
     }
-    if (gen !== this.generation || this.stopped) {
+    if (this.stopped) {
       await client.close().catch(() => undefined);
       return;
     }
     this.current = client;
+    this.unsubscribe.push(
+      client.on("state", (state, error) => this.onState(client, state, error)),
+      client.on("reconnect-scheduled", () => this.showReconnection(client)),
+      client.on("reconnect-attempt", () => this.showReconnection(client)),
+      client.on("info", (info) => {
+        if (this.status.phase !== "open") return;
+        this.status.info = info;
+        this.emit();
+      }),
+    );
+    // The connection may have moved on while the listeners were not there yet.
+    this.onState(client, client.state, client.reconnection.lastError ?? undefined);
+  }
+
+  private onState(client: AgentClient, state: LinkState, error?: Error): void {
+    if (this.stopped) return;
+    switch (state) {
+      case "open":
+        this.linkOpened(client);
+        return;
+      case "connecting":
+      case "reconnecting":
+        this.linkDown(client, error);
+        return;
+      case "closed":
+        // The connector stopped retrying (a protocol version neither side can speak).
+        this.giveUp(error ?? client.reconnection.lastError ?? this.status.error);
+        return;
+    }
+  }
+
+  private giveUp(error: unknown): void {
+    this.generation++;
+    this.clearPolls();
+    this.status.phase = "stopped";
+    this.status.error = error;
+    this.status.retryAt = null;
+    this.status.rttMs = null;
+    this.emit();
+  }
+
+  private linkDown(client: AgentClient, error?: Error): void {
+    this.generation++;
+    this.clearPolls();
+    this.status.rttMs = null;
+    if (error !== undefined) this.status.error = error;
+    this.showReconnection(client);
+  }
+
+  /** The connector's reconnection status as the banner shows it: the cause, the countdown, the attempt. */
+  private showReconnection(client: AgentClient): void {
+    if (this.stopped || client.state === "open" || client.state === "closed") return;
+    const r = client.reconnection;
+    this.status.phase = r.nextAttemptAt !== null ? "retrying" : "connecting";
+    this.status.retryAt = r.nextAttemptAt;
+    // The attempt under way or waiting, counting the first connection as 1.
+    this.status.attempt = r.attempt + 1;
+    if (r.lastError !== null) this.status.error = r.lastError;
+    this.emit();
+  }
+
+  private linkOpened(client: AgentClient): void {
+    const gen = ++this.generation;
+    this.clearPolls();
     this.gotData = false;
-    this.unsubscribe = client.on("state", (state, error) => {
-      if (gen !== this.generation) return;
-      if (state === "closed" || state === "reconnecting") {
-        this.fail(error ?? Object.assign(new Error("the agent closed the connection"), { code: "CONNECTION_CLOSED" }));
-      }
-    });
     this.status.phase = "open";
+    this.status.retryAt = null;
     this.status.info = client.info;
     this.status.connectedAt = this.clock.now();
     this.status.rttMs = null;
     this.rttSamples = [];
     this.emit();
-    // Requests of this connection still waiting for their reply.
+    // Requests of this link still waiting for their reply.
     const link = { inFlight: 0 };
     this.poll(gen, client, link, () => this.intervals.metricsMs, async (c, others) => {
       const t0 = this.clock.now();
@@ -296,8 +353,6 @@ export class Session {
     }
   }
 
-  private rttSamples: number[] = [];
-
   /**
    * The median of the last few samples: one reply delayed by the agent's
    * process scan (or by our own frame) would otherwise make the header jump.
@@ -314,12 +369,24 @@ export class Session {
 
   private dataArrived(): void {
     if (this.gotData) return;
-    // Only data proves the link works: an agent that accepts and then drops
-    // every connection must not reset the backoff.
+    // Only data proves the link works (the connector's backoff starts over then too).
     this.gotData = true;
-    this.failures = 0;
     this.status.attempt = 1;
     this.status.error = null;
+    this.emit();
+  }
+
+  /**
+   * A request failed while its link is still up. The link itself is the
+   * connector's to judge (it drops a stuck or out-of-step link and says so
+   * with a state event, which stops these polls first). What is left concerns
+   * one reply: an agent error, or a reply the connector could not read. The
+   * poll goes on; an unreadable reply is kept as the error, so that a screen
+   * still waiting for its first data says why.
+   */
+  private replyFailed(error: unknown): void {
+    if (errorCode(error) === "AGENT_ERROR" || errorCode(error) === "NOT_CONNECTED" || this.gotData) return;
+    this.status.error = error;
     this.emit();
   }
 
@@ -353,10 +420,7 @@ export class Session {
         deliver();
       } catch (error) {
         if (gen !== this.generation || this.stopped) return;
-        if (!isReplyError(error)) {
-          this.fail(error);
-          return;
-        }
+        this.replyFailed(error);
       }
       // Next request one interval after this one started (not after it
       // finished), without ever queueing requests behind a slow reply.
@@ -370,26 +434,5 @@ export class Session {
       this.pollTimers.set(timer, () => void run());
     };
     void run();
-  }
-
-  private fail(error: unknown): void {
-    if (this.stopped) return;
-    this.generation++;
-    this.clearPolls();
-    const client = this.detach();
-    if (client) void client.close().catch(() => undefined);
-    this.failures++;
-    const delay = Session.backoff(this.retry, this.failures);
-    this.status.phase = "retrying";
-    this.status.error = error;
-    this.status.attempt = this.failures + 1;
-    this.status.retryAt = this.clock.now() + delay;
-    this.status.rttMs = null;
-    this.emit();
-    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.clock.setTimeout(() => {
-      this.retryTimer = null;
-      void this.attempt();
-    }, delay);
   }
 }

@@ -231,30 +231,28 @@ test("Ctrl-C quits from anywhere, even while typing a filter", async () => {
   await h.app.stop();
 });
 
-test("connection loss: stale banner with countdown, then back to live data", async () => {
-  let n = 0;
-  const clients: FakeClient[] = [];
-  const h = await harness({
-    source: async () => {
-      n++;
-      if (n === 2) throw socktopError("CONNECTION_FAILED", "refused", { code: "ECONNREFUSED" });
-      const c = new FakeClient();
-      clients.push(c);
-      return c;
-    },
-  });
+test("connection loss: stale banner with the connector's cause and countdown, then back to live data", async () => {
+  const h = await harness();
+  const client = h.client;
   assert.doesNotMatch(h.render(), /stale/);
-  clients[0]!.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"));
+  client.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"), h.clock.now() + 1000);
   await h.clock.advance(0);
   let text = h.render();
   assert.match(text, /✖ stale · retry 1s/);
   assert.match(text, /⚠ connection to 127\.0\.0\.1:3231 lost/);
   assert.match(text, /postgres/, "the last data stays");
-  await h.clock.advance(1000); // second attempt: refused
+  await h.clock.advance(1000);
+  client.attempt();
+  text = h.render();
+  assert.match(text, /◌ reconnecting…/);
+  assert.match(text, /reconnecting \(attempt 2\)…/);
+  client.schedule(socktopError("CONNECTION_FAILED", "refused", { code: "ECONNREFUSED" }), h.clock.now() + 2000);
   text = h.render();
   assert.match(text, /connection refused: no agent listening on 127\.0\.0\.1:3231/);
   assert.match(text, /retrying in 2s \(attempt 3\)/);
-  h.term.key("R"); // skip the countdown
+  client.onRetryNow = () => client.reopen();
+  h.term.key("R"); // skip the countdown: the connector's retryNow()
+  assert.equal(client.retries, 1);
   await h.clock.advance(0);
   text = h.render();
   assert.doesNotMatch(text, /stale/);
@@ -276,25 +274,16 @@ test("resizing redraws everything at the new size", async () => {
 });
 
 test("halt (the demo's agent died): the cause stays in the banner and nothing is retried", async () => {
-  let n = 0;
-  const clients: FakeClient[] = [];
-  const h = await harness({
-    source: async () => {
-      n++;
-      if (n > 1) throw socktopError("CONNECTION_FAILED", "refused", { code: "ECONNREFUSED" });
-      const c = new FakeClient();
-      clients.push(c);
-      return c;
-    },
-  });
-  clients[0]!.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"));
+  const h = await harness();
+  h.client.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection"), h.clock.now() + 1000);
   await h.clock.advance(0);
   h.app.halt("the demo agent stopped unexpectedly (exit status 1)", "Error: EMFILE: too many open files");
   for (let i = 0; i < 30; i++) await h.clock.advance(1000);
   h.term.key("R");
   await h.clock.advance(0);
   const text = h.render();
-  assert.equal(n, 1, "no new connection attempt after the halt");
+  assert.equal(h.client.closed, true, "the connection is closed: the connector makes no more attempts");
+  assert.equal(h.client.retries, 0, "R retries nothing");
   assert.match(text, /✖ stopped/);
   assert.match(text, /⚠ the demo agent stopped unexpectedly \(exit status 1\)/);
   assert.match(text, /q quits · Error: EMFILE: too many open files · stale data from 30s ago/);

@@ -141,7 +141,12 @@ test("FleetApp: a dead host does not hold up the others; Enter and Esc keep ever
       opened.set(t.name, (opened.get(t.name) ?? 0) + 1);
       // h01 never answers at all: its connect hangs forever.
       if (t.name === "h01") return new Promise(() => undefined);
-      if (t.name === "h02") throw socktopError("AUTH_FAILED", "the agent refused the token");
+      if (t.name === "h02") {
+        // The connector retries it: its first attempt refused, the next in a second.
+        const refused = new FakeClient("connecting");
+        refused.drop(socktopError("AUTH_FAILED", "the agent refused the token"), clock.now() + 1000);
+        return refused;
+      }
       const c = new FakeClient();
       c.metricsReply = async () => metrics({ hostname: t.name, cpu_total: t.name === "h03" ? 88 : 12 });
       c.processesReply = async () => processes([proc(7, `busy-${t.name}`, 5, 10)]);

@@ -1,10 +1,12 @@
 /**
  * The connection lifecycle with a fake connector and hand-driven time:
- * polling intervals, first-connect failure, drops, backoff, reply errors.
+ * polling intervals; the connector's states and reconnection status as the
+ * screen shows them (first-connect failure, drops, attempts, giving up);
+ * reply errors. The retry policy itself is the connector's (its tests).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_RETRY, Session, type AgentClient, type SessionListener, type SessionStatus } from "../src/session.js";
+import { Session, type SessionListener, type SessionStatus } from "../src/session.js";
 import { FakeClient, ManualClock, metrics, processes, socktopError } from "./helpers/fixtures.js";
 
 interface Recorder extends SessionListener {
@@ -80,91 +82,69 @@ test("a slow reply delays the next request instead of piling requests up", async
   await session.stop();
 });
 
-test("a failed first connection shows the error and retries with backoff", async () => {
+test("a failed first connection: the connector's cause, countdown and attempt; open once an attempt works", async () => {
   const clock = new ManualClock();
   const rec = recorder();
-  let attempts = 0;
-  const client = new FakeClient();
-  const session = new Session({
-    source: async () => {
-      attempts++;
-      if (attempts <= 3) throw socktopError("AUTH_FAILED", "The agent refused the token (HTTP 401)");
-      return client;
-    },
-    listener: rec,
-    clock,
-  });
-  session.start();
-  await clock.advance(0);
-  let s = last(rec);
-  assert.equal(s.phase, "retrying");
-  assert.equal((s.error as { code: string }).code, "AUTH_FAILED");
-  assert.equal(s.retryAt, clock.now() + 1000);
-  assert.equal(s.attempt, 2);
-  await clock.advance(1000);
-  s = last(rec);
-  assert.equal(s.retryAt, clock.now() + 2000);
-  assert.equal(s.attempt, 3);
-  await clock.advance(2000);
-  assert.equal(last(rec).retryAt, clock.now() + 4000);
-  // While it reconnects, the last error stays for the banner.
-  await clock.advance(3999);
-  assert.equal(last(rec).phase, "retrying");
-  await clock.advance(1);
-  assert.equal(last(rec).phase, "open");
-  assert.equal(attempts, 4);
-  assert.equal(last(rec).error, null);
-  assert.equal(last(rec).attempt, 1);
-  await session.stop();
-});
-
-test("backoff grows to its ceiling", () => {
-  const delays = [1, 2, 3, 4, 5, 6, 7].map((n) => Session.backoff(DEFAULT_RETRY, n));
-  assert.deepEqual(delays, [1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
-});
-
-test("a dropped link keeps the data, reports the error and reconnects by itself", async () => {
-  const clock = new ManualClock();
-  const rec = recorder();
-  const clients: FakeClient[] = [];
-  const session = new Session({
-    source: async () => {
-      const c = new FakeClient();
-      clients.push(c);
-      return c;
-    },
-    listener: rec,
-    clock,
-  });
-  session.start();
-  await clock.advance(1000);
-  const before = rec.counts.metrics;
-  clients[0]!.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection (1006)"));
-  await clock.advance(0);
-  assert.equal(last(rec).phase, "retrying");
-  assert.equal(session.client, null);
-  assert.equal(clients[0]!.closed, true);
-  await clock.advance(999);
-  assert.equal(rec.counts.metrics, before, "no polling while disconnected");
-  await clock.advance(1);
-  assert.equal(last(rec).phase, "open");
-  assert.equal(clients.length, 2);
-  await clock.advance(500);
-  assert.ok(rec.counts.metrics > before);
-  await session.stop();
-});
-
-test("a failing request (timeout) counts as a broken link", async () => {
-  const clock = new ManualClock();
-  const rec = recorder();
-  const client = new FakeClient();
-  client.processesReply = () => Promise.reject(socktopError("TIMEOUT", "no reply within 10000 ms"));
+  const client = new FakeClient("connecting");
   const session = new Session({ source: async () => client, listener: rec, clock });
   session.start();
   await clock.advance(0);
-  assert.equal(last(rec).phase, "retrying");
-  assert.equal((last(rec).error as { code: string }).code, "TIMEOUT");
+  assert.equal(last(rec).phase, "connecting");
+  assert.equal(last(rec).attempt, 1);
+  assert.equal(client.calls.length, 0, "nothing asked before the link is open");
+  client.drop(socktopError("AUTH_FAILED", "The agent refused the token (HTTP 401)"), clock.now() + 1000);
+  let s = last(rec);
+  assert.equal(s.phase, "retrying");
+  assert.equal((s.error as { code: string }).code, "AUTH_FAILED");
+  assert.equal(s.retryAt, clock.now() + 1000, "the countdown is the connector's nextAttemptAt");
+  assert.equal(s.attempt, 2);
+  await clock.advance(1000);
+  client.attempt();
+  s = last(rec);
+  assert.equal(s.phase, "connecting", "an attempt under way is no countdown at 0");
+  assert.equal(s.retryAt, null);
+  assert.equal(s.attempt, 2);
+  assert.equal((s.error as { code: string }).code, "AUTH_FAILED", "the last cause stays while it tries");
+  client.schedule(socktopError("CONNECTION_FAILED", "refused"), clock.now() + 2000);
+  s = last(rec);
+  assert.equal(s.phase, "retrying");
+  assert.equal(s.attempt, 3);
+  assert.equal((s.error as { code: string }).code, "CONNECTION_FAILED", "each attempt's own cause");
+  assert.equal(s.retryAt, clock.now() + 2000);
+  client.attempt();
+  client.reopen();
+  await clock.advance(0);
+  assert.equal(last(rec).phase, "open");
+  assert.equal(last(rec).error, null);
+  assert.equal(last(rec).attempt, 1);
+  assert.ok(client.calls.includes("metrics"), "polling starts once open");
   await session.stop();
+});
+
+test("a dropped link keeps the data, reports the error, stops polling and resumes on the same connection", async () => {
+  const clock = new ManualClock();
+  const rec = recorder();
+  const client = new FakeClient();
+  const session = new Session({ source: async () => client, listener: rec, clock });
+  session.start();
+  await clock.advance(1000);
+  const before = rec.counts.metrics;
+  client.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection (1006)"), clock.now() + 500);
+  assert.equal(last(rec).phase, "retrying");
+  assert.equal(session.client, null);
+  const asked = client.calls.length;
+  await clock.advance(5000);
+  assert.equal(client.calls.length, asked, "no polling while disconnected");
+  assert.equal(rec.counts.metrics, before);
+  client.attempt();
+  client.reopen();
+  await clock.advance(500);
+  assert.equal(last(rec).phase, "open");
+  assert.ok(rec.counts.metrics > before);
+  assert.equal(client.closed, false, "one connection throughout: the connector reconnects it");
+  await session.stop();
+  assert.equal(client.closed, true);
+  assert.equal(clock.pending, 0);
 });
 
 test("an agent error for one reply does not drop the connection", async () => {
@@ -181,50 +161,86 @@ test("an agent error for one reply does not drop the connection", async () => {
   await session.stop();
 });
 
-test("an agent that accepts and then drops every connection keeps backing off", async () => {
+test("a reply the connector cannot read, before any data: the screen says why, and polling goes on", async () => {
+  const clock = new ManualClock();
+  const rec = recorder();
+  const client = new FakeClient();
+  let bad = true;
+  client.metricsReply = () => (bad ? Promise.reject(socktopError("DECODE_ERROR", "not valid JSON")) : Promise.resolve(metrics()));
+  client.processesReply = () => new Promise(() => {});
+  client.disksReply = () => new Promise(() => {});
+  const session = new Session({ source: async () => client, listener: rec, clock });
+  session.start();
+  await clock.advance(0);
+  assert.equal(last(rec).phase, "open");
+  assert.equal((last(rec).error as { code: string }).code, "DECODE_ERROR");
+  bad = false;
+  await clock.advance(500);
+  assert.equal(rec.counts.metrics, 1);
+  assert.equal(last(rec).error, null);
+  await session.stop();
+});
+
+test("retryNow is the connector's: it starts the waiting attempt, and nothing when none waits", async () => {
+  const clock = new ManualClock();
+  const rec = recorder();
+  const client = new FakeClient("connecting");
+  const session = new Session({ source: async () => client, listener: rec, clock });
+  session.start();
+  await clock.advance(0);
+  assert.equal(session.retryNow(), false, "the first attempt is still under way");
+  client.drop(socktopError("CONNECTION_FAILED", "refused"), clock.now() + 60_000);
+  assert.equal(session.retryNow(), true);
+  assert.equal(client.retries, 1);
+  assert.equal(last(rec).phase, "connecting");
+  await session.stop();
+  assert.equal(session.retryNow(), false, "stopped: nothing is retried");
+  assert.equal(client.retries, 1);
+});
+
+test("the connector gives up (a protocol neither side speaks): stopped, with the cause, not retrying", async () => {
+  const clock = new ManualClock();
+  const rec = recorder();
+  const client = new FakeClient();
+  const session = new Session({ source: async () => client, listener: rec, clock });
+  session.start();
+  await clock.advance(0);
+  const calls = client.calls.length;
+  client.giveUp(socktopError("UNSUPPORTED_PROTOCOL", "speaks protocol 9"));
+  assert.equal(last(rec).phase, "stopped");
+  assert.equal((last(rec).error as { code: string }).code, "UNSUPPORTED_PROTOCOL");
+  await clock.advance(5000);
+  assert.equal(client.calls.length, calls, "no polling");
+  await session.stop();
+});
+
+test("a connection that cannot even be set up (an unreadable CA file): stopped with the cause", async () => {
   const clock = new ManualClock();
   const rec = recorder();
   const session = new Session({
     source: async () => {
-      const c = new FakeClient();
-      c.metricsReply = () => Promise.reject(socktopError("CONNECTION_CLOSED", "closed"));
-      c.processesReply = () => new Promise(() => {});
-      c.disksReply = () => new Promise(() => {});
-      return c;
+      throw socktopError("CERTIFICATE_ERROR", "cannot read /nonexistent/ca.pem");
     },
     listener: rec,
     clock,
   });
   session.start();
   await clock.advance(0);
-  const delays: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const s = last(rec);
-    delays.push(s.retryAt! - clock.now());
-    await clock.advance(s.retryAt! - clock.now());
-  }
-  assert.deepEqual(delays, [1000, 2000, 4000, 8000]);
+  assert.equal(last(rec).phase, "stopped");
+  assert.equal((last(rec).error as { code: string }).code, "CERTIFICATE_ERROR");
+  assert.equal(session.retryNow(), false);
   await session.stop();
 });
 
-test("retryNow skips the countdown", async () => {
+test("the agent identifying itself after the link opened (browsers: its first frame) updates the info", async () => {
   const clock = new ManualClock();
   const rec = recorder();
-  let attempts = 0;
-  const session = new Session({
-    source: async (): Promise<AgentClient> => {
-      attempts++;
-      throw socktopError("CONNECTION_FAILED", "refused");
-    },
-    listener: rec,
-    clock,
-  });
+  const client = new FakeClient();
+  const session = new Session({ source: async () => client, listener: rec, clock });
   session.start();
   await clock.advance(0);
-  assert.equal(attempts, 1);
-  session.retryNow();
-  await clock.advance(0);
-  assert.equal(attempts, 2);
+  client.identify({ agentVersion: "2.0.0", protocolVersion: 2, capabilities: ["metrics"], legacy: false });
+  assert.equal(last(rec).info?.agentVersion, "2.0.0");
   await session.stop();
 });
 

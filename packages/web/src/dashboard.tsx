@@ -87,7 +87,9 @@ export function Dashboard({ agent, url, help, setHelp, onChange, now }: Dashboar
       ? `connected${st.conn.rttMs !== null ? ` ${st.conn.rttMs} ms` : ""}`
       : phase === "connecting"
         ? "connecting…"
-        : `reconnecting${st.conn.retryAt ? ` in ${Math.max(0, Math.ceil((st.conn.retryAt - now) / 1000))} s` : ""}`;
+        : phase === "stopped"
+          ? "not retrying"
+          : `reconnecting${st.conn.retryAt ? ` in ${Math.max(0, Math.ceil((st.conn.retryAt - now) / 1000))} s` : ""}`;
   const cores = m?.cpu_per_core ?? [];
   const memPct = share(m?.mem_used, m?.mem_total);
   const swapPct = share(m?.swap_used, m?.swap_total);

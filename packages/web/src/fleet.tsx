@@ -129,7 +129,7 @@ export function Fleet({ localUrl, onChange, now }: { localUrl: string; onChange:
                 <h2 data-testid="card-host">{m?.hostname ?? hostOf(url)}</h2>
                 <p class="muted small">{hostOf(url)}</p>
                 <p class={`state s-${phase}`}>
-                  ● {phase === "open" ? `connected${a?.state.conn.rttMs != null ? ` ${a.state.conn.rttMs} ms` : ""}` : phase === "connecting" ? "connecting…" : "retrying"}
+                  ● {phase === "open" ? `connected${a?.state.conn.rttMs != null ? ` ${a.state.conn.rttMs} ms` : ""}` : phase === "connecting" ? "connecting…" : phase === "stopped" ? "not retrying" : "retrying"}
                 </p>
                 {m ? (
                   <p>

@@ -1,7 +1,7 @@
 /**
  * One watched agent: the connection, the polling and everything shown about
- * it. The rules are the TUI's own (its Session for connecting, polling and
- * retrying; its AppState for histories, rates and the process table; its
+ * it. The rules are the TUI's own (its Session for connecting and polling,
+ * on the connector's reconnection; its AppState for histories, rates and the process table; its
  * DetailsState for the details view), imported from the TUI's source so
  * that the two clients cannot drift apart. Only the transport differs: the
  * connector's browser entry.
@@ -42,8 +42,8 @@ export class WatchedAgent {
   constructor(private readonly options: WatchOptions) {
     this.session = new Session({
       source: async () => {
-        // The session retries by itself, as in the TUI: the connector does not.
-        const c = await connect(options.url, { reconnect: false, ...(options.token ? { token: options.token } : {}) });
+        // The connector retries (the first connection too), as in the TUI: one retry policy.
+        const c = await connect(options.url, { retryInitialConnect: true, ...(options.token ? { token: options.token } : {}) });
         this.connection = c;
         return c;
       },
@@ -52,12 +52,6 @@ export class WatchedAgent {
         status: (s) => this.onStatus(s),
         metrics: (m, at) => {
           this.state.applyMetrics(m, at);
-          // In a browser the agent identifies itself with its first frame, after the link opened.
-          const info = this.connection?.info;
-          if (info !== undefined) {
-            this.state.conn.agentVersion = info.agentVersion;
-            this.state.conn.protocolVersion = info.protocolVersion;
-          }
           this.diagnosis = null;
           options.onChange();
         },
@@ -102,6 +96,11 @@ export class WatchedAgent {
     st.conn.rttMs = s.rttMs;
     st.conn.retryAt = s.retryAt;
     st.conn.attempt = s.attempt;
+    // In a browser the agent identifies itself with its first frame, after the link opened (the session's info event).
+    if (s.info !== null) {
+      st.conn.agentVersion = s.info.agentVersion;
+      st.conn.protocolVersion = s.info.protocolVersion;
+    }
     if (s.phase === "open" && s.connectedAt !== this.lastConnectedAt) {
       // A new link (maybe a restarted agent): the counters have no baseline.
       this.lastConnectedAt = s.connectedAt;

@@ -1,6 +1,6 @@
 /** Deterministic replies and fakes for the TUI's unit and rendering tests. */
 import type { DiskInfo, JournalReply, Metrics, ProcessEntry, ProcessListReply, ProcessMetricsReply } from "@socktop/protocol";
-import type { AgentClient, AgentInfoLike, Clock } from "../../src/session.js";
+import type { AgentClient, AgentInfoLike, ClientEvents, Clock, LinkState, ReconnectionLike } from "../../src/session.js";
 import type { MouseInput, TerminalIO } from "../../src/terminal.js";
 
 export function metrics(overrides: Partial<Metrics> = {}): Metrics {
@@ -107,19 +107,33 @@ export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
 
-type StateListener = (state: string, error?: Error) => void;
-
-/** An AgentClient whose replies the test controls. */
+/**
+ * An AgentClient whose replies and link the test controls. Its link events
+ * come in the connector's order (state, then the schedule; an attempt starts,
+ * then opens or is scheduled again); when they happen is the test's to say,
+ * since the retry policy is the connector's and tested there.
+ */
 export class FakeClient implements AgentClient {
   info: AgentInfoLike = { agentVersion: "9.9.9", protocolVersion: 2, capabilities: ["metrics", "processes"], legacy: false };
+  state: LinkState;
+  reconnection: ReconnectionLike = { attempt: 0, nextAttemptAt: null, attempting: false, lastError: null };
   calls: string[] = [];
   closed = false;
+  /** retryNow() calls that started an attempt. */
+  retries = 0;
+  /** What an attempt started by retryNow() leads to (the test's choice); by default it stays under way. */
+  onRetryNow: (() => void) | null = null;
   metricsReply: () => Promise<ReturnType<typeof metrics>> = async () => metrics();
   processesReply: () => Promise<ProcessListReply> = async () => processes();
   disksReply: () => Promise<DiskInfo[]> = async () => disks();
   processMetricsReply: (pid: number) => Promise<ProcessMetricsReply> = () => Promise.reject(new Error("not in this test"));
   journalReply: (pid: number) => Promise<JournalReply> = () => Promise.reject(new Error("not in this test"));
-  private listeners: StateListener[] = [];
+  private readonly listeners = new Map<keyof ClientEvents, Set<(...args: never[]) => void>>();
+
+  /** "open" (a connection that worked at once) or "connecting" (the first attempt still under way). */
+  constructor(state: "open" | "connecting" = "open") {
+    this.state = state;
+  }
 
   metrics() {
     this.calls.push("metrics");
@@ -143,16 +157,61 @@ export class FakeClient implements AgentClient {
   }
   async close(): Promise<void> {
     this.closed = true;
+    this.setState("closed");
   }
-  on(_event: "state", listener: StateListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
-    };
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (...args: never[]) => void);
+    return () => set.delete(listener as (...args: never[]) => void);
   }
-  /** Simulate the link dropping. */
-  drop(error: Error): void {
-    for (const l of this.listeners) l("closed", error);
+  private emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
+    for (const l of [...(this.listeners.get(event) ?? [])]) (l as (...a: Parameters<ClientEvents[E]>) => void)(...args);
+  }
+  private setState(state: LinkState, error?: Error): void {
+    this.state = state;
+    this.emit("state", state, error);
+  }
+  retryNow(): boolean {
+    if (this.state !== "reconnecting" || this.reconnection.nextAttemptAt === null) return false;
+    this.retries++;
+    this.attempt();
+    this.onRetryNow?.();
+    return true;
+  }
+
+  /** The link drops (or the first attempt fails): "reconnecting" with the error, then the next attempt scheduled at `nextAttemptAt`. */
+  drop(error: Error, nextAttemptAt: number): void {
+    this.reconnection = { ...this.reconnection, lastError: error };
+    this.setState("reconnecting", error);
+    this.schedule(error, nextAttemptAt);
+  }
+  /** The waiting attempt starts (its delay ran out, or retryNow()). */
+  attempt(): void {
+    this.reconnection = { ...this.reconnection, nextAttemptAt: null, attempting: true };
+    this.emit("reconnect-attempt", this.reconnection.attempt);
+  }
+  /** The attempt under way failed: the next one is scheduled. */
+  schedule(error: Error, nextAttemptAt: number): void {
+    const attempt = this.reconnection.attempt + 1;
+    this.reconnection = { attempt, nextAttemptAt, attempting: false, lastError: error };
+    // The delay is not read: the countdown comes from nextAttemptAt.
+    this.emit("reconnect-scheduled", 0, attempt, error);
+  }
+  /** The connector stops retrying (state "closed" with the cause, as on UNSUPPORTED_PROTOCOL). */
+  giveUp(error: Error): void {
+    this.reconnection = { attempt: this.reconnection.attempt, nextAttemptAt: null, attempting: false, lastError: error };
+    this.setState("closed", error);
+  }
+  /** The agent identifies itself after the link opened (browsers: its first frame). */
+  identify(info: AgentInfoLike): void {
+    this.info = info;
+    this.emit("info", info);
+  }
+  /** An attempt worked: the link is open again. */
+  reopen(): void {
+    this.reconnection = { attempt: 0, nextAttemptAt: null, attempting: false, lastError: null };
+    this.setState("open");
   }
 }
 

@@ -1,216 +1,32 @@
 /**
  * The connection core: one logical connection to an agent over a succession
- * of links (WebSocket connections), with pipelined requests matched to replies
- * by order, protocol negotiation per link (from the upgrade headers, or from
- * the link's first frame where the platform hides them), request timeouts, and
- * reconnection.
- * Platform-neutral: everything Node- or browser-specific is behind Platform.
+ * of links, with pipelined requests matched to replies by order, protocol
+ * negotiation per link, request timeouts, and reconnection. The typed
+ * requests are request-api.ts's, reply checks interpret.ts's, the link
+ * link.ts's, the retry timing reconnect.ts's. Platform-neutral: everything
+ * Node- or browser-specific is behind Platform.
  */
-import {
-  HELLO_QUERY_PARAMETER,
-  LEGACY_PROTOCOL_VERSION,
-  encodeRequest,
-  isReply,
-  parseSignalName,
-  type CgroupsReply,
-  type DiskIoReply,
-  type LoadReply,
-  type SignalName,
-  type SignalReply,
-  type DiskInfo,
-  type HelloReply,
-  type JournalReply,
-  type Metrics,
-  type ProcessListReply,
-  type ProcessMetricsReply,
-  type Request,
-  type RequestId,
-} from "@socktop/protocol";
-import {
-  AgentError,
-  ConnectionClosedError,
-  DecodeError,
-  NotConnectedError,
-  ProtocolError,
-  SocktopError,
-  TimeoutError,
-  UnsupportedProtocolError,
-  describe,
-} from "./errors.js";
-import {
-  agentErrorOf,
-  checkCgroups,
-  checkDiskIo,
-  checkLoad,
-  checkSignal,
-  checkHello,
-  checkJournal,
-  checkProcessMetrics,
-  checkProcesses,
-  decodeProcesses,
-  envelopeOf,
-  normaliseDisks,
-  normaliseMetrics,
-  readFrame,
-  shaped,
-  type Payload,
-} from "./decode.js";
-import { CONNECTOR_PROTOCOL_VERSION, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
+import { HELLO_QUERY_PARAMETER, LEGACY_PROTOCOL_VERSION, encodeRequest, type HelloReply, type Request, type RequestId, type SignalName } from "@socktop/protocol";
+import type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection-types.js";
+import { ConnectionClosedError, NotConnectedError, ProtocolError, SocktopError, TimeoutError, UnsupportedProtocolError, describe } from "./errors.js";
+import { readFrame } from "./decode.js";
+import { asSocktopError, interpretHello } from "./interpret.js";
+import { Link, type Kind, type Pending } from "./link.js";
+import { Emitter } from "./emitter.js";
+import { CONNECTOR_PROTOCOL_VERSION, infoFromFirstFrame, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
 import { ReconnectSchedule, type ReconnectStatus } from "./reconnect.js";
+import { RequestApi, type Interpreter } from "./request-api.js";
 import type { Frame, Platform, PreparedPlatform, Transport } from "./transport.js";
 import { parseAgentUrl, withQueryParameter, type AgentUrl } from "./url.js";
 
-export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
-
-export interface ConnectionEvents {
-  /** The state changed; `error` says why when the link was lost or could not be made. */
-  state: (state: ConnectionState, error?: SocktopError) => void;
-  /** A reconnection attempt will start in `delayMs` (attempt counts from 1); `error` is why the last link or attempt failed. */
-  "reconnect-scheduled": (delayMs: number, attempt: number, error: SocktopError) => void;
-  /**
-   * The attempt `reconnect-scheduled` announced starts now (its delay ran out, or `retryNow()`);
-   * `reconnection.attempting` is true from here until it succeeds (state "open") or the next
-   * one is scheduled. For a banner that says "reconnecting…" instead of a countdown at 0.
-   */
-  "reconnect-attempt": (attempt: number) => void;
-  /**
-   * `info` was replaced: on every new link, and when the agent identifies itself after the link
-   * opened (browsers: the first frame; Node: the pipelined hello's reply).
-   */
-  info: (info: AgentInfo) => void;
-}
-
-export interface AgentConnection {
-  /**
-   * What the agent stated; refreshed on every reconnection. In browsers it is `source: "pending"`
-   * until the link's first frame arrives (at the latest, when the first reply resolves).
-   */
-  readonly info: AgentInfo;
-  readonly state: ConnectionState;
-  /** The agent URL as dialled, with the token shown as `***` (and without the `socktop_hello=1` browsers add). */
-  readonly url: string;
-  /**
-   * Where reconnection stands: attempts since a link last worked, when the next one starts,
-   * whether one is under way, and the last error (with its stable `code`). A fresh snapshot
-   * on every read; read it on the `state`, `reconnect-scheduled` and `reconnect-attempt` events (and on a timer
-   * for a countdown).
-   */
-  readonly reconnection: ReconnectStatus;
-  /**
-   * Starts the waiting reconnection attempt now instead of at the end of its delay. Returns
-   * false (and does nothing) when no attempt is waiting: open, closed, one already under way,
-   * or reconnection turned off.
-   */
-  retryNow(): boolean;
-  /** Fast metrics, always in the seed's field names plus `process_count`, whichever agent and protocol. */
-  metrics(): Promise<Metrics>;
-  disks(): Promise<DiskInfo[]>;
-  /**
-   * Every process (unsorted, threads excluded). On protocol 2 with an agent that states
-   * `process_rows`, each row also has ppid, uid, user, state, threads, start_time and command
-   * (each absent when the agent could not read it); from other agents only the four basic fields.
-   */
-  processes(): Promise<ProcessListReply>;
-  processMetrics(pid: number): Promise<ProcessMetricsReply>;
-  journalEntries(pid: number): Promise<JournalReply>;
-  /** Load average and uptime. Needs the agent's `load` capability (else an AgentError, UNKNOWN_REQUEST). */
-  load(): Promise<LoadReply>;
-  /** Disk I/O rates per block device, whole disks followed by their partitions. Capability `disk_io`. */
-  diskIo(): Promise<DiskIoReply>;
-  /**
-   * CPU and memory per cgroup v2 group (services, sessions, containers, pods), or
-   * `{available: false, reason}` on machines without cgroup v2. Capability `cgroups`.
-   * `cgroupSubtree(reply.groups, path)` (from @socktop/protocol) gives a group's processes.
-   */
-  cgroups(): Promise<CgroupsReply>;
-  /**
-   * Asks the agent to send a signal (TERM, INT, HUP, KILL, STOP or CONT) to a process. Only an agent
-   * started with --allow-signals states the `signal` capability; refusals are AgentErrors whose
-   * agentCode is FORBIDDEN (signals off, pid 1, the agent, a kernel thread), PERMISSION_DENIED (the
-   * kernel's EPERM: another user's process) or NOT_FOUND.
-   */
-  signal(pid: number, signal: SignalName): Promise<SignalReply>;
-  /** Closes the connection for good: requests waiting fail with CONNECTION_CLOSED, no reconnection. */
-  close(): Promise<void>;
-  on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void;
-}
-
-type Kind = Request["kind"];
-
-interface Pending {
-  what: string;
-  kind: Kind;
-  id: RequestId | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  interpret(payload: Payload): Promise<unknown>;
-  resolve(value: unknown): void;
-  reject(error: SocktopError): void;
-}
-
-/** One WebSocket connection and the requests waiting on it. */
-class Link {
-  transport: Transport | null = null;
-  mode: "legacy" | "v2" = "legacy";
-  useIds = false;
-  /** Set while the link's first frame is still to tell which agent this is (discovery "first-frame"). */
-  identifying = false;
-  readonly pending: Pending[] = [];
-  /** Replies are decoded one after the other so that they resolve in request order. */
-  decodeTail: Promise<void> = Promise.resolve();
-  framesReceived = 0;
-  /** False while negotiating: frames that arrive before their slot is queued wait in `early`. */
-  ready = false;
-  readonly early: Frame[] = [];
-  dead = false;
-  lostError: SocktopError | null = null;
-  private resolveClosed!: () => void;
-  readonly closed = new Promise<void>((resolve) => {
-    this.resolveClosed = resolve;
-  });
-
-  markClosed(): void {
-    this.resolveClosed();
-  }
-}
+export type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection-types.js";
 
 const CLOSE_NORMAL = 1000;
 /** How long close() waits for the agent to acknowledge before dropping the socket. */
 const CLOSE_GRACE_MS = 1000;
 
-function rethrowLater(error: unknown): void {
-  // A throwing listener is the program's bug: report it like an uncaught
-  // exception rather than lose it or let it break the connection's bookkeeping.
-  setTimeout(() => {
-    throw error;
-  }, 0);
-}
-
-function asSocktopError(error: unknown, what: string): SocktopError {
-  if (error instanceof SocktopError) return error;
-  return new DecodeError(`Could not read the agent's reply to ${what}: ${describe(error)}`, { cause: error });
-}
-
-/** The agent's pushed hello, unchecked, when the frame is one; null for anything else (a reply). */
-function pushedHello(frame: Frame): unknown {
-  // Cheap test first: a legacy reply is never a JSON object typed "hello", and most are binary.
-  if (typeof frame !== "string" || !frame.includes('"hello"')) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(frame);
-  } catch {
-    return null;
-  }
-  return typeof value === "object" && value !== null && !Array.isArray(value) && (value as { type?: unknown }).type === "hello" ? value : null;
-}
-
-function validPid(pid: number): void {
-  if (!Number.isInteger(pid) || pid < 1 || pid > 0xffff_ffff) {
-    throw new RangeError(`pid must be an integer from 1 to 4294967295, not ${String(pid)}`);
-  }
-}
-
-export class Connection implements AgentConnection {
+export class Connection extends RequestApi implements AgentConnection {
   private currentState: ConnectionState = "connecting";
   private currentInfo: AgentInfo = legacyAgentInfo();
   private link: Link | null = null;
@@ -219,18 +35,14 @@ export class Connection implements AgentConnection {
   /** Null when reconnection is off. */
   private readonly schedule: ReconnectSchedule | null;
   private closing: Promise<void> | undefined;
-  private readonly listeners = {
-    state: new Set<ConnectionEvents["state"]>(),
-    "reconnect-scheduled": new Set<ConnectionEvents["reconnect-scheduled"]>(),
-    "reconnect-attempt": new Set<ConnectionEvents["reconnect-attempt"]>(),
-    info: new Set<ConnectionEvents["info"]>(),
-  };
+  private readonly events = new Emitter<ConnectionEvents>(["state", "reconnect-scheduled", "reconnect-attempt", "info"]);
 
   constructor(
     private readonly platform: PreparedPlatform,
     private readonly agentUrl: AgentUrl,
     private readonly options: ResolvedOptions,
   ) {
+    super();
     this.schedule =
       options.reconnect === null
         ? null
@@ -269,22 +81,11 @@ export class Connection implements AgentConnection {
   }
 
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): () => void {
-    const set = this.listeners[event] as Set<ConnectionEvents[E]> | undefined;
-    if (set === undefined) throw new RangeError(`unknown event ${JSON.stringify(event)}: use "state", "reconnect-scheduled", "reconnect-attempt" or "info"`);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-    };
+    return this.events.on(event, listener);
   }
 
   private emit<E extends keyof ConnectionEvents>(event: E, ...args: Parameters<ConnectionEvents[E]>): void {
-    for (const listener of [...this.listeners[event]] as Array<(...a: Parameters<ConnectionEvents[E]>) => void>) {
-      try {
-        listener(...args);
-      } catch (error) {
-        rethrowLater(error);
-      }
-    }
+    this.events.emit(event, ...args);
   }
 
   private setState(state: ConnectionState, error?: SocktopError): void {
@@ -416,13 +217,7 @@ export class Connection implements AgentConnection {
         kind: "hello",
         id,
         timer: undefined,
-        interpret: async (payload) => {
-          if (payload.kind !== "json") throw new ProtocolError(`The agent at ${this.url} answered hello with a binary frame: is it a socktop agent?`);
-          const agentError = agentErrorOf(payload.value, "hello");
-          if (agentError !== null) throw agentError;
-          const value = id === undefined ? payload.value : this.unwrap(entry, payload.value);
-          return shaped("hello", () => checkHello(value));
-        },
+        interpret: (payload) => interpretHello(entry, payload, this.url),
         resolve: (value) => resolve(value as HelloReply),
         reject,
       };
@@ -501,23 +296,16 @@ export class Connection implements AgentConnection {
    */
   private identify(link: Link, frame: Frame): boolean {
     link.identifying = false;
-    const hello = pushedHello(frame);
-    if (hello === null) {
-      // Our agent sends its hello before any reply can be sent, so a reply first means an agent
-      // that ignored ?socktop_hello=1: the original, which keeps the legacy commands.
-      this.setInfo(legacyAgentInfo());
-      return false;
-    }
-    let info: AgentInfo;
+    let info: AgentInfo | null;
     try {
-      // Checked synchronously: later frames are read in the dialect this hello decides.
-      if (!isReply("hello", hello) || hello.min_protocol_version > hello.protocol_version) {
-        throw new ProtocolError(`The agent's first frame is typed "hello" but is not a hello reply (see hello.schema.json): ${JSON.stringify(hello).slice(0, 200)}`);
-      }
-      info = infoFromHello(hello, this.url);
+      info = infoFromFirstFrame(frame, this.url);
     } catch (error) {
       this.dropLink(link, asSocktopError(error, "hello"));
       return true;
+    }
+    if (info === null) {
+      this.setInfo(legacyAgentInfo());
+      return false;
     }
     this.setInfo(info);
     // Only requests issued from now on change dialect: those already sent went out as legacy
@@ -617,47 +405,7 @@ export class Connection implements AgentConnection {
 
   // ------------------------------------------------------------------ requests
 
-  private unwrap(entry: Pending, value: unknown): unknown {
-    const envelope = envelopeOf(value);
-    if (envelope === null) {
-      throw new ProtocolError(`The agent's reply to ${entry.what} is not the protocol-2 envelope {"id":${JSON.stringify(entry.id)},"type":…,"data":…} it should be.`);
-    }
-    if (envelope.id !== entry.id) {
-      throw new ProtocolError(
-        `The agent's reply carries id ${JSON.stringify(envelope.id)} where ${JSON.stringify(entry.id)} (${entry.what}) was due: replies are out of step, so the connection is reset.`,
-      );
-    }
-    if (envelope.type !== entry.kind) {
-      throw new ProtocolError(`The agent answered ${entry.what} (id ${JSON.stringify(entry.id)}) with a "${envelope.type}" reply.`);
-    }
-    return envelope.data;
-  }
-
-  private interpretJson<T>(entry: Pending, payload: Payload, normalise: (value: unknown) => Promise<T>, hint: string): Promise<T> {
-    if (payload.kind !== "json") {
-      throw new ProtocolError(`The agent answered ${entry.what} with binary data that is not JSON (a process list?): replies are out of step, so the connection is reset.${hint}`);
-    }
-    const agentError = agentErrorOf(payload.value, entry.what);
-    if (agentError !== null) {
-      const errorId = (payload.value as { id?: unknown }).id;
-      if (entry.id !== undefined && errorId !== undefined && errorId !== entry.id) {
-        throw new ProtocolError(
-          `The agent's error reply carries id ${JSON.stringify(errorId)} where ${JSON.stringify(entry.id)} (${entry.what}) was due: replies are out of step.`,
-          { cause: agentError },
-        );
-      }
-      throw agentError;
-    }
-    const value = entry.id === undefined ? payload.value : this.unwrap(entry, payload.value);
-    return shaped(entry.what, () => normalise(value), hint);
-  }
-
-  private request<T>(
-    kind: Exclude<Kind, "hello">,
-    pid: number | undefined,
-    interpret: (entry: Pending, payload: Payload) => Promise<T>,
-    signal?: SignalName,
-  ): Promise<T> {
+  protected request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: Interpreter<T>, signal?: SignalName): Promise<T> {
     const what = pid === undefined ? kind : signal === undefined ? `${kind}(${pid})` : `${kind}(${pid}, ${signal})`;
     const link = this.link;
     if (this.currentState !== "open" || link === null || link.dead || link.transport === null) {
@@ -707,95 +455,8 @@ export class Connection implements AgentConnection {
     });
   }
 
-  private legacyHint(kind: Kind): string {
-    const link = this.link;
-    if (link?.mode !== "legacy" || (kind !== "process_metrics" && kind !== "journal_entries")) return "";
-    return " Agents that predate this request ignore it, which puts replies out of step; the connector reconnects to recover.";
-  }
-
-  metrics(): Promise<Metrics> {
-    return this.request("metrics", undefined, (entry, payload) => this.interpretJson(entry, payload, normaliseMetrics, ""));
-  }
-
-  disks(): Promise<DiskInfo[]> {
-    return this.request("disks", undefined, (entry, payload) => this.interpretJson(entry, payload, normaliseDisks, ""));
-  }
-
-  processes(): Promise<ProcessListReply> {
-    return this.request("processes", undefined, async (entry, payload) => {
-      if (payload.kind === "json") {
-        const agentError = agentErrorOf(payload.value, entry.what);
-        if (agentError !== null) throw agentError;
-        throw new ProtocolError(`The agent answered processes with JSON where the binary process list was due: replies are out of step, so the connection is reset.`);
-      }
-      const list = decodeProcesses(payload.bytes);
-      return shaped(entry.what, () => checkProcesses(list));
-    });
-  }
-
-  processMetrics(pid: number): Promise<ProcessMetricsReply> {
-    try {
-      validPid(pid);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.request("process_metrics", pid, (entry, payload) =>
-      this.interpretJson(entry, payload, checkProcessMetrics, this.legacyHint("process_metrics")),
-    );
-  }
-
-  journalEntries(pid: number): Promise<JournalReply> {
-    try {
-      validPid(pid);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.request("journal_entries", pid, (entry, payload) =>
-      this.interpretJson(entry, payload, checkJournal, this.legacyHint("journal_entries")),
-    );
-  }
-
-  /** Refuses, before sending, a request the agent did not say it serves: an agent that ignores it would put replies out of step. */
-  private unsupported(capability: string, what: string): Promise<never> | null {
-    const info = this.currentInfo;
-    if (info.capabilities.includes(capability)) return null;
-    const why =
-      info.source === "pending"
-        ? "the agent has not identified itself yet (wait for the first reply)"
-        : `it does not state the "${capability}" capability${info.legacy ? " (an original socktop_agent)" : ""}`;
-    return Promise.reject(
-      new AgentError(`The agent at ${this.url} cannot answer ${what}: ${why}.`, {
-        agentMessage: `capability "${capability}" not offered`,
-        agentCode: "UNKNOWN_REQUEST",
-        request: what,
-      }),
-    );
-  }
-
-  load(): Promise<LoadReply> {
-    return this.unsupported("load", "load") ?? this.request("load", undefined, (entry, payload) => this.interpretJson(entry, payload, checkLoad, ""));
-  }
-
-  diskIo(): Promise<DiskIoReply> {
-    return this.unsupported("disk_io", "disk_io") ?? this.request("disk_io", undefined, (entry, payload) => this.interpretJson(entry, payload, checkDiskIo, ""));
-  }
-
-  cgroups(): Promise<CgroupsReply> {
-    return this.unsupported("cgroups", "cgroups") ?? this.request("cgroups", undefined, (entry, payload) => this.interpretJson(entry, payload, checkCgroups, ""));
-  }
-
-  signal(pid: number, signal: SignalName): Promise<SignalReply> {
-    try {
-      validPid(pid);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const name = parseSignalName(signal);
-    if (name === null) return Promise.reject(new RangeError(`signal must be one of TERM, INT, HUP, KILL, STOP, CONT, not ${JSON.stringify(signal)}`));
-    return (
-      this.unsupported("signal", "signal") ??
-      this.request("signal", pid, (entry, payload) => this.interpretJson(entry, payload, checkSignal, ""), name)
-    );
+  protected legacyLink(): boolean {
+    return this.link?.mode === "legacy";
   }
 
   // ------------------------------------------------------------------ closing

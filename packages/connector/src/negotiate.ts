@@ -10,9 +10,11 @@ import {
   HEADER_PROTOCOL_VERSION,
   LEGACY_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  isReply,
   type HelloReply,
 } from "@socktop/protocol";
 import { ProtocolError, UnsupportedProtocolError } from "./errors.js";
+import type { Frame } from "./transport.js";
 import { CONNECTOR_VERSION } from "./version.js";
 
 /** The newest protocol this connector speaks. */
@@ -142,4 +144,32 @@ export function infoFromHello(hello: HelloReply, where: string): AgentInfo {
     legacy: false,
     source: "hello",
   };
+}
+
+/** The agent's pushed hello, unchecked, when the frame is one; null for anything else (a reply). */
+function pushedHello(frame: Frame): unknown {
+  // Cheap test first: a legacy reply is never a JSON object typed "hello", and most are binary.
+  if (typeof frame !== "string" || !frame.includes('"hello"')) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(frame);
+  } catch {
+    return null;
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value) && (value as { type?: unknown }).type === "hello" ? value : null;
+}
+
+/**
+ * What the first frame of a link opened with `?socktop_hello=1` says: our agent's pushed
+ * hello as AgentInfo, or null for a reply (an agent that ignored the parameter: the original,
+ * since ours sends its hello before any reply). Throws on a hello it cannot accept.
+ */
+export function infoFromFirstFrame(frame: Frame, where: string): AgentInfo | null {
+  const hello = pushedHello(frame);
+  if (hello === null) return null;
+  // Checked synchronously: later frames are read in the dialect this hello decides.
+  if (!isReply("hello", hello) || hello.min_protocol_version > hello.protocol_version) {
+    throw new ProtocolError(`The agent's first frame is typed "hello" but is not a hello reply (see hello.schema.json): ${JSON.stringify(hello).slice(0, 200)}`);
+  }
+  return infoFromHello(hello, where);
 }

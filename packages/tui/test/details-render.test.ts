@@ -13,34 +13,19 @@ import { DETAILS_KEY_TABLE } from "../src/keys.js";
 import { renderFrame } from "../src/render.js";
 import type { RenderContext } from "../src/widgets.js";
 import { DEFAULT_COLOR, DIM, INVERSE, Screen, styleAttrs, styleBg, styleFg } from "../src/screen.js";
-import { DEFAULT_INTERVALS } from "../src/session.js";
 import { AppState } from "../src/state.js";
 import { createTheme } from "../src/theme.js";
 import { agentError, child, details, entry, journal, metricsReply, NO_JOURNAL, NOW, PID, thread } from "./helpers/details-fixtures.js";
-import { metrics, processes } from "./helpers/fixtures.js";
+import { connectedState, renderContext } from "./helpers/render.js";
 
 function ctx(color = true): RenderContext {
-  return {
-    theme: createTheme(color),
-    now: NOW,
-    target: "127.0.0.1:3231",
-    url: "ws://127.0.0.1:3231/ws",
-    tls: false,
-    tlsCa: null,
-    verifyHostname: false,
-    version: "0.1.0",
-    intervals: { ...DEFAULT_INTERVALS },
-    demo: false,
-  };
+  return renderContext({ theme: createTheme(color), now: NOW });
 }
 
 function appState(): AppState {
-  const s = new AppState();
-  s.conn.phase = "open";
+  const s = connectedState(NOW);
   s.conn.rttMs = 3;
   s.conn.agentVersion = "0.2.0";
-  s.applyMetrics(metrics(), NOW);
-  s.applyProcesses(processes(), NOW);
   return s;
 }
 

@@ -6,32 +6,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { JournalReply, ProcessMetricsReply } from "@socktop/protocol";
-import { App } from "../src/app.js";
 import { detailsViewFactory, ProcessDetailsView } from "../src/details-view.js";
-import { DEFAULT_INTERVALS, type AgentClient } from "../src/session.js";
-import { createTheme } from "../src/theme.js";
 import { agentError, child, journal, metricsReply, NO_JOURNAL, PID } from "./helpers/details-fixtures.js";
-import { FakeClient, FakeTerminal, flush, ManualClock, proc, processes, socktopError } from "./helpers/fixtures.js";
-
-interface Harness {
-  app: App;
-  term: FakeTerminal;
-  clock: ManualClock;
-  client: FakeClient;
-  render(): string;
-  calls(kind: "processMetrics" | "journalEntries", pid?: number): number;
-  view(): ProcessDetailsView | null;
-}
+import { FakeClient, ManualClock, proc, processes, socktopError } from "./helpers/fixtures.js";
+import { harness as startApp, type Harness as AppHarness } from "./helpers/app-harness.js";
 
 /** The table holds our process (pid 4242), its parent (1) and its children. */
 function tableWithOurProcess() {
   return processes([proc(1, "systemd", 0.1, 12), proc(42, "postgres", 12.5, 512), proc(PID, "api-server", 3.5, 256), proc(4250, "sleep", 0, 1), proc(4251, "report-worker", 1.5, 48)]);
 }
 
-async function harness(options: { source?: () => Promise<AgentClient>; client?: FakeClient } = {}): Promise<Harness> {
-  const term = new FakeTerminal(80, 24);
-  const clock = new ManualClock();
-  const client = options.client ?? new FakeClient();
+interface Harness extends AppHarness {
+  calls(kind: "processMetrics" | "journalEntries", pid?: number): number;
+  view(): ProcessDetailsView | null;
+}
+
+async function harness(): Promise<Harness> {
+  const client = new FakeClient();
   client.processesReply = async () => tableWithOurProcess();
   // Every pid answers with the fixture, under its own pid and name.
   client.processMetricsReply = async (pid) => {
@@ -40,38 +31,18 @@ async function harness(options: { source?: () => Promise<AgentClient>; client?: 
     return { process: { ...c, parent_pid: pid === 1 ? null : PID }, cached_at: 0 };
   };
   client.journalReply = async () => journal();
-  const app = new App({
-    terminal: term,
-    source: options.source ?? (async () => client),
-    url: "ws://127.0.0.1:3231/ws",
-    intervals: { ...DEFAULT_INTERVALS },
-    theme: createTheme(true),
-    version: "0.1.0",
-    tls: false,
-    clock,
-    details: detailsViewFactory({ clock }),
-    onQuit: () => undefined,
-  });
-  app.start();
-  await clock.advance(0);
-  await flush();
-  const h: Harness = {
-    app,
-    term,
-    clock,
-    client,
-    render() {
-      app.renderNow();
-      return app.screen!.text();
-    },
+  const clock = new ManualClock();
+  const h = await startApp({ client, clock, details: detailsViewFactory({ clock }) });
+  return {
+    ...h,
+    render: () => h.render(),
     calls(kind, pid = PID) {
       return client.calls.filter((c) => c === `${kind}:${pid}`).length;
     },
     view() {
-      return (app as unknown as { details: ProcessDetailsView | null }).details;
+      return (h.app as unknown as { details: ProcessDetailsView | null }).details;
     },
   };
-  return h;
 }
 
 /** Select our process in the table the way a user would: filter, Enter. */

@@ -9,10 +9,10 @@ import { formatRateShort } from "../src/panels.js";
 import { renderFrame } from "../src/render.js";
 import type { RenderContext } from "../src/widgets.js";
 import { Screen } from "../src/screen.js";
-import { DEFAULT_INTERVALS, Session, type SessionListener } from "../src/session.js";
+import { Session, type SessionListener } from "../src/session.js";
 import { AppState } from "../src/state.js";
-import { createTheme } from "../src/theme.js";
 import { disks, FakeClient, ManualClock, metrics, processes } from "./helpers/fixtures.js";
+import { renderContext } from "./helpers/render.js";
 
 const LOAD: LoadReply = { load_1: 1.5, load_5: 0.75, load_15: 0.25, runnable: 2, tasks: 300, uptime_seconds: 3 * 86400 + 4 * 3600, boot_time: 1_700_000_000 };
 
@@ -62,20 +62,7 @@ test("load and disk_io are polled with the disks, only when the agent states the
   }
 });
 
-function ctx(): RenderContext {
-  return {
-    theme: createTheme(true),
-    now: Date.now(),
-    target: "127.0.0.1:3231",
-    url: "ws://127.0.0.1:3231/ws",
-    tls: false,
-    tlsCa: null,
-    verifyHostname: false,
-    version: "0.1.0",
-    intervals: { ...DEFAULT_INTERVALS },
-    demo: false,
-  };
-}
+const ctx = (): RenderContext => renderContext();
 
 test("header shows load and uptime; the disks panel read/write rates beside each disk", () => {
   const s = new AppState();

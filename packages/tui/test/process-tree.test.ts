@@ -8,13 +8,9 @@ import type { ProcessEntry } from "@socktop/protocol";
 import { KEY_TABLE } from "../src/keys.js";
 import { tableColumns } from "../src/layout.js";
 import { MAX_INDENT, matchesProcessFilter, parseProcessFilter, stateName, treeView } from "../src/process-tree.js";
-import { renderFrame } from "../src/render.js";
-import type { RenderContext } from "../src/widgets.js";
-import { Screen } from "../src/screen.js";
-import { DEFAULT_INTERVALS } from "../src/session.js";
-import { AppState, ProcessTable } from "../src/state.js";
-import { createTheme } from "../src/theme.js";
-import { metrics, processes, proc } from "./helpers/fixtures.js";
+import { ProcessTable } from "../src/state.js";
+import { processes, proc } from "./helpers/fixtures.js";
+import { connectedState, drawFrame } from "./helpers/render.js";
 
 function row(pid: number, ppid: number, name: string, cpu: number, user = "root", state = "S"): ProcessEntry {
   return { ...proc(pid, name, cpu, 10), ppid, uid: user === "root" ? 0 : 1000, user, state, threads: 1, start_time: 1_700_000_000, command: name };
@@ -99,30 +95,10 @@ test("columns: USER and S only for rows that carry them, and only with room", ()
   assert.equal(stateName("Z"), "zombie");
 });
 
-function ctx(): RenderContext {
-  return {
-    theme: createTheme(true),
-    now: Date.now(),
-    target: "127.0.0.1:3231",
-    url: "ws://127.0.0.1:3231/ws",
-    tls: false,
-    tlsCa: null,
-    verifyHostname: false,
-    version: "0.1.0",
-    intervals: { ...DEFAULT_INTERVALS },
-    demo: false,
-  };
-}
-
 function draw(rows: ProcessEntry[], tree: boolean): string {
-  const s = new AppState();
-  s.conn.phase = "open";
-  s.applyMetrics(metrics(), Date.now() - 1000);
-  s.applyProcesses({ process_count: rows.length, processes: rows }, Date.now());
+  const s = connectedState(Date.now(), { process_count: rows.length, processes: rows });
   if (tree) s.table.toggleTree();
-  const screen = new Screen(120, 40);
-  renderFrame(screen, s, ctx());
-  return screen.text();
+  return drawFrame(s, 120, 40).text();
 }
 
 test("render: USER and S columns with protocol-2 rows, tree glyphs before the name, none for an original agent", () => {

@@ -7,30 +7,17 @@ import assert from "node:assert/strict";
 import type { SeedGpu } from "@socktop/protocol";
 import { KEY_TABLE } from "../src/keys.js";
 import { computeLayout } from "../src/layout.js";
-import { renderFrame } from "../src/render.js";
 import { scrollThumb, type RenderContext } from "../src/widgets.js";
 import { DIM, diffScreens, INVERSE, Screen, styleAttrs, styleBg, styleFg, DEFAULT_COLOR } from "../src/screen.js";
-import { DEFAULT_INTERVALS } from "../src/session.js";
 import { AppState } from "../src/state.js";
 import { colorEnabled, createTheme } from "../src/theme.js";
 import { disks, manyProcesses, metrics, processes } from "./helpers/fixtures.js";
+import { BOTH_SIZES, drawFrame, renderContext } from "./helpers/render.js";
 
 const NOW = new Date(2024, 4, 17, 13, 37, 42).getTime();
 
 function ctx(overrides: Partial<RenderContext> = {}): RenderContext {
-  return {
-    theme: createTheme(true),
-    now: NOW,
-    target: "127.0.0.1:3231",
-    url: "ws://127.0.0.1:3231/ws",
-    tls: false,
-    tlsCa: null,
-    verifyHostname: false,
-    version: "0.1.0",
-    intervals: { ...DEFAULT_INTERVALS },
-    demo: false,
-    ...overrides,
-  };
+  return renderContext({ now: NOW, ...overrides });
 }
 
 function liveState(): AppState {
@@ -61,9 +48,7 @@ function liveState(): AppState {
 }
 
 function draw(state: AppState, w: number, h: number, c: RenderContext = ctx()): Screen {
-  const screen = new Screen(w, h);
-  renderFrame(screen, state, c);
-  return screen;
+  return drawFrame(state, w, h, c);
 }
 
 function findRow(screen: Screen, needle: string): number {
@@ -142,10 +127,7 @@ test("GPU panel appears only with GPUs", () => {
   assert.equal(findRow(draw(s, 80, 24), "GPU"), -1);
   const gpu: SeedGpu = { name: "NVIDIA RTX 4090", usage: 37, memory_total: 24 * 1024 ** 3, memory_used: 6 * 1024 ** 3, temp_c: 61 };
   s.applyMetrics(metrics({ gpus: [gpu] }), NOW);
-  for (const [w, h] of [
-    [80, 24],
-    [200, 60],
-  ] as const) {
+  for (const [w, h] of BOTH_SIZES) {
     const screen = draw(s, w, h);
     const text = screen.text();
     assert.match(text, /─ GPU ─/);
@@ -221,10 +203,7 @@ test("stale data stays visible, dimmed, under an error banner with the countdown
   s.conn.error = "authentication failed: wrong or missing token (check ?token= in the URL)";
   s.conn.retryAt = NOW + 2000;
   s.conn.attempt = 3;
-  for (const [w, h] of [
-    [80, 24],
-    [200, 60],
-  ] as const) {
+  for (const [w, h] of BOTH_SIZES) {
     const screen = draw(s, w, h);
     const text = screen.text();
     assert.match(screen.rowText(0), /✖ stale · retry 2s/);

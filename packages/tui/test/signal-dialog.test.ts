@@ -6,11 +6,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { SignalName, SignalReply } from "@socktop/protocol";
 import { AgentError } from "@socktop/connector";
-import { App } from "../src/app.js";
-import { DEFAULT_INTERVALS } from "../src/session.js";
 import { describeSignalError, SignalDialog } from "../src/signal-dialog.js";
-import { createTheme } from "../src/theme.js";
-import { FakeClient, FakeTerminal, flush, ManualClock } from "./helpers/fixtures.js";
+import { FakeClient, flush } from "./helpers/fixtures.js";
+import { harness as startApp, type Harness as AppHarness } from "./helpers/app-harness.js";
 
 class SignalClient extends FakeClient {
   sent: [number, SignalName][] = [];
@@ -22,33 +20,8 @@ class SignalClient extends FakeClient {
   }
 }
 
-async function harness(): Promise<{ app: App; term: FakeTerminal; client: SignalClient; render(): string }> {
-  const term = new FakeTerminal(100, 30);
-  const clock = new ManualClock();
-  const client = new SignalClient();
-  const app = new App({
-    terminal: term,
-    source: async () => client,
-    url: "ws://127.0.0.1:3231/ws",
-    intervals: { ...DEFAULT_INTERVALS },
-    theme: createTheme(true),
-    version: "0.1.0",
-    tls: false,
-    clock,
-    onQuit: () => {},
-  });
-  app.start();
-  await clock.advance(0);
-  await flush();
-  return {
-    app,
-    term,
-    client,
-    render() {
-      app.renderNow();
-      return app.screen!.text();
-    },
-  };
+function harness(): Promise<AppHarness<SignalClient>> {
+  return startApp({ client: new SignalClient(), w: 100, h: 30 });
 }
 
 test("t opens a dialog naming the process and TERM; arrows and letters pick; Esc sends nothing", async () => {

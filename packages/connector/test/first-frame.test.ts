@@ -16,7 +16,7 @@ import type { Platform, Transport } from "../src/transport.js";
 import { nodePlatform } from "../src/transport-node.js";
 import type { AgentConnection, AgentInfo, ConnectionState, SocktopError } from "../src/index.js";
 import { liveUrl, startLiveAgent, type StartedAgent } from "./helpers/live.js";
-import { originalJson, originalMetrics, startOriginalAgent } from "./helpers/original-agent.js";
+import { ORIGINAL_AGENT_INFO, originalJson, originalMetrics, startOriginalAgent } from "./helpers/original-agent.js";
 import { startScriptedAgent } from "./helpers/scripted-agent.js";
 import { rejection, waitFor } from "./helpers/util.js";
 
@@ -168,15 +168,7 @@ test("the original agent: one handshake, nothing waited for, its first reply ide
     assert.equal(metrics.hostname, "original-host");
     assert.ok(done - started < replyDelayMs + 150, `connect + metrics took ${done - started} ms: one reply's time`);
     assert.deepEqual(events, ["none"]);
-    assert.deepEqual(connection.info, {
-      agentVersion: null,
-      protocolVersion: 1,
-      agentProtocolVersion: 1,
-      agentMinProtocolVersion: null,
-      capabilities: [],
-      legacy: true,
-      source: "none",
-    });
+    assert.deepEqual(connection.info, ORIGINAL_AGENT_INFO);
     assert.equal((await connection.disks()).length, 2);
     assert.deepEqual(original.received, ["get_metrics", "get_disks"]);
     assert.deepEqual(original.upgrades, [{ protocols: undefined, url: "/ws?token=secret&socktop_hello=1" }]);

@@ -7,7 +7,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, AgentError, type AgentConnection } from "../src/index.js";
-import { ORIGINAL_PROCESSES, startOriginalAgent, type OriginalAgent } from "./helpers/original-agent.js";
+import { ORIGINAL_AGENT_INFO, ORIGINAL_PROCESSES, startOriginalAgent, type OriginalAgent } from "./helpers/original-agent.js";
 import { waitFor } from "./helpers/util.js";
 
 let original: OriginalAgent;
@@ -23,15 +23,7 @@ after(async () => {
 });
 
 test("info: no version stated, so protocol 1 with the legacy commands", () => {
-  assert.deepEqual(agent.info, {
-    agentVersion: null,
-    protocolVersion: 1,
-    agentProtocolVersion: 1,
-    agentMinProtocolVersion: null,
-    capabilities: [],
-    legacy: true,
-    source: "none",
-  });
+  assert.deepEqual(agent.info, ORIGINAL_AGENT_INFO);
   assert.equal(original.upgrades[0]?.protocols, undefined, "no subprotocol offered (ws would fail the handshake when none is selected)");
 });
 

@@ -5,11 +5,11 @@
  * process list as protobuf (gzipped when long), `{error, request, pid}` for
  * unknown pids, and silence on anything else.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gzipSync, constants } from "node:zlib";
 import { WebSocketServer, type WebSocket } from "ws";
 import { encodeProcessList, GZIP_THRESHOLD_BYTES } from "@socktop/protocol";
+import type { AgentInfo } from "../../src/index.js";
+import { startWsServer } from "./ws-server.js";
 
 export interface OriginalAgent {
   url: string;
@@ -33,6 +33,17 @@ export interface OriginalAgentOptions {
   override?: (command: string) => { data: string | Buffer; binary: boolean } | undefined | null;
   port?: number;
 }
+
+/** What the connector makes of the original agent: it states nothing, so protocol 1 and the legacy commands. */
+export const ORIGINAL_AGENT_INFO: AgentInfo = {
+  agentVersion: null,
+  protocolVersion: 1,
+  agentProtocolVersion: 1,
+  agentMinProtocolVersion: null,
+  capabilities: [],
+  legacy: true,
+  source: "none",
+};
 
 /** The original agent's metrics JSON: every key its client requires, GPU fields under its own names. */
 export function originalMetrics(networks = 40): Record<string, unknown> {
@@ -108,22 +119,16 @@ function reply(command: string): { data: string | Buffer; binary: boolean } | un
 }
 
 export async function startOriginalAgent(options: OriginalAgentOptions = {}): Promise<OriginalAgent> {
-  const http: Server = createServer((_req, res) => {
-    res.writeHead(404).end();
-  });
   // The original selects no subprotocol whatever the client offers.
   const wss = new WebSocketServer({ noServer: true, handleProtocols: () => false, perMessageDeflate: false });
   const received: string[] = [];
-  const upgrades: OriginalAgent["upgrades"] = [];
   const connectedAt: number[] = [];
   // Replies held back by replyDelayMs; dropped on close so that nothing outlives the test.
   const delays = new Set<ReturnType<typeof setTimeout>>();
-  http.on("upgrade", (req, socket, head) => {
-    socket.on("error", () => {});
-    upgrades.push({ protocols: req.headers["sec-websocket-protocol"], url: req.url ?? "" });
-    wss.handleUpgrade(req, socket, head, (ws) => {
+  const server = await startWsServer(
+    wss,
+    (ws, req) => {
       connectedAt.push(Date.now());
-      ws.on("error", () => {});
       const token = new URL(req.url ?? "/", "http://x").searchParams.get("token");
       if (options.token !== undefined && token !== options.token) {
         ws.close();
@@ -151,24 +156,17 @@ export async function startOriginalAgent(options: OriginalAgentOptions = {}): Pr
           if (ws.readyState === ws.OPEN) ws.send(answer.data, { binary: answer.binary });
         });
       });
-    });
-  });
-  await new Promise<void>((resolve) => http.listen(options.port ?? 0, "127.0.0.1", resolve));
-  const port = (http.address() as AddressInfo).port;
+    },
+    options.port,
+  );
   return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    port,
+    ...server,
     received,
-    upgrades,
     connectedAt,
-    clients: wss.clients,
     close: async () => {
       for (const timer of delays) clearTimeout(timer);
       delays.clear();
-      for (const client of wss.clients) client.terminate();
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      await closed;
+      await server.close();
     },
   };
 }

@@ -4,9 +4,8 @@
  * back for each frame. For situations the real agent cannot be made to
  * produce: a future protocol version, garbage replies, unsolicited frames.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
+import { startWsServer } from "./ws-server.js";
 
 export interface ScriptedAgent {
   url: string;
@@ -28,7 +27,6 @@ export interface Script {
 }
 
 export async function startScriptedAgent(script: Script): Promise<ScriptedAgent> {
-  const http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
@@ -38,33 +36,13 @@ export async function startScriptedAgent(script: Script): Promise<ScriptedAgent>
     for (const [name, value] of Object.entries(script.headers ?? {})) headers.push(`${name}: ${value}`);
   });
   const received: string[] = [];
-  const upgrades: ScriptedAgent["upgrades"] = [];
-  http.on("upgrade", (req, socket, head) => {
-    socket.on("error", () => {});
-    upgrades.push({ protocols: req.headers["sec-websocket-protocol"], url: req.url ?? "" });
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on("error", () => {});
-      ws.on("message", (data) => {
-        const text = data.toString();
-        received.push(text);
-        script.onMessage?.(text, ws);
-      });
-      script.onOpen?.(ws, req.url ?? "");
+  const server = await startWsServer(wss, (ws, req) => {
+    ws.on("message", (data) => {
+      const text = data.toString();
+      received.push(text);
+      script.onMessage?.(text, ws);
     });
+    script.onOpen?.(ws, req.url ?? "");
   });
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const port = (http.address() as AddressInfo).port;
-  return {
-    url: `ws://127.0.0.1:${port}/ws`,
-    port,
-    received,
-    upgrades,
-    sockets: wss.clients,
-    close: async () => {
-      for (const client of wss.clients) client.terminate();
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeAllConnections();
-      await closed;
-    },
-  };
+  return { url: server.url, port: server.port, received, upgrades: server.upgrades, sockets: server.clients, close: server.close };
 }

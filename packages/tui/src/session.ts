@@ -11,7 +11,8 @@
  * polls. The connector is reached only through `AgentClient`, so the whole
  * lifecycle is testable with a fake and a hand-driven clock.
  */
-import type { CgroupsReply, DiskInfo, DiskIoEntry, JournalReply, LoadReply, Metrics, ProcessListReply, ProcessMetricsReply, SignalName, SignalReply } from "@socktop/protocol";
+import type { AgentConnection, ConnectionEvents, ConnectionState, ReconnectStatus } from "@socktop/connector";
+import type { DiskInfo, DiskIoEntry, LoadReply, Metrics, ProcessListReply } from "@socktop/protocol";
 
 export interface AgentInfoLike {
   agentVersion: string | null;
@@ -20,49 +21,32 @@ export interface AgentInfoLike {
   legacy: boolean;
 }
 
-/** The connector's connection states (see @socktop/connector's ConnectionState). */
-export type LinkState = "connecting" | "open" | "reconnecting" | "closed";
+/** The connector's connection states. */
+export type LinkState = ConnectionState;
 
-/** The connector's reconnection status (see @socktop/connector's ReconnectStatus). */
-export interface ReconnectionLike {
-  /** Attempts since a link last worked; 0 while it works. */
-  readonly attempt: number;
-  /** When the next attempt starts (epoch ms); null when none waits. */
-  readonly nextAttemptAt: number | null;
-  /** An attempt is under way. */
-  readonly attempting: boolean;
-  /** Why the last link or attempt failed. */
-  readonly lastError: Error | null;
-}
+/** The connector's reconnection status (its ReconnectStatus, with any Error as the cause so that tests can fake it). */
+export type ReconnectionLike = Omit<ReconnectStatus, "lastError"> & { readonly lastError: Error | null };
 
-/** The connector's connection events the TUI listens to. */
+/** The connector's connection events the TUI listens to (its ConnectionEvents, with any Error as the cause). */
 export interface ClientEvents {
   state: (state: LinkState, error?: Error) => void;
   "reconnect-scheduled": (delayMs: number, attempt: number, error: Error) => void;
-  "reconnect-attempt": (attempt: number) => void;
+  "reconnect-attempt": ConnectionEvents["reconnect-attempt"];
   info: (info: AgentInfoLike) => void;
 }
 
-/** The part of the connector's AgentConnection the TUI uses (an AgentConnection is one). */
-export interface AgentClient {
+/**
+ * The part of the connector's AgentConnection the TUI uses: its requests as
+ * they are (load, diskIo, cgroups and signal optional, for test
+ * doubles of older agents), its state and events seen a little more loosely. An
+ * AgentConnection is one (connector-source.ts has the compiler check it).
+ */
+export interface AgentClient
+  extends Pick<AgentConnection, "metrics" | "disks" | "processes" | "processMetrics" | "journalEntries" | "retryNow" | "close">,
+    Partial<Pick<AgentConnection, "load" | "diskIo" | "cgroups" | "signal">> {
   readonly info: AgentInfoLike;
   readonly state: LinkState;
   readonly reconnection: ReconnectionLike;
-  /** Starts the waiting reconnection attempt now; false when none waits. */
-  retryNow(): boolean;
-  metrics(): Promise<Metrics>;
-  disks(): Promise<DiskInfo[]>;
-  processes(): Promise<ProcessListReply>;
-  processMetrics(pid: number): Promise<ProcessMetricsReply>;
-  journalEntries(pid: number): Promise<JournalReply>;
-  /** Protocol 2 (capabilities `load`, `disk_io`): absent in test doubles of older agents. */
-  load?(): Promise<LoadReply>;
-  diskIo?(): Promise<DiskIoEntry[]>;
-  /** Capability `cgroups`: asked by the cgroups view while it is open. */
-  cgroups?(): Promise<CgroupsReply>;
-  /** Capability `signal` (an agent started with --allow-signals). */
-  signal?(pid: number, signal: SignalName): Promise<SignalReply>;
-  close(): Promise<void>;
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void;
 }
 

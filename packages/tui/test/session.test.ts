@@ -28,13 +28,19 @@ function recorder(): Recorder {
 
 const last = (r: Recorder): SessionStatus => r.statuses[r.statuses.length - 1]!;
 
-test("polls metrics every 500 ms, processes every 2 s, disks every 5 s", async () => {
-  const clock = new ManualClock();
-  const client = new FakeClient();
+/** A session on `client`, started, its first replies in (everything at time 0 has run). */
+async function started(client: FakeClient, clock: ManualClock): Promise<{ rec: Recorder; session: Session }> {
   const rec = recorder();
   const session = new Session({ source: async () => client, listener: rec, clock });
   session.start();
   await clock.advance(0);
+  return { rec, session };
+}
+
+test("polls metrics every 500 ms, processes every 2 s, disks every 5 s", async () => {
+  const clock = new ManualClock();
+  const client = new FakeClient();
+  const { rec, session } = await started(client, clock);
   assert.equal(last(rec).phase, "open");
   assert.equal(last(rec).info?.agentVersion, "9.9.9");
   assert.deepEqual(rec.counts, { metrics: 1, processes: 1, disks: 1 });
@@ -71,9 +77,7 @@ test("a slow reply delays the next request instead of piling requests up", async
     new Promise((resolve) => {
       release = () => resolve(metrics());
     });
-  const rec = recorder();
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
+  const { rec, session } = await started(client, clock);
   await clock.advance(3000);
   assert.equal(client.calls.filter((c) => c === "metrics").length, 1);
   release!();
@@ -84,11 +88,8 @@ test("a slow reply delays the next request instead of piling requests up", async
 
 test("a failed first connection: the connector's cause, countdown and attempt; open once an attempt works", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient("connecting");
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   assert.equal(last(rec).phase, "connecting");
   assert.equal(last(rec).attempt, 1);
   assert.equal(client.calls.length, 0, "nothing asked before the link is open");
@@ -123,10 +124,8 @@ test("a failed first connection: the connector's cause, countdown and attempt; o
 
 test("a dropped link keeps the data, reports the error, stops polling and resumes on the same connection", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient();
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
+  const { rec, session } = await started(client, clock);
   await clock.advance(1000);
   const before = rec.counts.metrics;
   client.drop(socktopError("CONNECTION_CLOSED", "The agent closed the connection (1006)"), clock.now() + 500);
@@ -149,11 +148,9 @@ test("a dropped link keeps the data, reports the error, stops polling and resume
 
 test("an agent error for one reply does not drop the connection", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient();
   client.disksReply = () => Promise.reject(socktopError("AGENT_ERROR", "disks unavailable"));
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
+  const { rec, session } = await started(client, clock);
   await clock.advance(6000);
   assert.equal(last(rec).phase, "open");
   assert.equal(rec.counts.disks, 0);
@@ -163,15 +160,12 @@ test("an agent error for one reply does not drop the connection", async () => {
 
 test("a reply the connector cannot read, before any data: the screen says why, and polling goes on", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient();
   let bad = true;
   client.metricsReply = () => (bad ? Promise.reject(socktopError("DECODE_ERROR", "not valid JSON")) : Promise.resolve(metrics()));
   client.processesReply = () => new Promise(() => {});
   client.disksReply = () => new Promise(() => {});
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   assert.equal(last(rec).phase, "open");
   assert.equal((last(rec).error as { code: string }).code, "DECODE_ERROR");
   bad = false;
@@ -183,11 +177,8 @@ test("a reply the connector cannot read, before any data: the screen says why, a
 
 test("retryNow is the connector's: it starts the waiting attempt, and nothing when none waits", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient("connecting");
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   assert.equal(session.retryNow(), false, "the first attempt is still under way");
   client.drop(socktopError("CONNECTION_FAILED", "refused"), clock.now() + 60_000);
   assert.equal(session.retryNow(), true);
@@ -200,11 +191,8 @@ test("retryNow is the connector's: it starts the waiting attempt, and nothing wh
 
 test("the connector gives up (a protocol neither side speaks): stopped, with the cause, not retrying", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient();
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   const calls = client.calls.length;
   client.giveUp(socktopError("UNSUPPORTED_PROTOCOL", "speaks protocol 9"));
   assert.equal(last(rec).phase, "stopped");
@@ -234,11 +222,8 @@ test("a connection that cannot even be set up (an unreadable CA file): stopped w
 
 test("the agent identifying itself after the link opened (browsers: its first frame) updates the info", async () => {
   const clock = new ManualClock();
-  const rec = recorder();
   const client = new FakeClient();
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   client.identify({ agentVersion: "2.0.0", protocolVersion: 2, capabilities: ["metrics"], legacy: false });
   assert.equal(last(rec).info?.agentVersion, "2.0.0");
   await session.stop();
@@ -247,7 +232,6 @@ test("the agent identifying itself after the link opened (browsers: its first fr
 test("round-trip time: the median of recent metrics replies that waited behind nothing", async () => {
   const clock = new ManualClock();
   const client = new FakeClient();
-  const rec = recorder();
   const delays = [10, 12, 400, 11, 9];
   let n = 0;
   client.metricsReply = () => {
@@ -256,9 +240,7 @@ test("round-trip time: the median of recent metrics replies that waited behind n
   };
   // A slow process list: metrics requests sent while it is pending are not timed.
   client.processesReply = () => new Promise((resolve) => clock.setTimeout(() => resolve(processes()), 300));
-  const session = new Session({ source: async () => client, listener: rec, clock });
-  session.start();
-  await clock.advance(0);
+  const { rec, session } = await started(client, clock);
   assert.equal(last(rec).rttMs, null, "the first metrics request was sent along with the others");
   await clock.advance(5000);
   const rtt = last(rec).rttMs!;

@@ -166,7 +166,7 @@ export class FakeClient implements AgentClient {
     return () => set.delete(listener as (...args: never[]) => void);
   }
   private emit<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
-    for (const l of [...(this.listeners.get(event) ?? [])]) (l as (...a: Parameters<ClientEvents[E]>) => void)(...args);
+    for (const l of [...(this.listeners.get(event) ?? [])]) (l as unknown as (...a: Parameters<ClientEvents[E]>) => void)(...args);
   }
   private setState(state: LinkState, error?: Error): void {
     this.state = state;

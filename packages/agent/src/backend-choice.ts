@@ -46,8 +46,12 @@ export async function loadPortable(options: { gpuEnabled: boolean; temperatureEn
     import("./portable/system-information.js"),
   ]);
   const si = loadSystemInformation();
+  const backend = portableBackend({ ...options, systemInformation: si });
+  // Listening only once si's first listing ended (a bounded wait): the first metrics request
+  // then has a process count, and the agent is idle — nothing in flight — once it listens.
+  await backend.firstListing;
   return {
-    backend: portableBackend({ ...options, systemInformation: si }),
+    backend,
     details: new PortableDetailsReader(si, { platform: process.platform, cores: availableParallelism() }),
   };
 }

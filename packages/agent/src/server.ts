@@ -49,7 +49,7 @@ export interface AgentServerOptions {
   limits?: ConnectionLimits;
   /** How long a connection may take to complete its HTTP request / upgrade. */
   handshakeTimeoutMs?: number;
-  /** Ping interval while clients are connected; a peer that misses a pong is dropped. */
+  /** Ping interval while clients are connected; a peer that leaves two pings in a row unanswered is dropped. */
   heartbeatMs?: number;
   /** Why GET /metrics is not served here (Prometheus off, or on its own port): the 404's body. */
   metricsNotHere?: () => string;
@@ -79,8 +79,19 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal, extraHeaders: string[] 
   socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
 }
 
-type Alive = WebSocket & { socktopAlive?: boolean };
+/** Pings sent since the peer's last pong. */
+type Alive = WebSocket & { socktopUnanswered?: number };
 const NO_CLIENTS: ReadonlySet<WebSocket> = new Set();
+
+/**
+ * A peer is dropped when this many pings in a row went unanswered. Not one: a
+ * pong is only read when the agent's own event loop turns, so one interval in
+ * which the agent itself was busy (the portable backend spawning its helper
+ * processes on a loaded machine, a long GC) would otherwise cost a live peer
+ * its connection — which is what an in-process client saw with a 20 ms
+ * heartbeat under the portable backend.
+ */
+const UNANSWERED_PINGS_BEFORE_DROP = 2;
 
 export class AgentServer {
   readonly http: Server;
@@ -207,9 +218,9 @@ export class AgentServer {
       remote: req.socket.remoteAddress ?? "unknown",
     };
     const alive = ws as Alive;
-    alive.socktopAlive = true;
+    alive.socktopUnanswered = 0;
     ws.on("pong", () => {
-      alive.socktopAlive = true;
+      alive.socktopUnanswered = 0;
     });
     ws.on("close", () => this.updateHeartbeat());
     serveConnection(ws, this.options.handler, session, this.options.log, this.options.limits ?? DEFAULT_CONNECTION_LIMITS);
@@ -225,11 +236,12 @@ export class AgentServer {
       this.heartbeat = setInterval(() => {
         for (const client of this.clients) {
           const c = client as Alive;
-          if (c.socktopAlive === false) {
+          const unanswered = c.socktopUnanswered ?? 0;
+          if (unanswered >= UNANSWERED_PINGS_BEFORE_DROP) {
             c.terminate();
             continue;
           }
-          c.socktopAlive = false;
+          c.socktopUnanswered = unanswered + 1;
           c.ping();
         }
       }, interval);

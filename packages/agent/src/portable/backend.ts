@@ -9,7 +9,7 @@
  * library's own calls used here start none (see system-information.ts).
  * What a platform cannot give is null, never a made-up value.
  */
-import { availableParallelism, hostname } from "node:os";
+import { availableParallelism, hostname, networkInterfaces } from "node:os";
 import type { ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "../cache.js";
 import type { Backend, Collector } from "../collectors/collector.js";
@@ -18,7 +18,7 @@ import { PortableCpuSampler } from "./cpu.js";
 import { disksFromSi } from "./disks.js";
 import { gpusFromSi } from "./gpu.js";
 import { memoryFromSi } from "./memory.js";
-import { networksFromSi } from "./network.js";
+import { interfaceNames, networksFromSi } from "./network.js";
 import { processesFromSi } from "./processes.js";
 import { loadSystemInformation, type SiProcesses, type SystemInformation } from "./system-information.js";
 import { cpuTemperatureFromSi } from "./temperature.js";
@@ -26,7 +26,7 @@ import { cpuTemperatureFromSi } from "./temperature.js";
 export interface PortableBackendOptions {
   gpuEnabled: boolean;
   temperatureEnabled: boolean;
-  /** The library (tests may pass the same library wrapped, e.g. to count calls). */
+  /** The library (default: bounded and de-duplicated, see bounded-si.ts; tests may pass it wrapped). */
   systemInformation?: SystemInformation;
   platform?: NodeJS.Platform;
 }
@@ -39,25 +39,17 @@ const BLOCK_DEVICES_CACHE_MS = 60_000;
 const SI_PROCESS_REUSE_MS = 600;
 /** A metrics request counts processes from a list at most this old instead of listing them again. */
 const PROCESS_COUNT_REUSE_MS = 5000;
-/** How long a metrics request waits for the very first listing before reporting the count as unknown. */
-const FIRST_COUNT_WAIT_MS = 1500;
-
-/** Waits for `promise` at most `ms`; the timer is cleared as soon as either ends (an idle agent keeps none). */
-function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 function collector<T>(name: string, collect: () => Promise<T>): Collector<T> {
   return { name, collect };
 }
 
-export function portableBackend(options: PortableBackendOptions): Backend {
+export interface PortableBackend extends Backend {
+  /** Settles when the start-up listing (si's CPU baseline, the first count) has ended, well or not. */
+  readonly firstListing: Promise<void>;
+}
+
+export function portableBackend(options: PortableBackendOptions): PortableBackend {
   const si = options.systemInformation ?? loadSystemInformation();
   const platform = options.platform ?? process.platform;
   const cpu = new PortableCpuSampler();
@@ -76,9 +68,8 @@ export function portableBackend(options: PortableBackendOptions): Backend {
     return { result, measured: startedAt - firstListingAt >= SI_PROCESS_REUSE_MS };
   };
 
-  const refresh = (): void => {
-    if (refreshing !== null) return;
-    refreshing = listProcesses().then(
+  const refresh = (): Promise<void> => {
+    refreshing ??= listProcesses().then(
       () => {
         refreshing = null;
       },
@@ -86,10 +77,11 @@ export function portableBackend(options: PortableBackendOptions): Backend {
         refreshing = null;
       },
     );
+    return refreshing;
   };
   // The first listing is si's CPU baseline, taken now as the Linux backend takes its own at start-up:
   // the first process-list request then reports CPU % over a real interval.
-  refresh();
+  const firstListing = refresh();
 
   const temperature = new TtlCache(SENSOR_CACHE_MS, async () => cpuTemperatureFromSi(await si.cpuTemperature()));
   let gpuAbsent = false;
@@ -103,24 +95,28 @@ export function portableBackend(options: PortableBackendOptions): Backend {
 
   return {
     name: "portable",
+    firstListing,
     cpu: collector("cpu", async () => cpu.sample()),
     memory: collector("memory", async () => memoryFromSi(await si.mem())),
-    network: collector("network", async () => networksFromSi(await si.networkStats("*"))),
+    network: collector("network", async () => {
+      // The interfaces named, not "*": si's "*" first lists interfaces with networkInterfaces(), which
+      // on Linux runs `ip`, `nmcli` and a shell per interface through execSync — the event loop stops
+      // for all of it, on the first call and again whenever an address changes. Its own list is
+      // os.networkInterfaces() on Linux anyway; elsewhere it adds interfaces with no address.
+      const names = interfaceNames(networkInterfaces(), platform);
+      return names.length === 0 ? [] : networksFromSi(await si.networkStats(names.join(",")));
+    }),
     hostname: collector("hostname", async () => hostname()),
     temperature: collector("temperature", async () => (options.temperatureEnabled ? temperature.get() : null)),
     gpu: collector("gpu", async () => (!options.gpuEnabled || gpuAbsent ? null : gpus.get())),
     // Counting processes means listing them (`ps`), the costliest call here: a metrics request
     // takes the count of the latest listing and, when that is stale, starts a new one for the
-    // next request instead of waiting for it. Before the first listing (started with the
-    // backend) has finished, it waits for it at most FIRST_COUNT_WAIT_MS, then says null.
+    // next request instead of waiting for it. Only before any listing has ended does it wait for
+    // the one in flight (bounded like every si call; the agent waits for it before listening).
     processCount: collector<number | null>("process_count", async () => {
       const fresh = lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS;
-      if (!fresh) refresh();
-      if (lastList === null && refreshing !== null) {
-        // Only the first listing is waited for, and not for long: on a busy machine with
-        // thousands of processes si's listing takes seconds, and the other fields must not wait.
-        await waitAtMost(refreshing, FIRST_COUNT_WAIT_MS);
-      }
+      if (!fresh) void refresh();
+      if (lastList === null && refreshing !== null) await refreshing;
       return lastList?.count ?? null;
     }),
     processes: collector<ProcessEntry[]>("processes", async () => {

@@ -6,9 +6,11 @@
  * Only the calls listed in SystemInformation are used. None of them starts a
  * timer (checked against 5.33: `currentLoad` does on its first call, so CPU
  * usage comes from Node's own `os.cpus()` instead; `observe` is never used).
+ * Every call is bounded in time and de-duplicated (bounded-si.ts).
  */
 import { createRequire } from "node:module";
 import type { Systeminformation } from "systeminformation";
+import { boundedSystemInformation } from "./bounded-si.js";
 
 export type SiMem = Systeminformation.MemData;
 export type SiNetworkStats = Systeminformation.NetworkStatsData;
@@ -32,11 +34,17 @@ export interface SystemInformation {
 
 let loaded: SystemInformation | null = null;
 
-/** The library, required on first use (it is CommonJS). */
+/** The library itself, unbounded (it is CommonJS, required on first use). */
+export function requireSystemInformation(): SystemInformation {
+  const require = createRequire(import.meta.url);
+  return require("systeminformation") as SystemInformation;
+}
+
+/**
+ * The library as the backend uses it: every call bounded and de-duplicated. One
+ * wrapper per process, as si's state is per process: every agent in it shares it.
+ */
 export function loadSystemInformation(): SystemInformation {
-  if (loaded === null) {
-    const require = createRequire(import.meta.url);
-    loaded = require("systeminformation") as SystemInformation;
-  }
+  loaded ??= boundedSystemInformation(requireSystemInformation());
   return loaded;
 }

@@ -5,11 +5,12 @@ import { isGzip } from "@socktop/protocol";
 import { startAgent, type AgentExtras, type StartedAgent } from "../../src/agent.js";
 import { parseCommand, type AgentConfig } from "../../src/config.js";
 import { silentLogger, type Logger } from "../../src/log.js";
+import { SI_CALL_TIMEOUT_MS } from "../../src/portable/bounded-si.js";
 
 /**
  * The defaults of a bare `socktop_agent`, on a free loopback port. The backend
  * follows SOCKTOP_AGENT_BACKEND so that the end-to-end suites also run against
- * the portable backend (test/portable/e2e.test.ts).
+ * the portable backend (the portable pass of scripts/run-tests.mjs).
  */
 export function testConfig(overrides: Partial<AgentConfig> = {}): AgentConfig {
   const backend = process.env.SOCKTOP_AGENT_BACKEND;
@@ -65,27 +66,39 @@ export function json<T = unknown>(frame: Frame): T {
 }
 
 /**
- * How long a test waits for one reply. The portable backend lists processes through
- * systeminformation, which on Linux runs one `cat` per process: seconds on a loaded
- * 2-core machine, where the /proc backend takes milliseconds.
+ * How long a test waits for one reply: 5 s, and under the portable backend its bound on
+ * one systeminformation call plus 5 s, so that a reply held by a slow call (an error naming
+ * the call, at worst) always arrives before the test gives up on it.
  */
-export const REPLY_TIMEOUT_MS = process.env.SOCKTOP_AGENT_BACKEND === "portable" ? 20_000 : 5000;
+export const REPLY_TIMEOUT_MS = process.env.SOCKTOP_AGENT_BACKEND === "portable" ? SI_CALL_TIMEOUT_MS + 5000 : 5000;
 
 export class TestClient {
   private readonly queue: Frame[] = [];
-  private readonly waiters: Array<(frame: Frame) => void> = [];
+  private readonly waiters: Array<{ resolve: (frame: Frame) => void; reject: (error: Error) => void }> = [];
+  /** Set once the socket closed: a reply still awaited will never come. */
+  private closedWith: { code: number; reason: string } | null = null;
   closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly socket: WebSocket) {
     socket.on("message", (data: Buffer, isBinary: boolean) => {
       const frame = { data: Buffer.from(data), isBinary };
       const waiter = this.waiters.shift();
-      if (waiter) waiter(frame);
+      if (waiter) waiter.resolve(frame);
       else this.queue.push(frame);
     });
     this.closed = new Promise((resolve) => {
-      socket.on("close", (code, reason) => resolve({ code, reason: reason.toString() }));
+      socket.on("close", (code, reason) => {
+        this.closedWith = { code, reason: reason.toString() };
+        // Whoever waits for a reply learns now, and why, instead of at its timeout.
+        for (const waiter of this.waiters.splice(0)) waiter.reject(this.closedError());
+        resolve(this.closedWith);
+      });
     });
+  }
+
+  private closedError(): Error {
+    const { code, reason } = this.closedWith ?? { code: 0, reason: "" };
+    return new Error(`the connection closed (code ${code}${reason !== "" ? `, ${reason}` : ""}) before a reply`);
   }
 
   static connect(url: string, options: ClientOptions = {}, protocols?: string[]): Promise<TestClient> {
@@ -106,17 +119,24 @@ export class TestClient {
   next(timeoutMs = REPLY_TIMEOUT_MS): Promise<Frame> {
     const ready = this.queue.shift();
     if (ready) return Promise.resolve(ready);
+    if (this.closedWith !== null) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
+      const waiter = {
+        resolve: (frame: Frame): void => {
+          clearTimeout(timer);
+          resolve(frame);
+        },
+        reject: (error: Error): void => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
       const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(done);
+        const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(new Error(`no reply within ${timeoutMs} ms`));
       }, timeoutMs);
-      const done = (frame: Frame): void => {
-        clearTimeout(timer);
-        resolve(frame);
-      };
-      this.waiters.push(done);
+      this.waiters.push(waiter);
     });
   }
 

@@ -5,7 +5,7 @@ import { PortableCpuSampler, ticksFromCpuInfo, usageBetween } from "../../src/po
 import { deviceName, disksFromSi } from "../../src/portable/disks.js";
 import { gpusFromSi, vendorKey } from "../../src/portable/gpu.js";
 import { memoryFromSi } from "../../src/portable/memory.js";
-import { networksFromSi } from "../../src/portable/network.js";
+import { interfaceNames, networksFromSi } from "../../src/portable/network.js";
 import { cpuShareOfMachine, processesFromSi } from "../../src/portable/processes.js";
 import type { SiBlockDevice, SiFsSize, SiGpu, SiMem, SiNetworkStats, SiProcess } from "../../src/portable/system-information.js";
 import { cpuTemperatureFromSi } from "../../src/portable/temperature.js";
@@ -43,6 +43,13 @@ test("memory: used is total - available like the /proc backend, not si's total -
     swapTotal: 2147483648,
     swapUsed: 536870912,
   });
+});
+
+test("network: the interfaces asked for are os.networkInterfaces() names, each once; Linux alias labels as their interface", () => {
+  const os = { lo: [], eth0: [], "eth0:1": [], "Ethernet 2": [] };
+  assert.deepEqual(interfaceNames(os, "linux"), ["lo", "eth0", "Ethernet 2"]);
+  assert.deepEqual(interfaceNames({ en0: [], "utun0:x": [] }, "darwin"), ["en0", "utun0:x"]);
+  assert.deepEqual(interfaceNames({}, "win32"), []);
 });
 
 test("network: cumulative counters per interface; nameless or non-numeric rows dropped", () => {

@@ -5,7 +5,14 @@
 // A file that looks like a test but would not be collected (foo.test.js, foo.spec.ts,
 // foo.test.mts, a test.ts, a *.test.ts outside test/ or under test/fixtures/) is an
 // error too: such a test would otherwise never run, silently.
-// Usage: node scripts/run-tests.mjs [substring-filter ...]
+//
+// Then a second pass runs the agent's end-to-end suites (PORTABLE_E2E) again with
+// SOCKTOP_AGENT_BACKEND=portable: the backend macOS, Windows and FreeBSD use, here on Linux.
+//
+// Usage: node scripts/run-tests.mjs [--portable] [substring-filter ...]
+//   no filter:      every test file, then the portable pass
+//   filters:        the matching files only (no portable pass)
+//   --portable:     the portable pass only (over the matching PORTABLE_E2E files, with filters)
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -13,7 +20,25 @@ import { fileURLToPath } from "node:url";
 
 // RUN_TESTS_ROOT: another tree to scan (the runner's own test uses it).
 const root = process.env.RUN_TESTS_ROOT ?? fileURLToPath(new URL("..", import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const portableOnly = args.includes("--portable");
+const filters = args.filter((a) => a !== "--portable");
+
+/**
+ * The end-to-end suites that run a second time against the portable backend: both
+ * dialects, every request kind, bad input, security, Prometheus, the docs' examples,
+ * the connector against a live agent, the reply schemas. The one list of them.
+ */
+export const PORTABLE_E2E = [
+  "packages/agent/test/dialects.test.ts",
+  "packages/agent/test/server.test.ts",
+  "packages/agent/test/bad-input.test.ts",
+  "packages/agent/test/security.test.ts",
+  "packages/agent/test/prometheus.test.ts",
+  "packages/agent/test/docs.test.ts",
+  "packages/connector/test/live-agent.test.ts",
+  "packages/connector/test/schemas.test.ts",
+];
 
 /** Names a test runner would take for a test: *.test.* / *.spec.* / *_test.* / test.* / spec.* in any JS/TS flavour. */
 export const TEST_LIKE = /(?:^|[._-])(?:test|spec)\.[cm]?[jt]sx?$|^(?:test|spec)s?\.[cm]?[jt]sx?$/;
@@ -45,18 +70,42 @@ if (stray.length > 0) {
   process.exit(1);
 }
 
-const selected = all
-  .filter(isCollected)
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
-if (selected.length === 0) {
+const matches = (f) => filters.length === 0 || filters.some((s) => f.includes(s));
+const collected = all.filter(isCollected);
+const missing = PORTABLE_E2E.filter((f) => !collected.includes(f.split("/").join(sep)));
+if (missing.length > 0 && process.env.RUN_TESTS_ROOT === undefined) {
+  console.error(`run-tests: PORTABLE_E2E names files that do not exist: ${missing.join(", ")}`);
+  process.exit(1);
+}
+
+/** One run of Node's test runner over `files`; its exit status. */
+function run(files, env = process.env) {
+  const result = spawnSync(
+    process.execPath,
+    ["--conditions=source", "--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
+    { cwd: root, stdio: "inherit", env },
+  );
+  return result.status ?? 1;
+}
+
+const passes = [];
+if (!portableOnly) passes.push({ name: "", files: collected.filter(matches).sort(), env: process.env });
+if (portableOnly || filters.length === 0) {
+  const files = PORTABLE_E2E.map((f) => f.split("/").join(sep)).filter((f) => collected.includes(f) && matches(f));
+  passes.push({ name: "portable backend", files, env: { ...process.env, SOCKTOP_AGENT_BACKEND: "portable" } });
+}
+if (passes.every((p) => p.files.length === 0)) {
   console.error(`run-tests: no test files matched ${filters.length ? filters.join(", ") : "packages/*/test/**/*.test.ts"}`);
   process.exit(1);
 }
 
-const result = spawnSync(
-  process.execPath,
-  ["--conditions=source", "--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...selected],
-  { cwd: root, stdio: "inherit" },
-);
-process.exit(result.status ?? 1);
+let status = 0;
+for (const pass of passes) {
+  if (pass.files.length === 0) continue;
+  if (pass.name !== "") console.log(`\nrun-tests: ${pass.name} pass (SOCKTOP_AGENT_BACKEND=portable), ${pass.files.length} files`);
+  const started = performance.now();
+  const code = run(pass.files, pass.env);
+  if (pass.name !== "") console.log(`run-tests: ${pass.name} pass ${code === 0 ? "passed" : "FAILED"} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  if (code !== 0) status = code;
+}
+process.exit(status);

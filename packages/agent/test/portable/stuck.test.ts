@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MetricsSources } from "../../src/sources.js";
 import { silentLogger } from "../../src/log.js";
+import { testConfig } from "../helpers/agent.js";
 import { portableBackend } from "../../src/portable/backend.js";
 import { boundedSystemInformation, SiCallTimeout } from "../../src/portable/bounded-si.js";
 import { PortableDetailsReader } from "../../src/portable/details.js";
@@ -32,13 +33,7 @@ test("a stuck `ps` under si.processes(): bounded errors naming the call, one stu
   try {
     const si = boundedSystemInformation(requireSystemInformation(), { timeoutMs: BOUND_MS });
     const sources = new MetricsSources({
-      procRoot: "/proc",
-      sysRoot: "/sys",
-      metricsTtlMs: 0,
-      processesTtlMs: 0,
-      disksTtlMs: 0,
-      gpuEnabled: false,
-      temperatureEnabled: false,
+      ...testConfig({ metricsTtlMs: 0, processesTtlMs: 0, gpuEnabled: false, temperatureEnabled: false }),
       log: silentLogger,
       backend: portableBackend({ gpuEnabled: false, temperatureEnabled: false, systemInformation: si }),
     });

@@ -24,8 +24,13 @@
  */
 import type { SystemInformation } from "./system-information.js";
 
-/** The bound of one si call. Below the connector's 10 s request timeout, so a client gets the reply with that field empty. */
-export const SI_CALL_TIMEOUT_MS = 5000;
+/**
+ * The bound of one si call: 1 s below the connector's 10 s request timeout, so a client gets
+ * the reply (with that field empty, or an error naming the call) before it gives up. si's
+ * process listing forks one `cat` per process: it took over 7.6 s here at load ~10 with
+ * several hundred processes, so a tighter bound would fail real listings.
+ */
+export const SI_CALL_TIMEOUT_MS = 9000;
 
 /** An si call that did not answer within its bound (or is still stuck from an earlier request). */
 export class SiCallTimeout extends Error {

@@ -12,6 +12,7 @@
 import { availableParallelism, hostname, networkInterfaces } from "node:os";
 import type { ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "../cache.js";
+import { monotonicMs } from "../clock.js";
 import type { Backend, Collector } from "../collectors/collector.js";
 import type { GpuReading } from "../collectors/gpu.js";
 import { PortableCpuSampler } from "./cpu.js";
@@ -59,10 +60,10 @@ export function portableBackend(options: PortableBackendOptions): PortableBacken
   let lastList: { at: number; count: number } | null = null;
   let refreshing: Promise<void> | null = null;
   const listProcesses = async (): Promise<{ result: SiProcesses; measured: boolean }> => {
-    const startedAt = performance.now();
+    const startedAt = monotonicMs();
     firstListingAt ??= startedAt;
     const result = await si.processes();
-    lastList = { at: performance.now(), count: result.list.length };
+    lastList = { at: monotonicMs(), count: result.list.length };
     // si's first listing has no baseline (its CPU figures are lifetime averages) and si hands
     // that same listing back to calls within 500 ms: only later listings measured an interval.
     return { result, measured: startedAt - firstListingAt >= SI_PROCESS_REUSE_MS };
@@ -114,7 +115,7 @@ export function portableBackend(options: PortableBackendOptions): PortableBacken
     // next request instead of waiting for it. Only before any listing has ended does it wait for
     // the one in flight (bounded like every si call; the agent waits for it before listening).
     processCount: collector<number | null>("process_count", async () => {
-      const fresh = lastList !== null && performance.now() - lastList.at < PROCESS_COUNT_REUSE_MS;
+      const fresh = lastList !== null && monotonicMs() - lastList.at < PROCESS_COUNT_REUSE_MS;
       if (!fresh) void refresh();
       if (lastList === null && refreshing !== null) await refreshing;
       return lastList?.count ?? null;

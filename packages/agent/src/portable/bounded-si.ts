@@ -22,6 +22,7 @@
  * No timer outlives its call: each caller's deadline timer is cleared when the
  * call settles, so an idle agent keeps none.
  */
+import { monotonicMs } from "../clock.js";
 import type { SystemInformation } from "./system-information.js";
 
 /**
@@ -86,7 +87,7 @@ export interface BoundedOptions {
 /** The library with every call bounded by `timeoutMs` and shared while in flight (see the module comment). */
 export function boundedSystemInformation(si: SystemInformation, options: BoundedOptions = {}): SystemInformation {
   const timeoutMs = options.timeoutMs ?? SI_CALL_TIMEOUT_MS;
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? monotonicMs;
   const flights = new Map<string, Flight>();
 
   function call<T>(name: string, args: readonly string[], run: () => Promise<T>): Promise<T> {

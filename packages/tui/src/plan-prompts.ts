@@ -6,7 +6,7 @@
  */
 import { ArgError, normalizeUrl } from "./args.js";
 import type { PlanIO } from "./plan.js";
-import { absoluteCaPath, deleteProfile, isYes, loadProfiles, ProfileError, saveProfiles, type Profile } from "./profiles.js";
+import { absoluteCaPath, deleteProfile, loadProfiles, ProfileError, saveProfiles, type Profile } from "./profiles.js";
 import { DEFAULT_INTERVALS, MIN_METRICS_MS, MIN_PROCESSES_MS } from "./session.js";
 
 /** Anything but an explicit no is yes ("[Y/n]"); end of input is no. */

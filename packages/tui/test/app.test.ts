@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "../src/keys.js";
 import { helpLines } from "../src/render.js";
-import { FakeClient, flush, manyProcesses, socktopError } from "./helpers/fixtures.js";
+import { FakeClient, manyProcesses, socktopError } from "./helpers/fixtures.js";
 import { harness } from "./helpers/app-harness.js";
 
 function rowOf(text: string, needle: string): number {

@@ -24,7 +24,7 @@ import type { ProcessDetails, ProcessMetricsReply, ThreadInfo } from "@socktop/p
 import { readProcClock, type ProcClock } from "./cpu.js";
 import { PasswdNames } from "./passwd.js";
 import { parsePidStat, type PidStat } from "./processes.js";
-import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, isAbsent, pageSize, readTextSync, yieldToEventLoop } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, isAbsent, pageSize, yieldToEventLoop } from "./procfs.js";
 
 /** PF_KTHREAD in the flags field of /proc/<pid>/stat (include/linux/sched.h). */
 export const PF_KTHREAD = 0x0020_0000;

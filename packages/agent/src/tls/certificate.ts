@@ -12,7 +12,7 @@ import type { Stats } from "node:fs";
 import { readFile, rename, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createSecureContext } from "node:tls";
-import { errorCode, exists } from "../fs-util.js";
+import { errorCode } from "../fs-util.js";
 import { keepBackups, makeDir, stageFile, syncDir } from "./files.js";
 import { DAY_MS, createSelfSignedCertificate } from "./self-signed.js";
 import { canonicalIp, isValidDnsName, parseExtraSans } from "./names.js";

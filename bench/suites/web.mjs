@@ -1,5 +1,5 @@
 /**
- * 11. Web dashboard (--web): the page's size, and what watching an agent in a
+ * 14. Web dashboard (--web): the page's size, and what watching an agent in a
  * browser tab costs, beside the TUI at the same polling rates (metrics
  * 500 ms, processes 2 s, disks 5 s):
  *   - bundle: every file of the page, gzip level 9 (as the agent serves it);
@@ -97,7 +97,7 @@ async function measureTui(ctx, windowS) {
   }
 }
 
-export const title = "11. Web dashboard";
+export const title = "14. Web dashboard";
 
 export async function run(ctx) {
   const webDir = join(ctx.root, "packages", "agent", "dist", "web");

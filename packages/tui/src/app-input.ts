@@ -93,19 +93,23 @@ export class AppInput {
   key(name: string, isCharacter: boolean): void {
     const { state, host } = this;
     const table = state.table;
+    // A help or about box is in front of everything, the details and cgroups views included.
+    if (state.modal) {
+      this.modalKey(name);
+      return;
+    }
     const details = host.details();
     if (details) {
       const r = details.handleKey(name, isCharacter);
       // Esc and q always lead back out, even from a view that ignores them.
       if (r === "close" || (r === "ignored" && (name === "ESCAPE" || name === "q" || name === "x" || name === "X"))) host.closeDetails();
+      // Help and about work in every view that has no use of its own for the key.
+      else if (r === "ignored" && (name === "h" || name === "H" || name === "?")) state.modal = { kind: "help", scroll: 0 };
+      else if (r === "ignored" && (name === "a" || name === "A")) state.modal = { kind: "about" };
       return;
     }
     if (state.signalDialog) {
       if (state.signalDialog.handleKey(name) === "close") state.signalDialog = null;
-      return;
-    }
-    if (state.modal) {
-      this.modalKey(name);
       return;
     }
     if (table.filterEditing) {
@@ -140,7 +144,7 @@ export class AppInput {
     if (!layout || layout.tooSmall || state.signalDialog) return;
     const table = state.table;
     const details = host.details();
-    if (details) {
+    if (details && !state.modal) {
       details.handleMouse?.(e, { x: 0, y: 1, w: layout.width, h: layout.height - 1 });
       host.invalidate();
       return;

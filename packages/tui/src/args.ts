@@ -6,7 +6,7 @@
  * plus --help and --version. Pure: argv in, a value or an ArgError out.
  */
 import { CommandLineError, parseCommandLine, type OptionsConfig } from "@socktop/agent/cli-args";
-import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, keyTableText } from "./keys.js";
+import { CGROUPS_KEY_TABLE, DETAILS_KEY_TABLE, FLEET_KEY_TABLE, keyTableText } from "./keys.js";
 import { MIN_METRICS_MS, MIN_PROCESSES_MS } from "./session.js";
 import type { TargetItem } from "./targets.js";
 
@@ -75,6 +75,9 @@ ${keyTableText()}
 
 Keys in the process details view (Enter on a row):
 ${keyTableText("  ", DETAILS_KEY_TABLE)}
+
+Keys in the cgroups view (s):
+${keyTableText("  ", CGROUPS_KEY_TABLE)}
 `;
 }
 

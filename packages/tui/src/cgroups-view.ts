@@ -10,7 +10,7 @@
  *    NAME                  KIND       CPU%    MEM PROCS PARENT
  *    system.slice          slice     12.5%   1.2G    48 /
  *    docker 1a2b3c4d5e6f   container  9.8%   300M     3 /system.slice
- *    ↑↓ select  Enter its processes  P M sort  r reverse  Esc back
+ *    ↑↓ select  Enter its processes  P M sort  r reverse  h help  Esc back
  *
  * An agent without cgroup v2 (v1 only, the portable backend) answers
  * "unavailable" with the reason, and an original agent has no such request:
@@ -272,7 +272,7 @@ export function renderCgroups(screen: Screen, area: Rect, list: CgroupsList, ctx
   titleLine(screen, { x: area.x, y: area.y, w: area.w, h: 1 }, `Control groups${count}`, ctx, sortText);
   const rows = rowsRect(area);
   const keysY = area.y + area.h - 1;
-  const keys = "↑↓ select  Enter its processes  P M sort CPU/memory  r reverse  Esc back";
+  const keys = "↑↓ select  Enter its processes  P M sort CPU/memory  r reverse  h help  Esc back";
   screen.put(area.x + 1, keysY, truncate(keys, area.w - 2), theme.muted);
 
   const message = cgroupsMessage(list);

@@ -6,7 +6,7 @@
  */
 import { fit, formatClock, formatPercent, formatRate, formatTemp, sanitize, textWidth, truncate } from "./format.js";
 import type { FleetRow, FleetState } from "./fleet-state.js";
-import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE, type KeyHelp } from "./keys.js";
+import { helpSections } from "./keys.js";
 import { modalRect } from "./layout.js";
 import { drawBar, drawSparkline } from "./widgets.js";
 import { BOLD, DIM, INVERSE, withAttrs, type Rect, type Screen, type Style } from "./screen.js";
@@ -256,20 +256,11 @@ function renderCard(screen: Screen, rect: Rect, r: FleetRow, selected: boolean, 
   if (r.state !== "up") screen.addAttrs({ x: cx, y: line(1), w: cw, h: h - 3 }, DIM);
 }
 
-/** Every key of every view: the fleet, a host, a process's details. */
-export function helpSections(): { title: string; keys: readonly KeyHelp[] }[] {
-  return [
-    { title: "Fleet", keys: FLEET_KEY_TABLE },
-    { title: "Host view (Enter on a host; Esc back to the fleet)", keys: KEY_TABLE },
-    { title: "Process details (Enter on a process)", keys: DETAILS_KEY_TABLE },
-  ];
-}
-
 function renderFleetHelp(screen: Screen, ctx: FleetRenderContext, fleet: FleetState): void {
   const { theme } = ctx;
   const lines: { text: string; style: Style }[] = [];
-  for (const s of helpSections()) {
-    lines.push({ text: s.title, style: theme.modalTitle });
+  for (const s of helpSections("fleet")) {
+    lines.push({ text: `${s.title} (${s.note})`, style: theme.modalTitle });
     const kw = Math.max(...s.keys.map((k) => textWidth(k.keys)));
     for (const k of s.keys) lines.push({ text: `  ${fit(k.keys, kw)}  ${k.action}`, style: theme.text });
     lines.push({ text: "", style: theme.text });

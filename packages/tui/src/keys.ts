@@ -48,6 +48,18 @@ export const DETAILS_KEY_TABLE: readonly KeyHelp[] = [
   { keys: "", action: "wheel: scroll the section under the pointer" },
 ];
 
+/** Keys of the cgroups view (`s`). */
+export const CGROUPS_KEY_TABLE: readonly KeyHelp[] = [
+  { keys: "Esc, q, s", action: "close: back to the process table" },
+  { keys: "↑ ↓, k j", action: "select a group" },
+  { keys: "PgUp PgDn, Home End", action: "a page / the first / the last group" },
+  { keys: "Enter", action: "the group's processes (its subtree); Esc comes back" },
+  { keys: "P M", action: "sort by CPU%, memory" },
+  { keys: "r", action: "reverse the sort" },
+  { keys: "h H ?, a A", action: "help (every view's keys), about" },
+  { keys: "mouse", action: "click a group: select it; wheel: scroll" },
+];
+
 /** A key table as aligned plain text (for --help and the README). */
 export function keyTableText(indent = "  ", table: readonly KeyHelp[] = KEY_TABLE): string {
   const w = Math.max(...table.map((k) => k.keys.length));
@@ -69,3 +81,26 @@ export const FLEET_KEY_TABLE: readonly KeyHelp[] = [
   { keys: "R", action: "retry the selected host now" },
   { keys: "mouse", action: "click a host: select it; double-click: open it" },
 ];
+
+/** One view's keys under a heading in the help screens. */
+export interface HelpSection {
+  view: "host" | "details" | "cgroups" | "fleet";
+  title: string;
+  /** How one gets there. */
+  note: string;
+  keys: readonly KeyHelp[];
+}
+
+/**
+ * Every view's keys: the one list behind the host view's and the fleet's help
+ * boxes, the view in front listed first.
+ */
+export function helpSections(front: HelpSection["view"] = "host"): HelpSection[] {
+  const sections: HelpSection[] = [
+    { view: "host", title: "Host view", note: "one host; in a fleet: Enter on a host, Esc back", keys: KEY_TABLE },
+    { view: "details", title: "Details", note: "Enter on a process", keys: DETAILS_KEY_TABLE },
+    { view: "cgroups", title: "Cgroups", note: "s in the host view", keys: CGROUPS_KEY_TABLE },
+    { view: "fleet", title: "Fleet", note: "several hosts: socktop URL URL…, -G GROUP, --all", keys: FLEET_KEY_TABLE },
+  ];
+  return [...sections.filter((s) => s.view === front), ...sections.filter((s) => s.view !== front)];
+}

@@ -3,7 +3,7 @@
  * from scratch; the diff writer (screen.ts) makes that cheap on the wire.
  */
 import { fit, formatClock, formatDuration, sanitize, textWidth, truncate } from "./format.js";
-import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "./keys.js";
+import { helpSections } from "./keys.js";
 import { computeLayout, type Layout, MIN_HEIGHT, MIN_WIDTH, modalRect } from "./layout.js";
 import { renderCores, renderCpu, renderDisks, renderGpus, renderMemory, renderNetwork, renderProcesses } from "./panels.js";
 import { DIM, type Rect, type Screen, type Style } from "./screen.js";
@@ -27,6 +27,7 @@ export function renderFrame(screen: Screen, state: AppState, ctx: RenderContext,
   if (overlay) {
     const area = { x: 0, y: 1, w: screen.width, h: screen.height - 1 };
     overlay.render(screen, area, ctx);
+    renderModal(screen, state, ctx);
     return layout;
   }
   if (!state.hasData) {
@@ -44,10 +45,14 @@ export function renderFrame(screen: Screen, state: AppState, ctx: RenderContext,
     if (layout.banner) renderBanner(screen, layout.banner, state, ctx);
   }
   renderFooter(screen, layout.footer, state, ctx);
-  if (state.modal?.kind === "help") renderHelp(screen, state, ctx);
-  else if (state.modal?.kind === "about") renderAbout(screen, state, ctx);
+  renderModal(screen, state, ctx);
   state.signalDialog?.render(screen, ctx, box);
   return layout;
+}
+
+function renderModal(screen: Screen, state: AppState, ctx: RenderContext): void {
+  if (state.modal?.kind === "help") renderHelp(screen, state, ctx);
+  else if (state.modal?.kind === "about") renderAbout(screen, state, ctx);
 }
 
 function renderTooSmall(screen: Screen, ctx: RenderContext): void {
@@ -219,17 +224,12 @@ function renderFooter(screen: Screen, rect: Rect, state: AppState, ctx: RenderCo
   }
 }
 
-/** Every key of every view: this one, the process details, the fleet. */
+/** Every key of every view, this one first (the others under a heading). */
 export function helpLines(): { keys: string; action: string }[] {
-  return [
-    ...KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
-    { keys: "", action: "" },
-    { keys: "Details", action: "(Enter on a process)" },
-    ...DETAILS_KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
-    { keys: "", action: "" },
-    { keys: "Fleet", action: "(several hosts: socktop URL URL…, -G GROUP, --all)" },
-    ...FLEET_KEY_TABLE.map((k) => ({ keys: k.keys, action: k.action })),
-  ];
+  return helpSections("host").flatMap((s, i) => [
+    ...(i === 0 ? [] : [{ keys: "", action: "" }, { keys: s.title, action: `(${s.note})` }]),
+    ...s.keys.map((k) => ({ keys: k.keys, action: k.action })),
+  ]);
 }
 
 function renderHelp(screen: Screen, state: AppState, ctx: RenderContext): void {

@@ -9,7 +9,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { CgroupInfo, CgroupsReply } from "@socktop/protocol";
 import { cgroupLabel, cgroupScope, CgroupsList, subtreeCounts } from "../src/cgroups-state.js";
-import { KEY_TABLE } from "../src/keys.js";
+import { CGROUPS_KEY_TABLE, KEY_TABLE } from "../src/keys.js";
+import { helpLines } from "../src/render.js";
 import { ProcessTable } from "../src/state.js";
 import { FakeClient, processes } from "./helpers/fixtures.js";
 import { harness } from "./helpers/app-harness.js";
@@ -128,6 +129,37 @@ test("s opens the view at 80×24: groups by CPU, recognised names, figures; M so
   assert.ok(indexOfRow(byMem, "user.slice ") < indexOfRow(byMem, "system.slice "));
   assert.ok(KEY_TABLE.some((k) => k.keys === "s" && /cgroups/.test(k.action) && /Enter/.test(k.action)));
   assert.ok(KEY_TABLE.some((k) => k.keys.endsWith(" U") && /user/.test(k.action)));
+  await h.app.stop();
+});
+
+test("h in the cgroups view opens the help (its own keys listed) over it, Esc returns to the groups; a opens about", async () => {
+  const client = new CgroupClient();
+  const h = await harness({ client });
+  h.term.key("s");
+  await h.clock.advance(0);
+  assert.match(h.render(), /h help/);
+  for (const key of ["h", "H", "?"]) {
+    h.term.key(key);
+    const text = h.render();
+    assert.equal(h.app.state.modal?.kind, "help", key);
+    assert.match(text, /─ Keys ─/);
+    h.term.key("ESCAPE");
+    assert.equal(h.app.state.modal, null);
+    assert.match(h.render(), /Control groups/, "Esc closes the help, not the view");
+  }
+  // The help scrolls to the cgroups section, which lists this view's keys.
+  const help = helpLines().map((l) => `${l.keys} ${l.action}`).join("\n");
+  for (const k of CGROUPS_KEY_TABLE) assert.ok(help.includes(k.action), k.action);
+  assert.match(help, /Cgroups \(s in the host view\)/);
+  h.term.key("a");
+  assert.equal(h.app.state.modal?.kind, "about");
+  assert.match(h.render(), /Control groups/);
+  h.term.key("q");
+  assert.equal(h.app.state.modal, null);
+  assert.match(h.render(), /Control groups/, "q closes the about box first");
+  const before = h.app.cgroups.list.selectedIndex();
+  h.term.key("j");
+  assert.equal(h.app.cgroups.list.selectedIndex(), before + 1, "keys reach the view again");
   await h.app.stop();
 });
 

@@ -124,7 +124,31 @@ interface Column {
   spark?: boolean;
 }
 
+/** The same cells as \`screen.put(x, y, fit(text, w, align), style, w)\`, without building the padded string. */
+function putFit(screen: Screen, x: number, y: number, text: string, w: number, align: "left" | "right", style: Style): void {
+  const t = truncate(text, w);
+  const pad = w - textWidth(t);
+  if (pad <= 0) {
+    screen.put(x, y, t, style, w);
+  } else if (align === "left") {
+    screen.put(x, y, t, style, w);
+    screen.fill({ x: x + w - pad, y, w: pad, h: 1 }, " ", style);
+  } else {
+    screen.fill({ x, y, w: pad, h: 1 }, " ", style);
+    screen.put(x + pad, y, t, style, w - pad);
+  }
+}
+
+/** The columns for a width, kept while the width and the name column stay the same (most frames). */
+let columnsCache: { width: number; nameW: number; cols: Column[] } | null = null;
 function listColumns(width: number, nameW: number): Column[] {
+  if (columnsCache !== null && columnsCache.width === width && columnsCache.nameW === nameW) return columnsCache.cols;
+  const cols = computeListColumns(width, nameW);
+  columnsCache = { width, nameW, cols };
+  return cols;
+}
+
+function computeListColumns(width: number, nameW: number): Column[] {
   const cols: Column[] = [
     { title: "HOST", w: nameW, align: "left", prio: 0, cell: (r) => sanitize(r.name) },
     { title: "STATE", w: 19, align: "left", prio: 0, cell: (r) => stateText(r).text },
@@ -150,7 +174,9 @@ function renderList(screen: Screen, body: Rect, rows: readonly FleetRow[], fleet
   const { theme } = ctx;
   const perPage = Math.max(1, body.h - 1);
   fleet.follow(perPage);
-  const nameW = Math.max(6, Math.min(18, Math.max(0, ...rows.map((r) => textWidth(r.name)))));
+  let widest = 0;
+  for (const r of rows) widest = Math.max(widest, textWidth(r.name));
+  const nameW = Math.max(6, Math.min(18, widest));
   const cols = listColumns(body.w, nameW);
   let x = body.x;
   for (const c of cols) {
@@ -177,7 +203,7 @@ function renderList(screen: Screen, body: Rect, rows: readonly FleetRow[], fleet
           const v = c.title === "CPU" ? r.cpu : c.title === "MEM" ? r.mem : r.disk;
           if (v !== null && v >= 60) style = levelStyle(theme, v);
         } else if (c.title === "HOST") style = theme.bold;
-        screen.put(x, y, fit(c.cell(r), c.w, c.align), style, c.w);
+        putFit(screen, x, y, c.cell(r), c.w, c.align, style);
       }
       x += c.w + 1;
     }
@@ -213,17 +239,29 @@ function renderCards(screen: Screen, body: Rect, rows: readonly FleetRow[], flee
   return { mode: "cards", perPage, columns, hosts };
 }
 
+/** A rounded border around `rect`, drawn cell by cell (no per-frame strings). */
+function frame(screen: Screen, rect: Rect, style: Style): void {
+  const { x, y, w, h } = rect;
+  if (w < 2 || h < 1) return;
+  screen.put(x, y, "╭", style);
+  screen.fill({ x: x + 1, y, w: w - 2, h: 1 }, "─", style);
+  screen.put(x + w - 1, y, "╮", style);
+  for (let i = 1; i < h - 1; i++) {
+    screen.put(x, y + i, "│", style);
+    screen.put(x + w - 1, y + i, "│", style);
+  }
+  if (h < 2) return;
+  screen.put(x, y + h - 1, "╰", style);
+  screen.fill({ x: x + 1, y: y + h - 1, w: w - 2, h: 1 }, "─", style);
+  screen.put(x + w - 1, y + h - 1, "╯", style);
+}
+
 function renderCard(screen: Screen, rect: Rect, r: FleetRow, selected: boolean, ctx: FleetRenderContext): void {
   const { theme } = ctx;
   const border = selected ? withAttrs(theme.text, BOLD) : theme.border;
   const { x, y, w, h } = rect;
   const iw = w - 2;
-  screen.put(x, y, `╭${"─".repeat(iw)}╮`, border);
-  for (let i = 1; i < h - 1; i++) {
-    screen.put(x, y + i, "│", border);
-    screen.put(x + w - 1, y + i, "│", border);
-  }
-  screen.put(x, y + h - 1, `╰${"─".repeat(iw)}╯`, border);
+  frame(screen, rect, border);
   const title = ` ${truncate(sanitize(r.name), iw - 4)} `;
   screen.put(x + 2, y, title, selected ? withAttrs(theme.bold, INVERSE) : theme.bold);
   const st = stateText(r);
@@ -269,12 +307,7 @@ function renderFleetHelp(screen: Screen, ctx: FleetRenderContext, fleet: FleetSt
   const boxH = Math.min(screen.height - 2, lines.length + 2);
   const r = modalRect(screen.width, screen.height, boxW, boxH);
   screen.fill(r, " ", theme.modal);
-  screen.put(r.x, r.y, `╭${"─".repeat(r.w - 2)}╮`, theme.border);
-  for (let i = 1; i < r.h - 1; i++) {
-    screen.put(r.x, r.y + i, "│", theme.border);
-    screen.put(r.x + r.w - 1, r.y + i, "│", theme.border);
-  }
-  screen.put(r.x, r.y + r.h - 1, `╰${"─".repeat(r.w - 2)}╯`, theme.border);
+  frame(screen, r, theme.border);
   screen.put(r.x + 2, r.y, " Keys · ↑↓ scroll · Esc closes ", theme.modalTitle);
   const inner = r.h - 2;
   const maxScroll = Math.max(0, lines.length - inner);

@@ -48,8 +48,13 @@ export function formatPercent(value: number | null | undefined, decimals = 1): s
   if (value == null || !Number.isFinite(value)) return "–";
   const v = Math.max(0, value);
   if (v >= 99.95) return "100%";
+  // Whole percents (the fleet view's, bars' labels) come from a table: toFixed(0)
+  // rounds half up for v ≥ 0, as Math.round does, so the text is the same.
+  if (decimals === 0) return WHOLE_PERCENTS[Math.round(v)]!;
   return `${v.toFixed(decimals)}%`;
 }
+
+const WHOLE_PERCENTS = Array.from({ length: 101 }, (_, i) => `${i}%`);
 
 /** Degrees Celsius, rounded: "54°C". */
 export function formatTemp(celsius: number | null | undefined): string {
@@ -143,8 +148,25 @@ export function charWidth(cp: number): number {
 
 /** Cell width of a string (after `sanitize`). */
 export function textWidth(text: string): number {
+  // By code unit, not \`for…of\`: iterating yields a new string for every
+  // character outside Latin-1 (bars, borders, arrows), and frames measure text often.
   let w = 0;
-  for (const ch of text) w += charWidth(ch.codePointAt(0)!);
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    let cp = text.charCodeAt(i);
+    if (cp < 0x300) {
+      w++;
+      continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n) {
+      const lo = text.charCodeAt(i + 1);
+      if (lo >= 0xdc00 && lo <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+      }
+    }
+    w += charWidth(cp);
+  }
   return w;
 }
 
@@ -153,24 +175,36 @@ export function textWidth(text: string): number {
  * so nothing from the agent can move the cursor or change terminal modes.
  */
 export function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f]/.test(text) ? text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?") : text;
+  // A scan by code unit first: names are almost always clean, and this runs for every name of every frame.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // eslint-disable-next-line no-control-regex
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  }
+  return text;
 }
 
 /** Cut to at most `width` cells, ending with "…" when something was cut. */
 export function truncate(text: string, width: number): string {
   if (width <= 0) return "";
-  if (text.length <= width && !/[^\u0000-\u02ff]/.test(text)) return text;
   if (textWidth(text) <= width) return text;
-  let out = "";
+  // Where the kept part ends, by code unit (see textWidth), then one slice.
   let w = 0;
-  for (const ch of text) {
-    const cw = charWidth(ch.codePointAt(0)!);
+  let end = 0;
+  const n = text.length;
+  while (end < n) {
+    let cp = text.charCodeAt(end);
+    let units = 1;
+    if (cp >= 0xd800 && cp <= 0xdbff && end + 1 < n && (text.charCodeAt(end + 1) & 0xfc00) === 0xdc00) {
+      cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(end + 1) - 0xdc00);
+      units = 2;
+    }
+    const cw = charWidth(cp);
     if (w + cw > width - 1) break;
-    out += ch;
     w += cw;
+    end += units;
   }
-  return out + "…";
+  return text.slice(0, end) + "…";
 }
 
 /** Pad (or cut) to exactly `width` cells. */

@@ -59,6 +59,19 @@ export function contains(r: Rect, x: number, y: number): boolean {
 /** The empty string in a cell marks the right half of a wide character. */
 const CONTINUATION = "";
 
+/**
+ * One string per code unit of the Basic Multilingual Plane, made on first use
+ * and shared by every cell that shows it. \`text[i]\` allocates a new string for
+ * anything outside Latin-1, and a frame of bars, borders and sparklines is
+ * thousands of those: the garbage was most of a frame's GC.
+ */
+const GLYPH_PAGES: (string | undefined)[][] = [];
+function glyph(code: number, text: string, i: number): string {
+  // Pages of 256 so that the few ranges in use cost a few small arrays, not a 64K table.
+  const page = GLYPH_PAGES[code >> 8] ?? (GLYPH_PAGES[code >> 8] = new Array<string | undefined>(256).fill(undefined));
+  return page[code & 0xff] ?? (page[code & 0xff] = text[i]!);
+}
+
 export class Screen {
   width = 0;
   height = 0;
@@ -102,9 +115,19 @@ export class Screen {
     const limit = Math.min(this.width, x + maxWidth);
     let cx = x;
     const row = y * this.width;
-    for (const ch of text) {
-      const cp = ch.codePointAt(0)!;
-      const w = charWidth(cp);
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
+      // By code unit with interned cells (see glyph): no string is allocated per cell.
+      let cp = text.charCodeAt(i);
+      let ch: string;
+      if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(i + 1) - 0xdc00);
+        ch = text.slice(i, i + 2);
+        i++;
+      } else {
+        ch = glyph(cp, text, i);
+      }
+      const w = cp < 0x300 ? 1 : charWidth(cp);
       if (w === 0) {
         // Combining mark: attach to the previous cell so it renders there.
         if (cx > 0 && cx - 1 >= x && cx - 1 < limit) this.chars[row + cx - 1] += ch;

@@ -24,7 +24,8 @@ export interface RenderContext {
   demo: boolean;
 }
 
-const BLOCKS = " ▁▂▃▄▅▆▇█";
+// Arrays, not a string: indexing a string makes a new string for each character outside Latin-1.
+const BLOCKS = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 
 const HBLOCKS = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"];
 

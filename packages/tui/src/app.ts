@@ -68,6 +68,9 @@ export interface AppOptions {
   onBack?: () => void;
 }
 
+/** The longest a frame of new data waits for the other replies asked for with it. */
+const DATA_COALESCE_MS = 100;
+
 export class App {
   readonly state = new AppState();
   readonly session: Session;
@@ -81,6 +84,8 @@ export class App {
   private layout: Layout | null = null;
   private scheduled = false;
   private tickTimer: unknown = null;
+  /** Data arrived while more replies were due: the frame waits for them (see dataChanged). */
+  private dataTimer: unknown = null;
   private details: DetailsView | null = null;
   /** Processes under the open details view (a parent opened with p, a child with Enter): Esc goes back down. */
   private detailsTrail: { pid: number; name: string }[] = [];
@@ -142,11 +147,14 @@ export class App {
         disks: (d, at) => this.onDisks(d, at),
         load: (l) => {
           this.state.load = l;
-          this.invalidate();
+          this.dataChanged();
         },
         diskIo: (io) => {
           this.state.diskIo = new Map(io.map((e) => [e.name, e]));
-          this.invalidate();
+          this.dataChanged();
+        },
+        settled: () => {
+          if (this.dataTimer !== null) this.flushData();
         },
       },
     });
@@ -191,6 +199,8 @@ export class App {
     this.quitting = true;
     if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
     this.tickTimer = null;
+    if (this.dataTimer !== null) this.clock.clearTimeout(this.dataTimer);
+    this.dataTimer = null;
     this.details?.dispose?.();
     this.cgroups.dispose();
     await this.session.stop();
@@ -280,16 +290,37 @@ export class App {
 
   private onMetrics(m: Metrics, at: number): void {
     this.state.applyMetrics(m, at);
-    this.invalidate();
+    this.dataChanged();
   }
 
   private onProcesses(p: ProcessListReply, at: number): void {
     this.state.applyProcesses(p, at);
-    this.invalidate();
+    this.dataChanged();
   }
 
   private onDisks(d: DiskInfo[], at: number): void {
     this.state.applyDisks(d, at);
+    this.dataChanged();
+  }
+
+  /**
+   * New data: one frame once the replies asked for together are all in
+   * (metrics and the process list every 2 s; disks, load and disk I/O every
+   * 5 s), not one per reply; at most DATA_COALESCE_MS late when another reply
+   * is slow. Keys and link changes still draw at once.
+   */
+  private dataChanged(): void {
+    if (this.session.pending === 0) {
+      if (this.dataTimer !== null) this.flushData();
+      else this.invalidate();
+      return;
+    }
+    if (this.dataTimer === null) this.dataTimer = this.clock.setTimeout(() => this.flushData(), DATA_COALESCE_MS);
+  }
+
+  private flushData(): void {
+    if (this.dataTimer !== null) this.clock.clearTimeout(this.dataTimer);
+    this.dataTimer = null;
     this.invalidate();
   }
 

@@ -103,6 +103,8 @@ export interface SessionListener {
   load?(l: LoadReply, atMs: number): void;
   /** Disk I/O rates, asked with the disks when the agent states `disk_io`. */
   diskIo?(io: DiskIoEntry[], atMs: number): void;
+  /** The last request in flight on the link was answered (or failed): see Session.pending. */
+  settled?(): void;
 }
 
 export interface SessionOptions {
@@ -131,6 +133,8 @@ export class Session {
   private gotData = false;
   private current: AgentClient | null = null;
   private rttSamples: number[] = [];
+  /** Requests of the open link still waiting for their reply (the polls share it). */
+  private openLink: { gen: number; inFlight: number } | null = null;
   readonly status: SessionStatus = {
     phase: "connecting",
     error: null,
@@ -293,7 +297,8 @@ export class Session {
     this.rttSamples = [];
     this.emit();
     // Requests of this link still waiting for their reply.
-    const link = { inFlight: 0 };
+    const link = { gen, inFlight: 0 };
+    this.openLink = link;
     this.poll(gen, client, link, () => this.intervals.metricsMs, async (c, others) => {
       const t0 = this.clock.now();
       // Replies come back in request order, so a metrics request queued
@@ -351,6 +356,18 @@ export class Session {
     this.emit();
   }
 
+  /**
+   * Requests sent and not yet answered on the open link. Polls that fall due
+   * together (metrics with the process list every 2 s, with the disks every
+   * 5 s) are answered one after another within milliseconds: a view that
+   * waits for this to reach 0 (the listener's \`settled\`) draws one frame
+   * for all of them instead of one per reply.
+   */
+  get pending(): number {
+    const link = this.openLink;
+    return link !== null && link.gen === this.generation && !this.stopped ? link.inFlight : 0;
+  }
+
   private dataArrived(): void {
     if (this.gotData) return;
     // Only data proves the link works (the connector's backoff starts over then too).
@@ -406,6 +423,7 @@ export class Session {
         if (gen !== this.generation || this.stopped) return;
         this.replyFailed(error);
       }
+      if (link.inFlight === 0) this.listener.settled?.();
       // Next request one interval after this one started (not after it
       // finished), without ever queueing requests behind a slow reply.
       const interval = intervalMs();

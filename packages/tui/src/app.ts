@@ -310,6 +310,8 @@ export class App {
    * is slow. Keys and link changes still draw at once.
    */
   private dataChanged(): void {
+    // Hidden behind the fleet view: no frame to draw, so nothing to wait for.
+    if (!this.visible) return;
     if (this.session.pending === 0) {
       if (this.dataTimer !== null) this.flushData();
       else this.invalidate();

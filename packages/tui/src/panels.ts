@@ -6,7 +6,7 @@
 import type { DiskInfo, DiskIoEntry, SeedGpu } from "@socktop/protocol";
 import { fit, formatBytes, formatBytesShort, formatPercent, formatRate, formatTemp, sanitize, textWidth, truncate } from "./format.js";
 import { tableColumns, type Layout, type TableColumn } from "./layout.js";
-import type { Rect, Screen, Style } from "./screen.js";
+import { RegionCache, type Rect, type Screen, type Style } from "./screen.js";
 import type { AppState, Ring } from "./state.js";
 import { levelStyle } from "./theme.js";
 import { drawBar, drawSparkline, type RenderContext, scrollThumb, titleLine, vline } from "./widgets.js";
@@ -266,6 +266,16 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
     const msg = table.total === 0 ? (state.processCount === null ? "waiting for the process list…" : "no processes") : "no process matches the filter";
     screen.put(rowsRect.x + 1, rowsRect.y, msg, theme.muted, rowsRect.w - 1);
   }
+  // The rows change with the table (its version: data, sort, filter,
+  // selection, scroll, page) and the memory total; most frames are drawn for
+  // new metrics with the same table, and copy the rows drawn last time.
+  let kept = rowCells.get(table);
+  if (!kept) rowCells.set(table, (kept = new RegionCache()));
+  const stamp = [table.version, memTotal, theme, rowsRect.w, pidC.x, nameC.x];
+  if (rows.length > 0 && kept.restore(screen, rowsRect, stamp)) {
+    drawScrollbar(screen, layout, rows.length, rowsRect.h, table.scroll, ctx);
+    return;
+  }
   for (let r = 0; r < rowsRect.h; r++) {
     const i = table.scroll + r;
     const p = rows[i];
@@ -289,9 +299,18 @@ export function renderProcesses(screen: Screen, layout: Layout, state: AppState,
     screen.put(mempC.x, y, fit(formatPercent(memPct), mempC.w, "right"), st);
   }
 
+  if (rows.length > 0) kept.save(screen, rowsRect, stamp);
+  drawScrollbar(screen, layout, rows.length, rowsRect.h, table.scroll, ctx);
+}
+
+/** The process rows drawn last, per table (see renderProcesses). */
+const rowCells = new WeakMap<object, RegionCache>();
+
+function drawScrollbar(screen: Screen, layout: Layout, total: number, visible: number, scroll: number, ctx: RenderContext): void {
+  const { theme } = ctx;
   const sb = layout.scrollbar!;
-  if (rows.length > rowsRect.h && sb.h > 0) {
-    const { start, size } = scrollThumb(rows.length, rowsRect.h, table.scroll, sb.h);
+  if (total > visible && sb.h > 0) {
+    const { start, size } = scrollThumb(total, visible, scroll, sb.h);
     for (let i = 0; i < sb.h; i++) {
       const inThumb = i >= start && i < start + size;
       screen.put(sb.x, sb.y + i, inThumb ? "█" : "│", inThumb ? theme.bold : theme.border);

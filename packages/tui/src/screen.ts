@@ -215,6 +215,60 @@ export class Screen {
   }
 }
 
+/**
+ * The cells one renderer drew into a rectangle, kept so that the next frame
+ * can copy them back instead of drawing them again while what they show is
+ * unchanged (the caller's \`stamp\`: a version number and whatever else the
+ * drawing read). For a region only its renderer writes into.
+ */
+export class RegionCache {
+  private chars: string[] = [];
+  private styles = new Uint32Array(0);
+  private x = -1;
+  private y = -1;
+  private w = -1;
+  private h = -1;
+  private stamp: readonly unknown[] = [];
+
+  /** Copies the kept cells into `screen` when they were kept for this rectangle and stamp; false otherwise. */
+  restore(screen: Screen, rect: Rect, stamp: readonly unknown[]): boolean {
+    if (rect.x !== this.x || rect.y !== this.y || rect.w !== this.w || rect.h !== this.h || stamp.length !== this.stamp.length) return false;
+    for (let i = 0; i < stamp.length; i++) if (stamp[i] !== this.stamp[i]) return false;
+    if (rect.x < 0 || rect.y < 0 || rect.x + rect.w > screen.width || rect.y + rect.h > screen.height) return false;
+    const { w, h } = rect;
+    for (let r = 0; r < h; r++) {
+      const at = (rect.y + r) * screen.width + rect.x;
+      for (let c = 0; c < w; c++) screen.chars[at + c] = this.chars[r * w + c]!;
+      screen.styles.set(this.styles.subarray(r * w, r * w + w), at);
+    }
+    return true;
+  }
+
+  /** Keeps the cells of `rect` as drawn now, under `stamp`. */
+  save(screen: Screen, rect: Rect, stamp: readonly unknown[]): void {
+    const { w, h } = rect;
+    if (rect.x < 0 || rect.y < 0 || rect.x + w > screen.width || rect.y + h > screen.height) {
+      this.stamp = [];
+      this.w = -1;
+      return;
+    }
+    if (this.chars.length !== w * h) {
+      this.chars = new Array<string>(w * h).fill(" ");
+      this.styles = new Uint32Array(w * h);
+    }
+    for (let r = 0; r < h; r++) {
+      const at = (rect.y + r) * screen.width + rect.x;
+      for (let c = 0; c < w; c++) this.chars[r * w + c] = screen.chars[at + c]!;
+      this.styles.set(screen.styles.subarray(at, at + w), r * w);
+    }
+    this.x = rect.x;
+    this.y = rect.y;
+    this.w = w;
+    this.h = h;
+    this.stamp = stamp;
+  }
+}
+
 const sgrCache = new Map<Style, string>();
 
 /** The SGR sequence selecting a style from scratch (reset first, so no state leaks). */

@@ -238,8 +238,10 @@ export class RegionCache {
     const { w, h } = rect;
     for (let r = 0; r < h; r++) {
       const at = (rect.y + r) * screen.width + rect.x;
-      for (let c = 0; c < w; c++) screen.chars[at + c] = this.chars[r * w + c]!;
-      screen.styles.set(this.styles.subarray(r * w, r * w + w), at);
+      for (let c = 0; c < w; c++) {
+        screen.chars[at + c] = this.chars[r * w + c]!;
+        screen.styles[at + c] = this.styles[r * w + c]!;
+      }
     }
     return true;
   }
@@ -258,8 +260,10 @@ export class RegionCache {
     }
     for (let r = 0; r < h; r++) {
       const at = (rect.y + r) * screen.width + rect.x;
-      for (let c = 0; c < w; c++) this.chars[r * w + c] = screen.chars[at + c]!;
-      this.styles.set(screen.styles.subarray(at, at + w), r * w);
+      for (let c = 0; c < w; c++) {
+        this.chars[r * w + c] = screen.chars[at + c]!;
+        this.styles[r * w + c] = screen.styles[at + c]!;
+      }
     }
     this.x = rect.x;
     this.y = rect.y;
@@ -296,6 +300,66 @@ export function sgr(style: Style): string {
 }
 
 /**
+ * The frame being written, as UTF-8 bytes in one buffer kept between frames:
+ * a frame used to be an array of thousands of one-character strings joined at
+ * the end, which was most of what a frame allocated.
+ */
+let outBuf = Buffer.allocUnsafe(1 << 16);
+let outLen = 0;
+
+function reserve(bytes: number): void {
+  if (outLen + bytes <= outBuf.length) return;
+  const bigger = Buffer.allocUnsafe(Math.max(outBuf.length * 2, outLen + bytes));
+  outBuf.copy(bigger, 0, 0, outLen);
+  outBuf = bigger;
+}
+
+/** Escape sequences (ASCII only). */
+function emitAscii(text: string): void {
+  reserve(text.length);
+  for (let i = 0; i < text.length; i++) outBuf[outLen++] = text.charCodeAt(i);
+}
+
+function emitNumber(n: number): void {
+  if (n >= 10) emitNumber(Math.floor(n / 10));
+  reserve(1);
+  outBuf[outLen++] = 48 + (n % 10);
+}
+
+/** A cell's text as UTF-8 (a lone surrogate as U+FFFD, as Node's own encoder writes it). */
+function emitText(text: string): void {
+  reserve(text.length * 3);
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      outBuf[outLen++] = c;
+    } else if (c < 0x800) {
+      outBuf[outLen++] = 0xc0 | (c >> 6);
+      outBuf[outLen++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const lo = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+        i++;
+        reserve(1);
+        outBuf[outLen++] = 0xf0 | (c >> 18);
+        outBuf[outLen++] = 0x80 | ((c >> 12) & 0x3f);
+        outBuf[outLen++] = 0x80 | ((c >> 6) & 0x3f);
+        outBuf[outLen++] = 0x80 | (c & 0x3f);
+      } else {
+        outBuf[outLen++] = 0xef;
+        outBuf[outLen++] = 0xbf;
+        outBuf[outLen++] = 0xbd;
+      }
+    } else {
+      outBuf[outLen++] = 0xe0 | (c >> 12);
+      outBuf[outLen++] = 0x80 | ((c >> 6) & 0x3f);
+      outBuf[outLen++] = 0x80 | (c & 0x3f);
+    }
+  }
+}
+
+/**
  * Escape sequences that turn a terminal showing `prev` into one showing `next`.
  * With no `prev` (first frame, after a resize) everything is written.
  * Returns "" when nothing changed, so an idle frame writes nothing at all.
@@ -303,8 +367,9 @@ export function sgr(style: Style): string {
 export function diffScreens(prev: Screen | null, next: Screen): string {
   const full = !prev || prev.width !== next.width || prev.height !== next.height;
   const { width, height, chars, styles } = next;
-  const out: string[] = [];
-  if (full) out.push("\x1b[0m\x1b[2J");
+  outLen = 0;
+  if (full) emitAscii("\x1b[0m\x1b[2J");
+  const empty = outLen;
   let curX = -1;
   let curY = -1;
   let curStyle = -1;
@@ -331,18 +396,24 @@ export function diffScreens(prev: Screen | null, next: Screen): string {
             }
           }
           if (ok) {
-            for (let k = curX; k < x; k++) out.push(chars[row + k]!);
+            for (let k = curX; k < x; k++) emitText(chars[row + k]!);
             bridged = true;
           }
         }
-        if (!bridged) out.push(`\x1b[${y + 1};${x + 1}H`);
+        if (!bridged) {
+          emitAscii("\x1b[");
+          emitNumber(y + 1);
+          emitAscii(";");
+          emitNumber(x + 1);
+          emitAscii("H");
+        }
       }
       const st = styles[i]!;
       if (st !== curStyle) {
-        out.push(sgr(st));
+        emitAscii(sgr(st));
         curStyle = st;
       }
-      out.push(ch);
+      emitText(ch);
       const w = charWidth(ch.codePointAt(0)!);
       curX = x + (w === 2 ? 2 : 1);
       curY = y;
@@ -351,7 +422,7 @@ export function diffScreens(prev: Screen | null, next: Screen): string {
       if (curX >= width) curX = -1;
     }
   }
-  if (out.length === (full ? 1 : 0)) return full ? out[0]! : "";
-  out.push("\x1b[0m");
-  return out.join("");
+  if (outLen === empty) return full ? "\x1b[0m\x1b[2J" : "";
+  emitAscii("\x1b[0m");
+  return outBuf.toString("utf8", 0, outLen);
 }

@@ -10,7 +10,7 @@ import { App, type DetailsViewFactory } from "./app.js";
 import { connectorSource } from "./connector-source.js";
 import type { DemoAgent } from "./demo.js";
 import { detailsViewFactory } from "./details-view.js";
-import { FleetApp } from "./fleet-app.js";
+import type { FleetApp } from "./fleet-app.js";
 import { planRun } from "./plan.js";
 import { LineReader } from "./profiles.js";
 import { checkTerminalSize, openTerminal, type TerminalIO } from "./terminal.js";
@@ -141,6 +141,9 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
 
   const theme = createTheme(colorEnabled(process.env));
   if (plan.kind === "fleet") {
+    // Loaded only for a fleet: a single host (the usual run) does without its modules' memory.
+    const { FleetApp } = await import("./fleet-app.js");
+    if (shuttingDown) return -1;
     app = new FleetApp({
       terminal,
       targets: plan.targets!,

@@ -124,7 +124,7 @@ interface Column {
   spark?: boolean;
 }
 
-/** The same cells as \`screen.put(x, y, fit(text, w, align), style, w)\`, without building the padded string. */
+/** The same cells as `screen.put(x, y, fit(text, w, align), style, w)`, without building the padded string. */
 function putFit(screen: Screen, x: number, y: number, text: string, w: number, align: "left" | "right", style: Style): void {
   const t = truncate(text, w);
   const pad = w - textWidth(t);

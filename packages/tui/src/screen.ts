@@ -61,7 +61,7 @@ const CONTINUATION = "";
 
 /**
  * One string per code unit of the Basic Multilingual Plane, made on first use
- * and shared by every cell that shows it. \`text[i]\` allocates a new string for
+ * and shared by every cell that shows it. `text[i]` allocates a new string for
  * anything outside Latin-1, and a frame of bars, borders and sparklines is
  * thousands of those: the garbage was most of a frame's GC.
  */
@@ -218,7 +218,7 @@ export class Screen {
 /**
  * The cells one renderer drew into a rectangle, kept so that the next frame
  * can copy them back instead of drawing them again while what they show is
- * unchanged (the caller's \`stamp\`: a version number and whatever else the
+ * unchanged (the caller's `stamp`: a version number and whatever else the
  * drawing read). For a region only its renderer writes into.
  */
 export class RegionCache {

@@ -360,7 +360,7 @@ export class Session {
    * Requests sent and not yet answered on the open link. Polls that fall due
    * together (metrics with the process list every 2 s, with the disks every
    * 5 s) are answered one after another within milliseconds: a view that
-   * waits for this to reach 0 (the listener's \`settled\`) draws one frame
+   * waits for this to reach 0 (the listener's `settled`) draws one frame
    * for all of them instead of one per reply.
    */
   get pending(): number {

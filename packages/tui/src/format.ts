@@ -148,7 +148,7 @@ export function charWidth(cp: number): number {
 
 /** Cell width of a string (after `sanitize`). */
 export function textWidth(text: string): number {
-  // By code unit, not \`for…of\`: iterating yields a new string for every
+  // By code unit, not `for…of`: iterating yields a new string for every
   // character outside Latin-1 (bars, borders, arrows), and frames measure text often.
   let w = 0;
   const n = text.length;

@@ -3,7 +3,8 @@
  * jiffies between two readings.
  */
 import type { Collector } from "./collector.js";
-import { CLOCK_TICKS_PER_SECOND, readTextSync } from "./procfs.js";
+import { KeptProcFile } from "./kept-proc-file.js";
+import { CLOCK_TICKS_PER_SECOND } from "./procfs.js";
 
 /** Cumulative jiffies of one `cpu` line. */
 export interface CpuTimes {
@@ -20,32 +21,65 @@ export interface ProcStat {
   cores: CpuTimes[];
 }
 
-function parseCpuLine(fields: string[]): CpuTimes {
-  // user nice system idle iowait irq softirq steal guest guest_nice; older kernels stop early.
-  const values = fields.slice(1, 9).map((f) => {
-    const n = Number(f);
-    return Number.isFinite(n) ? n : 0;
-  });
-  const total = values.reduce((sum, v) => sum + v, 0);
-  const idle = (values[3] ?? 0) + (values[4] ?? 0);
+/**
+ * One `cpu` line's times, from the end of its label to the end of the line:
+ * user nice system idle iowait irq softirq steal (guest and guest_nice are
+ * already in user and nice; older kernels stop early). Parsed in place,
+ * without splitting: it runs twice a second per watcher.
+ */
+function parseCpuLine(text: string, start: number, end: number): CpuTimes {
+  let total = 0;
+  let idle = 0;
+  let field = 0;
+  let i = start;
+  while (i < end && field < 8) {
+    while (i < end && isBlank(text.charCodeAt(i))) i++;
+    if (i >= end) break;
+    let j = i;
+    while (j < end && !isBlank(text.charCodeAt(j))) j++;
+    const n = Number(text.slice(i, j));
+    const value = Number.isFinite(n) ? n : 0;
+    total += value;
+    if (field === 3 || field === 4) idle += value;
+    field++;
+    i = j;
+  }
   return { total, idle };
 }
 
-/** Parses /proc/stat's cpu lines. Throws when there is no aggregate `cpu` line. */
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+/** Where the next line starting with "cpu" after `from` begins, or -1. */
+function nextCpuLine(text: string, from: number): number {
+  const i = text.indexOf("\ncpu", from);
+  return i < 0 ? -1 : i + 1;
+}
+
+/**
+ * Parses /proc/stat's cpu lines. Throws when there is no aggregate `cpu` line.
+ * Only lines starting with "cpu" are looked at, found with indexOf: the rest
+ * (the long intr and softirq lines) is skipped without being split.
+ */
 export function parseProcStat(text: string): ProcStat {
   let total: CpuTimes | undefined;
   const cores: CpuTimes[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.startsWith("cpu")) continue;
-    const fields = line.trim().split(/\s+/);
-    const label = fields[0] ?? "";
-    if (label === "cpu") {
-      total = parseCpuLine(fields);
+  let start = text.startsWith("cpu") ? 0 : nextCpuLine(text, 0);
+  while (start >= 0) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    // The label ends at the first blank ("cpu", "cpu0", …).
+    let labelEnd = start + 3;
+    while (labelEnd < end && !isBlank(text.charCodeAt(labelEnd))) labelEnd++;
+    if (labelEnd === start + 3) {
+      total = parseCpuLine(text, labelEnd, end);
     } else {
-      const index = Number(label.slice(3));
+      const index = Number(text.slice(start + 3, labelEnd));
       // Offline CPUs have no line: keep indexes stable by placing each core at its number.
-      if (Number.isInteger(index) && index >= 0) cores[index] = parseCpuLine(fields);
+      if (Number.isInteger(index) && index >= 0) cores[index] = parseCpuLine(text, labelEnd, end);
     }
+    start = nextCpuLine(text, end);
   }
   if (total === undefined) throw new Error("/proc/stat has no aggregate cpu line");
   return { total, cores: Array.from(cores, (c) => c ?? { total: 0, idle: 0 }) };
@@ -126,13 +160,14 @@ const NO_TIMES: ProcStat = { total: { total: 0, idle: 0 }, cores: [] };
 export class CpuCollector implements Collector<CpuUsage> {
   readonly name = "cpu";
   private previous: ProcStat;
-  private readonly path: string;
+  /** /proc/stat, kept open between collections (kept-proc-file.ts). */
+  private readonly file: KeptProcFile;
 
   constructor(procRoot = "/proc") {
-    this.path = `${procRoot}/stat`;
+    this.file = new KeptProcFile(`${procRoot}/stat`, procRoot);
     let baseline = NO_TIMES;
     try {
-      const text = readTextSync(this.path);
+      const text = this.file.read();
       if (text !== null) baseline = parseProcStat(text);
     } catch {
       // Reported by collect(), where the registry records and logs it.
@@ -141,11 +176,16 @@ export class CpuCollector implements Collector<CpuUsage> {
   }
 
   async collect(): Promise<CpuUsage> {
-    const text = readTextSync(this.path);
-    if (text === null) throw new Error(`cannot read ${this.path}`);
+    const text = this.file.read();
+    if (text === null) throw new Error(`cannot read ${this.file.path}`);
     const current = parseProcStat(text);
     const usage = cpuUsageBetween(this.previous, current);
     this.previous = current;
     return usage;
+  }
+
+  /** Releases the kept /proc/stat descriptor. */
+  close(): void {
+    this.file.close();
   }
 }

@@ -12,8 +12,8 @@ import { CpuCollector } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
 import { GpuCollector } from "./gpu.js";
 import { readHostname } from "./hostname.js";
-import { readMemorySync, type MemoryInfo } from "./memory.js";
-import { readNetworksSync } from "./network.js";
+import { MemoryCollector } from "./memory.js";
+import { NetworkCollector } from "./network.js";
 import { ProcessCollector } from "./processes.js";
 import { SensorReader } from "./sensor-reader.js";
 import { TemperatureCollector } from "./temperature.js";
@@ -75,18 +75,27 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     log: options.log,
     ...(options.sensorTimeoutMs !== undefined ? { timeoutMs: options.sensorTimeoutMs } : {}),
   });
+  // The three machine-wide /proc files of fast metrics are kept open between requests (kept-proc-file.ts).
+  const cpu = new CpuCollector(procRoot);
+  const memory = new MemoryCollector(procRoot);
+  const network = new NetworkCollector(procRoot);
   return {
     name: "linux",
-    cpu: new CpuCollector(procRoot),
-    memory: collector<MemoryInfo>("memory", async () => readMemorySync(procRoot)),
-    network: collector("network", async () => readNetworksSync(procRoot)),
+    cpu,
+    memory,
+    network,
     hostname: collector("hostname", async () => readHostname()),
     temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled, sensors }),
     gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log, sensors }),
     processCount: collector("process_count", () => processes.processCount()),
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
     disks: new DiskCollector({ procRoot, sysRoot, sensors }),
-    close: () => processes.close(),
+    close: () => {
+      processes.close();
+      cpu.close();
+      memory.close();
+      network.close();
+    },
     load: collector("load", async () => readLoadSync(procRoot)),
     diskIo: collector("disk_io", async () => diskIo.collectSync()),
     cgroups: collector("cgroups", () => cgroups.collect()),

@@ -1,5 +1,7 @@
 /** Cumulative bytes per network interface from /proc/net/dev. */
 import type { NetworkInterface } from "@socktop/protocol";
+import type { Collector } from "./collector.js";
+import { KeptProcFile } from "./kept-proc-file.js";
 import { readTextSync } from "./procfs.js";
 
 /**
@@ -26,4 +28,23 @@ export function parseNetDev(text: string): NetworkInterface[] {
 export function readNetworksSync(procRoot = "/proc"): NetworkInterface[] {
   const text = readTextSync(`${procRoot}/net/dev`);
   return text === null ? [] : parseNetDev(text);
+}
+
+/** The network collector: /proc/net/dev kept open between collections (kept-proc-file.ts); no interfaces when it is missing. */
+export class NetworkCollector implements Collector<NetworkInterface[]> {
+  readonly name = "network";
+  private readonly file: KeptProcFile;
+
+  constructor(procRoot = "/proc") {
+    this.file = new KeptProcFile(`${procRoot}/net/dev`, procRoot);
+  }
+
+  async collect(): Promise<NetworkInterface[]> {
+    const text = this.file.read();
+    return text === null ? [] : parseNetDev(text);
+  }
+
+  close(): void {
+    this.file.close();
+  }
 }

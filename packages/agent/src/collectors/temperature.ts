@@ -146,6 +146,29 @@ async function firstPlausible(candidates: Candidate[], sensors: SensorReader): P
   return null;
 }
 
+/** The sensors worth reading, best first: hwmon's CPU sensors, then thermal zones. */
+interface Discovery {
+  hwmon: Candidate[];
+  zones: Candidate[];
+}
+
+/** Looks through sysfs for CPU sensors (names, labels and zone types only: no sensor is read). */
+function discover(sysRoot: string): Discovery {
+  return { hwmon: hwmonCandidates(sysRoot), zones: thermalZoneCandidates(sysRoot) };
+}
+
+async function readDiscovered(found: Discovery, sensors: SensorReader): Promise<number | null> {
+  try {
+    const hwmon = await firstPlausible(found.hwmon, sensors);
+    if (hwmon === "slow") return null;
+    if (hwmon !== null) return hwmon;
+    const zone = await firstPlausible(found.zones, sensors);
+    return zone === "slow" ? null : zone;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The CPU's temperature in °C, or null when there is no usable sensor.
  * hwmon sensors by {@link cpuSensorRank}, then thermal zones by
@@ -153,15 +176,13 @@ async function firstPlausible(candidates: Candidate[], sensors: SensorReader): P
  * tempN. Never throws.
  */
 export async function readCpuTemperature(sysRoot = "/sys", sensors: SensorReader = defaultSensorReader()): Promise<number | null> {
+  let found: Discovery;
   try {
-    const hwmon = await firstPlausible(hwmonCandidates(sysRoot), sensors);
-    if (hwmon === "slow") return null;
-    if (hwmon !== null) return hwmon;
-    const zone = await firstPlausible(thermalZoneCandidates(sysRoot), sensors);
-    return zone === "slow" ? null : zone;
+    found = discover(sysRoot);
   } catch {
     return null;
   }
+  return readDiscovered(found, sensors);
 }
 
 export interface TemperatureOptions {
@@ -170,6 +191,13 @@ export interface TemperatureOptions {
   enabled?: boolean;
   /** Readings are reused this long (sensors change slowly; 1.5 s like the original). */
   cacheMs?: number;
+  /**
+   * Which sensors to read is looked up again after this long (default one
+   * minute). Sensors come and go only with drivers (a module loaded, a device
+   * rebound), while looking costs a readdir of every hwmon chip and a read of
+   * each label; a reading then costs only the chosen inputs.
+   */
+  discoveryMs?: number;
   now?: () => number;
   /** Reads the sensor inputs with a timeout; the backend shares one among its collectors. */
   sensors?: SensorReader;
@@ -178,14 +206,28 @@ export interface TemperatureOptions {
 export class TemperatureCollector implements Collector<number | null> {
   readonly name = "temperature";
   private readonly cache: TtlCache<number | null> | null;
+  private readonly discovery: TtlCache<Discovery>;
 
   constructor(options: TemperatureOptions = {}) {
     const sysRoot = options.sysRoot ?? "/sys";
     const sensors = options.sensors ?? defaultSensorReader();
+    this.discovery = new TtlCache(options.discoveryMs ?? 60_000, async () => discover(sysRoot), options.now);
     this.cache =
       options.enabled === false
         ? null
-        : new TtlCache(options.cacheMs ?? 1500, () => readCpuTemperature(sysRoot, sensors), options.now);
+        : new TtlCache(
+            options.cacheMs ?? 1500,
+            async () => {
+              let found: Discovery;
+              try {
+                found = await this.discovery.get();
+              } catch {
+                return null;
+              }
+              return readDiscovered(found, sensors);
+            },
+            options.now,
+          );
   }
 
   /** The CPU temperature in °C, null when disabled or there is no sensor. Never throws. */

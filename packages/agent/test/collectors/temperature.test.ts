@@ -305,7 +305,7 @@ test("TemperatureCollector: cached for cacheMs (default 1500) with an injected c
   assert.equal(await fast.read(), 53, "a custom cacheMs is honoured");
 });
 
-test("TemperatureCollector: a null reading is cached too, then picks up a sensor that appears", async (t) => {
+test("TemperatureCollector: a null reading is cached too, then picks up a sensor that appears at the next discovery", async (t) => {
   const root = await scratchSys(t);
   let now = 0;
   const collector = new TemperatureCollector({ sysRoot: root, cacheMs: 1500, now: () => now });
@@ -316,7 +316,28 @@ test("TemperatureCollector: a null reading is cached too, then picks up a sensor
   now = 1000;
   assert.equal(await collector.read(), null, "cached null: no re-scan within the window");
   now = 1500;
-  assert.equal(await collector.read(), 40);
+  assert.equal(await collector.read(), null, "a new reading, but the sensors found a minute ago are still the ones read");
+  now = 58_000;
+  assert.equal(await collector.read(), null, "still within the discovery window");
+  now = 60_000;
+  assert.equal(await collector.read(), 40, "looked up again after discoveryMs (default one minute)");
+});
+
+test("TemperatureCollector: between discoveries only the chosen input is read; a custom discoveryMs is honoured", async (t) => {
+  const root = await scratchSys(t, "raspberry-pi");
+  let now = 0;
+  const collector = new TemperatureCollector({ sysRoot: root, cacheMs: 100, discoveryMs: 5000, now: () => now });
+  assert.equal(await collector.read(), 47.2);
+  // The chip's name changes to one that is no CPU sensor: not looked at again until the discovery window ends.
+  await writeFile(join(root, "class/hwmon/hwmon1/name"), "wifi_thermal\n");
+  await writeFile(join(root, "class/hwmon/hwmon1/temp1_input"), "51000\n");
+  now = 100;
+  assert.equal(await collector.read(), 51, "the input is re-read at each reading");
+  await writeFile(join(root, "class/thermal/thermal_zone0/temp"), "44000\n");
+  now = 4900;
+  assert.equal(await collector.read(), 51, "the hwmon sensor chosen at the last discovery");
+  now = 5000;
+  assert.equal(await collector.read(), 44, "the new name is seen at the next discovery: the thermal zone is the CPU sensor now");
 });
 
 test("TemperatureCollector: concurrent reads share one scan", async (t) => {

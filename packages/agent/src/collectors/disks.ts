@@ -13,6 +13,7 @@
 import { realpath, stat, statfs as fsStatfs } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { DiskInfo } from "@socktop/protocol";
+import { monotonicMs } from "../clock.js";
 import { exists } from "../fs-util.js";
 import type { Collector } from "./collector.js";
 import { listDir, parseNumberFile, readAttributeSync, readTextSync } from "./procfs.js";
@@ -157,6 +158,9 @@ function weight(c: number): number {
   return p >= 0 ? p : 0x300 + c;
 }
 
+/** How long devices resolved for an unchanged mount table are reused. */
+const DEVICE_REFRESH_MS = 60_000;
+
 export interface DiskCollectorOptions {
   procRoot?: string;
   sysRoot?: string;
@@ -194,6 +198,14 @@ export class DiskCollector implements Collector<DiskInfo[]> {
    * device's sysfs path) changes when a different device appears.
    */
   private readonly temperatureInputs = new Map<string, string | null>();
+  /**
+   * The block device behind each mount, for the mount table they were
+   * resolved from. Resolving takes a realpath and a stat per mount (thread-pool
+   * calls); a mount's device does not change while it is mounted, so an
+   * unchanged table reuses them, looked up afresh every DEVICE_REFRESH_MS all
+   * the same (a device yanked while mounted leaves its sysfs entry).
+   */
+  private resolved: { table: string; at: number; devices: Array<BlockDevice | null> } | null = null;
 
   constructor(options: DiskCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
@@ -208,7 +220,7 @@ export class DiskCollector implements Collector<DiskInfo[]> {
     // readTextSync decodes latin1 (every byte kept); paths are UTF-8 in practice and statfs() re-encodes them so.
     const mounts = parseMountinfo(Buffer.from(text, "latin1").toString("utf8"));
 
-    const devices = await Promise.all(mounts.map((mount) => this.resolveDevice(mount)));
+    const devices = await this.devicesOf(text, mounts);
     const candidates = new Map<string, Candidate>();
     let rootMount: MountEntry | undefined;
     let rootDevice: BlockDevice | null = null;
@@ -298,6 +310,15 @@ export class DiskCollector implements Collector<DiskInfo[]> {
       }
     }
     return disks;
+  }
+
+  private async devicesOf(table: string, mounts: MountEntry[]): Promise<Array<BlockDevice | null>> {
+    const now = monotonicMs();
+    const last = this.resolved;
+    if (last !== null && last.table === table && now - last.at < DEVICE_REFRESH_MS) return last.devices;
+    const devices = await Promise.all(mounts.map((mount) => this.resolveDevice(mount)));
+    this.resolved = { table, at: now, devices };
+    return devices;
   }
 
   /**

@@ -35,7 +35,8 @@ function rootIsProcfs(root: string): boolean {
 
 export class KeptProcFile {
   private fd = -1;
-  private readonly keep: boolean;
+  /** Whether the descriptor is kept (the root is a real procfs). */
+  readonly kept: boolean;
   /** Each file has a buffer of its own, sized to it after the first read. */
   private buffer: Buffer;
 
@@ -44,13 +45,13 @@ export class KeptProcFile {
     procRoot: string,
     initialSize = 4096,
   ) {
-    this.keep = rootIsProcfs(procRoot);
-    this.buffer = Buffer.allocUnsafe(this.keep ? initialSize : 0);
+    this.kept = rootIsProcfs(procRoot);
+    this.buffer = Buffer.allocUnsafe(this.kept ? initialSize : 0);
   }
 
   /** The whole file as latin1 text, or null when it does not exist; other errors throw. */
   read(): string | null {
-    if (!this.keep) return readTextSync(this.path);
+    if (!this.kept) return readTextSync(this.path);
     if (this.fd < 0) {
       try {
         this.fd = openSync(this.path, "r");

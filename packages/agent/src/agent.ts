@@ -44,6 +44,8 @@ export interface AgentExtras {
   webAssets?: WebAssets;
   /** Root of etc/passwd for user names in process rows (tests). */
   etcRoot?: string;
+  /** Told the number of open WebSocket connections whenever it changes. */
+  onClientCount?: (clients: number) => void;
 }
 
 function displayHost(bind: string): string {
@@ -125,6 +127,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     maxFrameBytes: config.maxFrameBytes,
     ...(extras.heartbeatMs !== undefined ? { heartbeatMs: extras.heartbeatMs } : {}),
     ...(extras.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: extras.handshakeTimeoutMs } : {}),
+    ...(extras.onClientCount !== undefined ? { onClientCount: extras.onClientCount } : {}),
     httpRoutes: routes,
     ...(exporter === null
       ? { metricsNotHere: () => "Prometheus metrics are off; start socktop_agent with --prometheus (or SOCKTOP_PROMETHEUS=1) to serve them here" }

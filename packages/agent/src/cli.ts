@@ -7,7 +7,7 @@
 // First: heap sizing before anything allocates (see v8-tuning.ts). The rest is
 // imported dynamically: static imports would all be loaded and compiled before
 // this module runs, growing the heap the tuning is meant to keep small.
-import "./v8-tuning.js";
+import { adaptToClients } from "./v8-tuning.js";
 import type { StartedAgent } from "./agent.js";
 import { createLogger } from "./log.js";
 
@@ -59,7 +59,7 @@ async function main(): Promise<number> {
   const { config } = command;
   let agent: StartedAgent;
   try {
-    agent = await startAgent(config, log);
+    agent = await startAgent(config, log, { onClientCount: adaptToClients });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.syscall === "listen" || e.syscall === "getaddrinfo") {

@@ -55,6 +55,8 @@ export interface AgentServerOptions {
   metricsNotHere?: () => string;
   /** Extra plain-HTTP routes (e.g. /metrics); return true when handled. */
   httpRoutes?: readonly HttpRoute[];
+  /** Told the number of open connections each time one opens or closes (the CLI adapts V8's young generation to it). */
+  onClientCount?: (clients: number) => void;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -222,11 +224,16 @@ export class AgentServer {
     ws.on("pong", () => {
       alive.socktopUnanswered = 0;
     });
-    ws.on("close", () => this.updateHeartbeat());
+    ws.on("close", () => this.clientsChanged());
     serveConnection(ws, this.options.handler, session, this.options.log, this.options.limits ?? DEFAULT_CONNECTION_LIMITS);
     // Sent before any reply can be, so it is always the connection's first frame.
     if (wantsHello) ws.send(JSON.stringify(helloReply(this.options.handler.capabilities)));
+    this.clientsChanged();
+  }
+
+  private clientsChanged(): void {
     this.updateHeartbeat();
+    this.options.onClientCount?.(this.clients.size);
   }
 
   /** Runs the ping timer only while someone is connected. */

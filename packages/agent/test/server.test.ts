@@ -161,6 +161,21 @@ test("an idle agent keeps no timers, before and after serving clients", async ()
   }
 });
 
+test("the client count is reported as each connection opens and closes (the CLI sizes V8's young generation by it)", async () => {
+  const counts: number[] = [];
+  const agent = await startTestAgent({}, { onClientCount: (n) => counts.push(n) });
+  try {
+    const a = await TestClient.connect(wsUrl(agent));
+    const b = await TestClient.connect(wsUrl(agent));
+    await a.close();
+    await b.close();
+    for (let i = 0; i < 50 && counts.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(counts, [1, 2, 1, 0]);
+  } finally {
+    await agent.close();
+  }
+});
+
 test("versioning: headers always; a pushed hello for the socktop.v2 subprotocol or ?socktop_hello=1; ids echoed", async () => {
   const agent = await startTestAgent();
   try {

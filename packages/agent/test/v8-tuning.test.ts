@@ -1,8 +1,8 @@
 /**
  * The agent's and TUI's V8 tuning (src/v8-tuning.ts) takes effect from inside
  * the process: the young generation stays at its initial size under an
- * allocation pattern that makes V8 grow it otherwise, and an operator's own
- * semi-space option is left alone.
+ * allocation pattern that makes V8 grow it otherwise, grows again once many
+ * clients are connected, and an operator's own semi-space option is left alone.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,9 +11,8 @@ import { execFileSync } from "node:child_process";
 // The built module (npm test builds first): loading TypeScript through tsx would itself grow the heap before the tuning runs.
 const tuning = new URL("../dist/v8-tuning.js", import.meta.url).href;
 
-// Keeps many young objects alive across scavenges (what makes V8 grow the semi-spaces), then prints the new space's size in MiB.
-const WORKLOAD = `
-const v8 = require("node:v8");
+// Keeps many young objects alive across scavenges (what makes V8 grow the semi-spaces).
+const GROW = `
 const keep = [];
 for (let round = 0; round < 200; round++) {
   const batch = [];
@@ -21,6 +20,13 @@ for (let round = 0; round < 200; round++) {
   keep.push(batch);
   if (keep.length > 20) keep.shift();
 }
+keep.length = 0;
+`;
+
+// The workload, then the new space's size in MiB.
+const WORKLOAD = `
+const v8 = require("node:v8");
+${GROW}
 const ns = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space");
 process.stdout.write(String(ns.space_size / 2 ** 20));
 `;
@@ -40,4 +46,32 @@ test("with the tuning loaded the young generation stays at its initial size; wit
 test("an operator's own semi-space option is left as given", () => {
   const given = newSpaceMiB(["--max-semi-space-size=8", "--import", tuning]);
   assert.ok(given > 2, `--max-semi-space-size=8 still lets it grow (${given} MiB)`);
+});
+
+test("with many clients V8's growth factor is back in force; with few again it is held at 1", async () => {
+  // An ES module run in a child: imports the tuning, grows under load, then reports the new space at each step.
+  const script = `
+import { adaptToClients, BUSY_CLIENTS } from ${JSON.stringify(tuning)};
+import v8 from "node:v8";
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 2 ** 20;
+const grow = () => { ${GROW} };
+const steps = {};
+grow();
+steps.idle = newSpace();
+steps.few = adaptToClients(10);
+steps.busy = adaptToClients(BUSY_CLIENTS + 1);
+grow();
+steps.loaded = newSpace();
+steps.stillBusy = adaptToClients(BUSY_CLIENTS / 2 + 1);
+steps.calm = adaptToClients(BUSY_CLIENTS / 2);
+process.stdout.write(JSON.stringify(steps));
+`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  const steps = JSON.parse(out) as { idle: number; few: boolean; busy: boolean; loaded: number; stillBusy: boolean; calm: boolean };
+  assert.ok(steps.idle <= 2, `held small before the clients come: ${steps.idle} MiB`);
+  assert.equal(steps.few, false);
+  assert.equal(steps.busy, true);
+  assert.ok(steps.loaded > 2, `grows once busy: ${steps.loaded} MiB`);
+  assert.equal(steps.stillBusy, true, "no flip-flop just below the threshold");
+  assert.equal(steps.calm, false);
 });

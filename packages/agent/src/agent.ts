@@ -4,23 +4,24 @@
 import { hostname } from "node:os";
 import type { AddressInfo } from "node:net";
 import { admissionFor, isPublicBind, originAdmission } from "./admission.js";
-import { journalUnavailable, loadPortable } from "./backend-choice.js";
 import { prometheusEnabled, type AgentConfig, type TlsConfig } from "./config.js";
-import { createDetailsHandlers, type DetailsHandlersOptions } from "./details-handlers.js";
-import { RequestHandler } from "./handler.js";
+import type { DetailsHandlersOptions } from "./details-handlers.js";
+import type { RequestHandler } from "./handler.js";
 import type { Logger } from "./log.js";
 import type { WebAssets } from "./web.js";
 import type { PrometheusListener } from "./prometheus.js";
 import { AgentServer, type Admission } from "./server.js";
-import { SignalSender } from "./signals.js";
-import { MetricsSources } from "./sources.js";
+import type { Serving } from "./serving.js";
+import type { MetricsSources } from "./sources.js";
 import type { TlsMaterial } from "./tls/certificate.js";
 import { chooseTlsDir } from "./tls/original-dir.js";
 
 export interface StartedAgent {
   server: AgentServer;
-  sources: MetricsSources;
-  handler: RequestHandler;
+  /** With deferServing: throws until the first client has connected. */
+  readonly sources: MetricsSources;
+  /** With deferServing: throws until the first client has connected. */
+  readonly handler: RequestHandler;
   address: AddressInfo;
   /** ws://host:port/ws (or wss://) as a client on this machine would dial it. */
   url: string;
@@ -46,6 +47,14 @@ export interface AgentExtras {
   etcRoot?: string;
   /** Told the number of open WebSocket connections whenever it changes. */
   onClientCount?: (clients: number) => void;
+  /**
+   * Load the collectors and the request handler on the first WebSocket
+   * connection instead of before listening (the CLI): an idle agent then holds
+   * only its HTTP server. Ignored when Prometheus is on (its route reads the
+   * collectors) or with the portable backend (which lists processes once
+   * before listening, so that it is idle once it listens).
+   */
+  deferServing?: boolean;
 }
 
 function displayHost(bind: string): string {
@@ -70,44 +79,34 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
   const material = extras.tls === undefined && config.tls !== null ? await loadTls(config.tls, log) : null;
   const tls = extras.tls !== undefined ? extras.tls : material;
   const admission = [...admissionFor(config), ...(extras.admission ?? [])];
-  // The portable backend is loaded only when chosen: on Linux its library is never imported.
-  const portable =
-    config.backend === "portable"
-      ? await loadPortable({ gpuEnabled: config.gpuEnabled, temperatureEnabled: config.temperatureEnabled })
-      : null;
-  const sources = new MetricsSources({
-    procRoot: config.procRoot,
-    sysRoot: config.sysRoot,
-    metricsTtlMs: config.metricsTtlMs,
-    processesTtlMs: config.processesTtlMs,
-    disksTtlMs: config.disksTtlMs,
-    gpuEnabled: config.gpuEnabled,
-    temperatureEnabled: config.temperatureEnabled,
-    sensorTimeoutMs: config.sensorTimeoutMs,
-    log,
-    ...(portable !== null ? { backend: portable.backend } : {}),
-    ...(extras.etcRoot !== undefined ? { etcRoot: extras.etcRoot } : {}),
-  });
-  const details = createDetailsHandlers({
-    procRoot: config.procRoot,
-    log,
-    ...(portable !== null ? { detailsReader: portable.details } : {}),
-    ...(process.platform !== "linux" ? { journalSource: journalUnavailable(process.platform) } : {}),
-    ...extras.details,
-  });
   // Checked again here (not only by the CLI) so that no embedding can open signals to the network without a token.
   if (config.allowSignals && config.token === null && isPublicBind(config.bind)) {
     throw new Error(`--allow-signals needs a token (SOCKTOP_TOKEN) unless the agent is bound to loopback only; bound to ${config.bind}`);
   }
-  const signals = config.allowSignals ? new SignalSender({ log, procRoot: config.procRoot }) : null;
-  if (signals !== null) log.info("signals allowed: clients may send TERM, INT, HUP, KILL, STOP and CONT (--allow-signals)");
-  const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers, signals });
+  if (config.allowSignals) log.info("signals allowed: clients may send TERM, INT, HUP, KILL, STOP and CONT (--allow-signals)");
+  let serving: Serving | null = null;
+  let servingLoad: Promise<Serving> | null = null;
+  const loadServing = (): Promise<Serving> => {
+    servingLoad ??= import("./serving.js")
+      .then(({ createServing }) => createServing(config, log, { details: extras.details, etcRoot: extras.etcRoot }))
+      .then((made) => (serving = made));
+    servingLoad.catch(() => {
+      servingLoad = null;
+    });
+    return servingLoad;
+  };
+  const defer = extras.deferServing === true && !prometheusEnabled(config.prometheus) && config.backend !== "portable";
+  const ready = defer ? null : await loadServing();
+  const loaded = (): Serving => {
+    if (serving === null) throw new Error("the agent's collectors are loaded on the first connection (deferServing): none yet");
+    return serving;
+  };
   // Prometheus reads the same caches and obeys the same admission (token) as /ws.
   // prom-client is loaded only when Prometheus is on (bench: ~5 MB of RSS and
   // start-up time every agent would otherwise pay).
   const prom = prometheusEnabled(config.prometheus) ? await import("./prometheus.js") : null;
   const exporter = prom !== null
-    ? new prom.PrometheusExporter({ sources, topProcesses: config.prometheus.topProcesses, admission, log })
+    ? new prom.PrometheusExporter({ sources: loaded().sources, topProcesses: config.prometheus.topProcesses, admission, log })
     : null;
   let metricsListener: PrometheusListener | null = null;
   // The dashboard's module is loaded only with --web: without it nothing of the page is read or served.
@@ -117,7 +116,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     routes.push(webRoute(extras.webAssets ?? loadWebAssets(), { page: [originAdmission(config.allowedOrigins)], auth: admission }));
   }
   const server = new AgentServer({
-    handler,
+    handler: ready !== null ? ready.handler : async () => (await loadServing()).handler,
     log,
     port: config.port,
     bind: config.bind,
@@ -163,15 +162,21 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
   const scheme = tls ? "wss" : "ws";
   return {
     server,
-    sources,
-    handler,
+    get sources() {
+      return loaded().sources;
+    },
+    get handler() {
+      return loaded().handler;
+    },
     address,
     url: `${scheme}://${displayHost(config.bind)}:${address.port}/ws`,
     tls: material,
     prometheus,
     close: async () => {
       await Promise.all([server.close(), metricsListener?.close()]);
-      sources.close();
+      // A load still under way (a client connecting as the agent stops) is waited for, so that nothing it opens outlives close().
+      const made = servingLoad === null ? null : await (servingLoad as Promise<Serving>).catch(() => null);
+      made?.sources.close();
     },
   };
 }

@@ -31,6 +31,8 @@ function describeListenError(error: NodeJS.ErrnoException, bind: string, port: n
 
 async function main(): Promise<number> {
   // Not a top-level await: the single executable is bundled as CommonJS, which has none.
+  // sensor-reader (small, no dependency) is loaded now although the collectors wait for the first
+  // client: on shutdown it must be asked synchronously, when hung reads may hold every thread an import needs.
   const [{ startAgent }, { stuckSensorReads }, { ConfigError, HELP, parseCommand }, { AGENT_NAME, AGENT_VERSION }] = await Promise.all([
     import("./agent.js"),
     import("./collectors/sensor-reader.js"),
@@ -59,7 +61,8 @@ async function main(): Promise<number> {
   const { config } = command;
   let agent: StartedAgent;
   try {
-    agent = await startAgent(config, log, { onClientCount: adaptToClients });
+        // The collectors and the request handler are loaded when the first client connects (see AgentExtras.deferServing).
+    agent = await startAgent(config, log, { onClientCount: adaptToClients, deferServing: true });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.syscall === "listen" || e.syscall === "getaddrinfo") {

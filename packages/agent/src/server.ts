@@ -7,20 +7,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import type { WebSocket, WebSocketServer } from "ws";
-import { loadWebSocketServer } from "./ws-require.js";
-import {
-  HEADER_AGENT_VERSION,
-  HEADER_CAPABILITIES,
-  HEADER_MIN_PROTOCOL_VERSION,
-  HEADER_PROTOCOL_VERSION,
-  HELLO_QUERY_PARAMETER,
-  LEGACY_PROTOCOL_VERSION,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL_V2,
-} from "@socktop/protocol";
-import { CLOSE_GOING_AWAY, DEFAULT_CONNECTION_LIMITS, serveConnection, type ConnectionLimits } from "./connection.js";
-import { RequestHandler, helloReply, type Session } from "./handler.js";
+import type { ConnectionLimits } from "./connection.js";
+import type { RequestHandler } from "./handler.js";
 import {
   BEARER_CHALLENGE,
   admit,
@@ -33,12 +21,16 @@ import {
   type Refusal,
 } from "./http-server.js";
 import type { Logger } from "./log.js";
-import { AGENT_VERSION } from "./version.js";
+import type { WsEndpoint } from "./ws-endpoint.js";
 
 export type { Admission, HttpRoute, Refusal } from "./http-server.js";
 
 export interface AgentServerOptions {
-  handler: RequestHandler;
+  /**
+   * The request handler, or how to make it on the first upgrade: the CLI
+   * defers the collectors and the reply code until someone connects.
+   */
+  handler: RequestHandler | (() => Promise<RequestHandler>);
   log: Logger;
   port: number;
   bind: string;
@@ -81,25 +73,13 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal, extraHeaders: string[] 
   socket.end(`${head.join("\r\n")}\r\n\r\n${body}`);
 }
 
-/** Pings sent since the peer's last pong. */
-type Alive = WebSocket & { socktopUnanswered?: number };
-const NO_CLIENTS: ReadonlySet<WebSocket> = new Set();
-
-/**
- * A peer is dropped when this many pings in a row went unanswered. Not one: a
- * pong is only read when the agent's own event loop turns, so one interval in
- * which the agent itself was busy (the portable backend spawning its helper
- * processes on a loaded machine, a long GC) would otherwise cost a live peer
- * its connection — which is what an in-process client saw with a 20 ms
- * heartbeat under the portable backend.
- */
-const UNANSWERED_PINGS_BEFORE_DROP = 2;
+const NO_CLIENTS: ReadonlySet<unknown> = new Set();
 
 export class AgentServer {
   readonly http: Server;
-  /** Created on the first upgrade (see wss). */
-  private wssInstance: WebSocketServer | null = null;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** The /ws endpoint (ws-endpoint.ts), loaded on the first upgrade. */
+  private endpoint: WsEndpoint | null = null;
+  private endpointLoading: Promise<WsEndpoint> | null = null;
   private pendingUpgrades = 0;
   private closing = false;
 
@@ -114,34 +94,35 @@ export class AgentServer {
   }
 
   /**
-   * The WebSocket server, made on the first upgrade: ws and what it loads
-   * (https, tls) are ~7 MB of VmRSS an agent nobody has connected to does
-   * not need (measured: an ES-module listener 43.6 MiB, with ws 50.6 MiB).
+   * The WebSocket endpoint, made on the first upgrade: ws, the protocol
+   * package and (from the CLI) the handler with every collector are ~7 MB of
+   * VmRSS an agent nobody has connected to does not need (measured: idle
+   * agent 55.2 MiB with them loaded at start).
    */
-  private get wss(): WebSocketServer {
-    if (this.wssInstance !== null) return this.wssInstance;
-    const wss = new (loadWebSocketServer())({
-      noServer: true,
-      maxPayload: this.options.maxFrameBytes,
-      perMessageDeflate: false,
-      clientTracking: true,
-      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL_V2) ? SUBPROTOCOL_V2 : false),
+  private loadEndpoint(): Promise<WsEndpoint> {
+    this.endpointLoading ??= (async () => {
+      const handler = typeof this.options.handler === "function" ? await this.options.handler() : this.options.handler;
+      const { WsEndpoint } = await import("./ws-endpoint.js");
+      this.endpoint = new WsEndpoint({
+        handler,
+        log: this.options.log,
+        maxFrameBytes: this.options.maxFrameBytes,
+        limits: this.options.limits,
+        heartbeatMs: this.options.heartbeatMs,
+        onClientCount: this.options.onClientCount,
+      });
+      return this.endpoint;
+    })();
+    // A failed load is retried by the next upgrade rather than remembered.
+    this.endpointLoading.catch(() => {
+      this.endpointLoading = null;
     });
-    wss.on("headers", (headers) => {
-      headers.push(
-        `${HEADER_AGENT_VERSION}: ${AGENT_VERSION}`,
-        `${HEADER_PROTOCOL_VERSION}: ${PROTOCOL_VERSION}`,
-        `${HEADER_MIN_PROTOCOL_VERSION}: ${LEGACY_PROTOCOL_VERSION}`,
-        `${HEADER_CAPABILITIES}: ${this.options.handler.capabilities.join(",")}`,
-      );
-    });
-    this.wssInstance = wss;
-    return wss;
+    return this.endpointLoading;
   }
 
   /** The open connections (none before the first upgrade). */
-  private get clients(): ReadonlySet<WebSocket> {
-    return this.wssInstance?.clients ?? NO_CLIENTS;
+  private get clients(): ReadonlySet<unknown> {
+    return this.endpoint?.clients ?? NO_CLIENTS;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -206,56 +187,20 @@ export class AgentServer {
       this.pendingUpgrades--;
     };
     socket.once("close", settle);
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      settle();
-      this.onConnection(ws, req);
-    });
-  }
-
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const query = new URLSearchParams((req.url ?? "").split("?")[1] ?? "");
-    const wantsHello = ws.protocol === SUBPROTOCOL_V2 || query.get(HELLO_QUERY_PARAMETER) === "1";
-    const session: Session = {
-      protocol: wantsHello ? PROTOCOL_VERSION : LEGACY_PROTOCOL_VERSION,
-      remote: req.socket.remoteAddress ?? "unknown",
-    };
-    const alive = ws as Alive;
-    alive.socktopUnanswered = 0;
-    ws.on("pong", () => {
-      alive.socktopUnanswered = 0;
-    });
-    ws.on("close", () => this.clientsChanged());
-    serveConnection(ws, this.options.handler, session, this.options.log, this.options.limits ?? DEFAULT_CONNECTION_LIMITS);
-    // Sent before any reply can be, so it is always the connection's first frame.
-    if (wantsHello) ws.send(JSON.stringify(helloReply(this.options.handler.capabilities)));
-    this.clientsChanged();
-  }
-
-  private clientsChanged(): void {
-    this.updateHeartbeat();
-    this.options.onClientCount?.(this.clients.size);
-  }
-
-  /** Runs the ping timer only while someone is connected. */
-  private updateHeartbeat(): void {
-    const interval = this.options.heartbeatMs ?? 30_000;
-    if (this.clients.size > 0 && this.heartbeat === undefined) {
-      this.heartbeat = setInterval(() => {
-        for (const client of this.clients) {
-          const c = client as Alive;
-          const unanswered = c.socktopUnanswered ?? 0;
-          if (unanswered >= UNANSWERED_PINGS_BEFORE_DROP) {
-            c.terminate();
-            continue;
-          }
-          c.socktopUnanswered = unanswered + 1;
-          c.ping();
+    this.loadEndpoint().then(
+      (endpoint) => {
+        if (socket.destroyed) return;
+        if (this.closing) {
+          refuseUpgrade(socket, { status: 503, reason: "agent is shutting down" });
+          return;
         }
-      }, interval);
-    } else if (this.clients.size === 0 && this.heartbeat !== undefined) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-    }
+        endpoint.handleUpgrade(req, socket, head, settle);
+      },
+      (error: unknown) => {
+        this.options.log.error(`cannot serve WebSocket clients: ${error instanceof Error ? error.message : String(error)}`);
+        if (!socket.destroyed) refuseUpgrade(socket, { status: 503, reason: "agent cannot serve WebSocket clients (see its log)" });
+      },
+    );
   }
 
   /** Number of open WebSocket connections. */
@@ -271,15 +216,9 @@ export class AgentServer {
   async close(graceMs = 500): Promise<void> {
     this.closing = true;
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
-    for (const client of this.clients) client.close(CLOSE_GOING_AWAY, "agent shutting down");
-    const deadline = Date.now() + graceMs;
-    while (this.clients.size > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    for (const client of this.clients) client.terminate();
+    const endpoint = this.endpointLoading === null ? null : await this.endpointLoading.catch(() => null);
+    await endpoint?.close(graceMs);
     this.http.closeAllConnections();
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
     await closed;
   }
 }

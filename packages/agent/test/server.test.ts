@@ -176,6 +176,27 @@ test("the client count is reported as each connection opens and closes (the CLI 
   }
 });
 
+test("deferServing (the CLI): the collectors are made on the first connection, concurrent first clients share them, close() works either way", async () => {
+  const idle = await startTestAgent({}, { deferServing: true });
+  assert.throws(() => idle.sources, /first connection/);
+  await idle.close();
+
+  const agent = await startTestAgent({}, { deferServing: true });
+  try {
+    assert.throws(() => agent.handler, /first connection/);
+    const [a, b] = await Promise.all([TestClient.connect(wsUrl(agent)), TestClient.connect(wsUrl(agent))]);
+    const [ma, mb] = await Promise.all([a.request('{"type":"metrics"}'), b.request('{"type":"metrics"}')]);
+    assert.equal(typeof json<{ cpu_total: number }>(ma).cpu_total, "number");
+    assert.equal(typeof json<{ cpu_total: number }>(mb).cpu_total, "number");
+    assert.equal(agent.sources.counts.metrics, 1, "one set of collectors, one collection for both");
+    assert.equal(agent.server.clientCount, 2);
+    await a.close();
+    await b.close();
+  } finally {
+    await agent.close();
+  }
+});
+
 test("versioning: headers always; a pushed hello for the socktop.v2 subprotocol or ?socktop_hello=1; ids echoed", async () => {
   const agent = await startTestAgent();
   try {

@@ -179,8 +179,11 @@ test("the client count is reported as each connection opens and closes (the CLI 
 test("deferServing (the CLI): the collectors are made on the first connection, concurrent first clients share them, close() works either way", async () => {
   // The Linux backend even on the portable pass: the portable one lists processes before listening, so it is never deferred.
   const idle = await startTestAgent({ backend: "linux" }, { deferServing: true });
-  assert.throws(() => idle.sources, /first connection/);
-  await idle.close();
+  try {
+    assert.throws(() => idle.sources, /first connection/);
+  } finally {
+    await idle.close();
+  }
 
   const agent = await startTestAgent({ backend: "linux" }, { deferServing: true });
   try {

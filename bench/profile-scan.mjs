@@ -82,6 +82,7 @@ try {
   collectUs.sort((a, b) => a - b);
 
   // ---- ladder of variants, interleaved with the C reference
+  mkdirSync(join(benchDir, "out"), { recursive: true });
   const procscan = compileProcscan({ outDir: join(benchDir, "out"), benchDir });
   const isPid = (name) => {
     const c = name.charCodeAt(0);
@@ -205,7 +206,6 @@ try {
   for (let i = 0; i < scans; i++) await collector.collect();
   const { profile } = await session.post("Profiler.stop");
   session.disconnect();
-  mkdirSync(join(benchDir, "out"), { recursive: true });
   writeFileSync(join(benchDir, "out", "scan.cpuprofile"), JSON.stringify(profile));
 
   const summary = summarizeProfile(profile);

@@ -58,6 +58,8 @@ interface KeptFile {
 export class KeptStatFiles {
   private readonly files = new Map<number, KeptFile>();
   private scanNumber = 0;
+  /** Kept files read in the current scan: when that is all of them, no process exited. */
+  private touched = 0;
   private buffer = Buffer.allocUnsafe(2048);
 
   constructor(
@@ -78,6 +80,7 @@ export class KeptStatFiles {
   /** Marks the start of a scan: pids not read before {@link endScan} lose their descriptor. */
   beginScan(): void {
     this.scanNumber++;
+    this.touched = 0;
   }
 
   /** The bytes of the last successful {@link read}. */
@@ -93,11 +96,13 @@ export class KeptStatFiles {
   read(pid: number): number {
     const kept = this.files.get(pid);
     if (kept !== undefined) {
+      if (kept.scan !== this.scanNumber) this.touched++;
       kept.scan = this.scanNumber;
       const n = this.pread(kept.fd);
       if (n >= 0) return n < this.buffer.length ? n : -1;
       // ESRCH: the process this descriptor was opened for has exited. If the
       // pid is listed, it is a new process (pid reuse): open its file afresh.
+      this.touched--;
       this.drop(pid, kept.fd);
     }
     if (this.files.size >= this.cap) return -1;
@@ -114,11 +119,14 @@ export class KeptStatFiles {
       return -1;
     }
     this.files.set(pid, { fd, scan: this.scanNumber });
+    this.touched++;
     return n < this.buffer.length ? n : -1;
   }
 
   /** Closes the descriptors of pids the scan did not list: their processes are gone. */
   endScan(): void {
+    // Usually no process exited since the last scan: then there is nothing to walk.
+    if (this.touched === this.files.size) return;
     for (const [pid, kept] of this.files) if (kept.scan !== this.scanNumber) this.drop(pid, kept.fd);
   }
 

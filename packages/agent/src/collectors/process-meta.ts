@@ -7,7 +7,12 @@
  * when a process rewrites its title, which servers do right after starting.
  * So they are read once per process and kept while its start time and comm
  * stay the same, except for processes younger than {@link SETTLE_TICKS},
- * which are read again on each scan until they have settled.
+ * which are read again until they have settled: at most once per
+ * {@link RECHECK_TICKS}, not on every scan. A client asking every 2 s sees
+ * no difference; scans a few milliseconds apart (many clients with the
+ * process cache off, the bench) no longer pay a stat and a command-line read
+ * per young process each time (the bench's own worker and its children were
+ * 3–4 such processes per scan at ~70 processes, ~30–70 µs of CPU each).
  */
 import { statSync } from "node:fs";
 import { MAX_COMMAND_LENGTH } from "@socktop/protocol";
@@ -16,6 +21,9 @@ import { CLOCK_TICKS_PER_SECOND } from "./procfs.js";
 
 /** A process younger than this (clock ticks) has its uid and command line read again next scan. */
 export const SETTLE_TICKS = 2 * CLOCK_TICKS_PER_SECOND;
+
+/** A process that has not settled is read again once this many clock ticks have passed since the last read. */
+export const RECHECK_TICKS = CLOCK_TICKS_PER_SECOND / 2;
 
 /** PF_KTHREAD in the flags field of /proc/<pid>/stat (include/linux/sched.h). */
 const PF_KTHREAD = 0x0020_0000;
@@ -41,6 +49,8 @@ export interface ProcessMeta {
   comm: string;
   /** The process was old enough when read that its values are final. */
   settled: boolean;
+  /** Clock ticks after boot when it was read; null when /proc/uptime was unreadable. */
+  readAt: number | null;
   uid: number | undefined;
   command: string | undefined;
   /** The user name of `uid`, and the passwd generation it was looked up in. */
@@ -56,9 +66,16 @@ export interface ProcessMetaInput {
   starttime: number;
 }
 
-/** True while a kept entry still describes the process (same start time and name, settled). */
-export function metaStillValid(meta: ProcessMeta | undefined, p: ProcessMetaInput): meta is ProcessMeta {
-  return meta !== undefined && meta.settled && meta.starttime === p.starttime && meta.comm === p.comm;
+/**
+ * True while a kept entry still describes the process: same start time and
+ * name (an exec changes the name), and settled or read less than
+ * {@link RECHECK_TICKS} ago.
+ */
+export function metaStillValid(meta: ProcessMeta | undefined, p: ProcessMetaInput, uptimeTicks: number | null): meta is ProcessMeta {
+  if (meta === undefined || meta.starttime !== p.starttime || meta.comm !== p.comm) return false;
+  if (meta.settled) return true;
+  const since = uptimeTicks === null || meta.readAt === null ? NaN : uptimeTicks - meta.readAt;
+  return since >= 0 && since < RECHECK_TICKS;
 }
 
 export class ProcessMetaReader {
@@ -90,6 +107,6 @@ export class ProcessMetaReader {
       }
     }
     const settled = uptimeTicks !== null && uptimeTicks - p.starttime >= SETTLE_TICKS && uid !== undefined && command !== undefined;
-    return { starttime: p.starttime, comm: p.comm, settled, uid, command, user: undefined, userGeneration: -1 };
+    return { starttime: p.starttime, comm: p.comm, settled, readAt: uptimeTicks, uid, command, user: undefined, userGeneration: -1 };
   }
 }

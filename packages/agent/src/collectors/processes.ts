@@ -3,7 +3,8 @@
  * CPU share of the whole machine and its resident memory.
  *
  * Cost model: one /proc/<pid>/stat read per process and per scan, plus one
- * /proc/stat and one /proc/uptime read per scan. Each stat file is opened
+ * /proc/stat and one /proc/uptime read per scan (kept open too: see
+ * process-clock.ts). Each stat file is opened
  * once and its descriptor kept between scans (see {@link KeptStatFiles}):
  * a scan then costs one pread per process instead of open + read + close.
  * The stat files are read
@@ -17,10 +18,10 @@
  */
 import { readdirSync } from "node:fs";
 import type { ProcessEntry } from "@socktop/protocol";
-import { readProcClock } from "./cpu.js";
 import { DEFAULT_MAX_KEPT_DESCRIPTORS, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
 import { PasswdNames, passwdPathFor } from "./passwd.js";
 import { PidCount } from "./pid-count.js";
+import { ScanClockReader, type ScanClock } from "./process-clock.js";
 import { ProcessMetaReader, metaStillValid, type ProcessMeta } from "./process-meta.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
 
@@ -247,6 +248,9 @@ export function parseScanFields(bytes: Buffer, length: number): ScanFields | nul
   };
 }
 
+/** How often (clock ticks) a scan checks whether the passwd file changed. */
+const PASSWD_CHECK_TICKS = CLOCK_TICKS_PER_SECOND;
+
 /** /proc entries that are processes: all-digit names ("self", "sys", … are not). */
 function pidOf(name: string): number {
   const pid = parseUint(name);
@@ -260,17 +264,6 @@ interface PreviousTimes {
   ticks: number;
   /** Uid, user and command line, kept between scans (see process-meta.ts); absent after the baseline. */
   meta: ProcessMeta | undefined;
-}
-
-
-/** Machine-wide clocks read once at the start of a scan. */
-interface ScanClock {
-  /** Total jiffies of the aggregate `cpu` line of /proc/stat; null when unreadable. */
-  totalJiffies: number | null;
-  /** Time since boot in clock ticks, comparable with a process's starttime; null when unreadable. */
-  uptimeTicks: number | null;
-  /** Boot time in unix seconds (btime of /proc/stat); null when unreadable. */
-  bootTime: number | null;
 }
 
 
@@ -300,14 +293,19 @@ export class ProcessCollector {
   private previousClock: ScanClock | null = null;
   private inflight: Promise<ProcessEntry[]> | null = null;
   private readonly kept: KeptStatFiles | null;
+  private readonly clock: ScanClockReader;
   private readonly meta: ProcessMetaReader;
   private readonly users: PasswdNames;
+  /** uptimeTicks of the last check of the passwd file (see scan()). */
+  private usersCheckedAt = -Infinity;
 
   constructor(options: ProcessCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
     this.pids = new PidCount(this.procRoot, (name) => pidOf(name) > 0);
     const cap = effectiveCap(options.maxKeptDescriptors ?? DEFAULT_MAX_KEPT_DESCRIPTORS);
-    this.kept = cap > 0 && isProcfs(this.procRoot) ? new KeptStatFiles(this.procRoot, cap) : null;
+    const keep = cap > 0 && isProcfs(this.procRoot);
+    this.kept = keep ? new KeptStatFiles(this.procRoot, cap) : null;
+    this.clock = new ScanClockReader(this.procRoot, keep);
     // Its own buffer: a command line may be long, and must not grow the hot stat buffer.
     this.meta = new ProcessMetaReader(this.procRoot, new ReusableFileReader(4096));
     this.users = new PasswdNames(passwdPathFor(options.etcRoot ?? "/"));
@@ -346,6 +344,7 @@ export class ProcessCollector {
   close(): void {
     this.kept?.close();
     this.pids.close();
+    this.clock.close();
   }
 
   /**
@@ -379,7 +378,13 @@ export class ProcessCollector {
     // Synchronous like the stat reads below: listing /proc is ~0.3 ms, and the
     // promise version costs more in thread-pool round trips than it saves.
     const names = readdirSync(this.procRoot);
-    this.users.refresh();
+    // One stat() of the passwd file at most once a second (PASSWD_CHECK_TICKS), not on every scan:
+    // a renamed user shows within a second; scans milliseconds apart skip the system call.
+    const sinceUsers = clock.uptimeTicks === null ? NaN : clock.uptimeTicks - this.usersCheckedAt;
+    if (!(sinceUsers >= 0 && sinceUsers < PASSWD_CHECK_TICKS)) {
+      this.users.refresh();
+      this.usersCheckedAt = clock.uptimeTicks ?? -Infinity;
+    }
     const next = new Map<number, PreviousTimes>();
     this.kept?.beginScan();
     const entries: ProcessEntry[] = [];
@@ -422,7 +427,7 @@ export class ProcessCollector {
     const ticks = stat.utime + stat.stime;
     const before = this.previous.get(pid);
     let meta = before?.meta;
-    if (withMeta && !metaStillValid(meta, stat)) meta = this.meta.read(stat, clock.uptimeTicks);
+    if (withMeta && !metaStillValid(meta, stat, clock.uptimeTicks)) meta = this.meta.read(stat, clock.uptimeTicks);
     next.set(pid, { starttime: stat.starttime, ticks, meta });
 
     const previousClock = this.previousClock;
@@ -475,18 +480,8 @@ export class ProcessCollector {
     this.previousClock = clock;
   }
 
-  private readQuietly(path: string): string | null {
-    try {
-      return this.reader.read(path);
-    } catch {
-      return null;
-    }
-  }
-
   private readClock(): ScanClock {
-    // Through the reused buffer: readFileSync allocates 64 KiB per call for
-    // procfs files (they report size 0), measured at 40-50 µs against ~8 µs.
-    return readProcClock(this.procRoot, (path) => this.readQuietly(path));
+    return this.clock.read();
   }
 
 }

@@ -1,60 +1,15 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ProcessEntry } from "@socktop/protocol";
 import { ProcessCollector, parsePidStat, parseScanFields } from "../../src/collectors/processes.js";
 import { YIELD_EVERY } from "../../src/collectors/procfs.js";
+import { procTree, setClock, statLine, writeStat } from "../helpers/proc-tree.js";
 import { parseProcStat } from "../../src/collectors/cpu.js";
 
-const FIXTURE = fileURLToPath(new URL("../fixtures/processes/proc", import.meta.url));
 const PAGE = 4096;
-
-const temps: string[] = [];
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
-
-/** A writable copy of the fixture /proc (or an empty one). */
-function procTree(fromFixture = true): string {
-  const dir = mkdtempSync(join(tmpdir(), "socktop-proc-"));
-  temps.push(dir);
-  if (fromFixture) cpSync(FIXTURE, dir, { recursive: true, verbatimSymlinks: true });
-  return dir;
-}
-
-interface StatFields {
-  comm?: string;
-  state?: string;
-  ppid?: number;
-  utime: number;
-  stime?: number;
-  threads?: number;
-  starttime: number;
-  rss?: number;
-}
-
-function statLine(pid: number, f: StatFields): string {
-  return (
-    `${pid} (${f.comm ?? `proc${pid}`}) ${f.state ?? "S"} ${f.ppid ?? 1} ${pid} ${pid} 0 -1 4194560 1200 0 3 0 ` +
-    `${f.utime} ${f.stime ?? 0} 0 0 20 0 ${f.threads ?? 1} 0 ${f.starttime} 108175360 ${f.rss ?? 100} ` +
-    "18446744073709551615 1 1 0 0 0 0 671173123 4096 1260 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
-  );
-}
-
-function writeStat(root: string, pid: number, fields: StatFields): void {
-  mkdirSync(join(root, String(pid)), { recursive: true });
-  writeFileSync(join(root, String(pid), "stat"), statLine(pid, fields));
-}
-
-/** Sets the machine clocks: aggregate cpu jiffies and seconds since boot. */
-function setClock(root: string, totalJiffies: number, uptimeSeconds: number): void {
-  writeFileSync(join(root, "stat"), `cpu  ${totalJiffies} 0 0 0 0 0 0 0 0 0\ncpu0 ${totalJiffies} 0 0 0 0 0 0 0 0 0\n`);
-  writeFileSync(join(root, "uptime"), `${uptimeSeconds.toFixed(2)} 0.00\n`);
-}
 
 const byPid = (entries: ProcessEntry[]): Map<number, ProcessEntry> => new Map(entries.map((e) => [e.pid, e]));
 const pids = (entries: ProcessEntry[]): number[] => entries.map((e) => e.pid).sort((a, b) => a - b);

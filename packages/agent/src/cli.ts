@@ -61,7 +61,7 @@ async function main(): Promise<number> {
   const { config } = command;
   let agent: StartedAgent;
   try {
-        // The collectors and the request handler are loaded when the first client connects (see AgentExtras.deferServing).
+    // The collectors and the request handler are loaded when the first client connects (see AgentExtras.deferServing).
     agent = await startAgent(config, log, { onClientCount: adaptToClients, deferServing: true });
   } catch (error) {
     const e = error as NodeJS.ErrnoException;

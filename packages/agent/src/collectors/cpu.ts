@@ -62,6 +62,9 @@ function nextCpuLine(text: string, from: number): number {
  * Only lines starting with "cpu" are looked at, found with indexOf: the rest
  * (the long intr and softirq lines) is skipped without being split.
  */
+/** The largest CPU count Linux can be built for (CONFIG_NR_CPUS is at most 8192). */
+export const MAX_CPUS = 8192;
+
 export function parseProcStat(text: string): ProcStat {
   let total: CpuTimes | undefined;
   const cores: CpuTimes[] = [];
@@ -76,8 +79,9 @@ export function parseProcStat(text: string): ProcStat {
       total = parseCpuLine(text, labelEnd, end);
     } else {
       const index = Number(text.slice(start + 3, labelEnd));
-      // Offline CPUs have no line: keep indexes stable by placing each core at its number.
-      if (Number.isInteger(index) && index >= 0) cores[index] = parseCpuLine(text, labelEnd, end);
+      // Offline CPUs have no line: keep indexes stable by placing each core at its number
+      // (bounded by the kernel's own limit, so a damaged line cannot make a huge array).
+      if (Number.isInteger(index) && index >= 0 && index < MAX_CPUS) cores[index] = parseCpuLine(text, labelEnd, end);
     }
     start = nextCpuLine(text, end);
   }

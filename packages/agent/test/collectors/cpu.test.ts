@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile, cp, rm } from "node:fs/promises";
 import { tmpdir, availableParallelism } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
-import { CpuCollector, cpuUsageBetween, parseProcStat, usagePercent } from "../../src/collectors/cpu.js";
+import { CpuCollector, cpuUsageBetween, MAX_CPUS, parseProcStat, usagePercent } from "../../src/collectors/cpu.js";
 
 const fixture = new URL("../fixtures/proc-basic/", import.meta.url).pathname;
 
@@ -80,4 +80,10 @@ test("live: one core per nproc, and a busy child shows up in the total", async (
   } finally {
     child.kill();
   }
+});
+
+test("parseProcStat ignores a core number past the kernel's limit instead of building an array that long", () => {
+  const stat = parseProcStat(`cpu 10 0 10 80\ncpu0 5 0 5 40\ncpu151250316 5 0 5 40\ncpu${MAX_CPUS} 1 0 1 1\n`);
+  assert.equal(stat.cores.length, 1);
+  assert.deepEqual(stat.cores[0], { total: 50, idle: 40 });
 });

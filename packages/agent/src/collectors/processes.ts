@@ -65,6 +65,19 @@ function decodeComm(comm: string): string {
 }
 
 /**
+ * {@link decodeComm} on the bytes themselves: one pass for a byte >= 0x80
+ * instead of building the latin1 string and testing it with two regexes.
+ * The same result: a latin1 string never holds a char above 0xff, and the
+ * re-decoding of a non-ASCII one is the UTF-8 decoding of these bytes.
+ */
+function commOf(bytes: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) {
+    if ((bytes[i] as number) >= 0x80) return bytes.toString("utf8", start, end);
+  }
+  return bytes.toString("latin1", start, end);
+}
+
+/**
  * Parses /proc/<pid>/stat. comm is whatever the process set (up to 15 bytes,
  * may contain spaces, parentheses and even newlines), so it ends at the LAST
  * ')'. Returns null for anything that is not a complete stat line.
@@ -143,7 +156,7 @@ const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || 
  * were most of the collector's own cost per process). Only the name becomes a
  * string.
  */
-export function parseScanFields(bytes: Buffer, length: number): ScanFields | null {
+export function parseScanFields(bytes: Buffer, length: number, into?: ScanFields): ScanFields | null {
   let open = -1;
   for (let i = 0; i < length; i++) {
     if (bytes[i] === 0x28 /* ( */) {
@@ -233,19 +246,25 @@ export function parseScanFields(bytes: Buffer, length: number): ScanFields | nul
   }
   if (field <= F_RSS) return null;
   if (!(utime >= 0 && stime >= 0 && starttime >= 0 && rssPages >= 0)) return null;
-  return {
-    pid,
-    comm: decodeComm(bytes.toString("latin1", open + 1, close)),
-    state: STATE_STRINGS[state & 127] as string,
-    ppid,
-    // flags is informational (kernel-thread detection): a garbled one is not a reason to drop the row.
-    flags: flags >= 0 ? flags : 0,
-    utime,
-    stime,
-    numThreads,
-    starttime,
-    rssPages,
-  };
+  const comm = commOf(bytes, open + 1, close);
+  // flags is informational (kernel-thread detection): a garbled one is not a reason to drop the row.
+  const safeFlags = flags >= 0 ? flags : 0;
+  const stateString = STATE_STRINGS[state & 127] as string;
+  if (into === undefined) {
+    return { pid, comm, state: stateString, ppid, flags: safeFlags, utime, stime, numThreads, starttime, rssPages };
+  }
+  // The scan's one reused record (valid until the next call): no object per process.
+  into.pid = pid;
+  into.comm = comm;
+  into.state = stateString;
+  into.ppid = ppid;
+  into.flags = safeFlags;
+  into.utime = utime;
+  into.stime = stime;
+  into.numThreads = numThreads;
+  into.starttime = starttime;
+  into.rssPages = rssPages;
+  return into;
 }
 
 /** How often (clock ticks) a scan checks whether the passwd file changed. */
@@ -257,7 +276,6 @@ function pidOf(name: string): number {
   return pid > 0 ? pid : NaN;
 }
 
-
 interface PreviousTimes {
   starttime: number;
   /** utime + stime at the previous scan. */
@@ -265,8 +283,6 @@ interface PreviousTimes {
   /** Uid, user and command line, kept between scans (see process-meta.ts); absent after the baseline. */
   meta: ProcessMeta | undefined;
 }
-
-
 
 export interface ProcessCollectorOptions {
   procRoot?: string;
@@ -288,6 +304,8 @@ export class ProcessCollector {
   private readonly pageBytes: number;
   // A stat line is ~300 bytes; the reader grows the buffer if one is ever longer.
   private readonly reader = new ReusableFileReader(1024);
+  /** The stat fields of the process being sampled, one object reused for every process (see sample()). */
+  private readonly fields: ScanFields = { pid: 0, comm: "", state: "", ppid: 0, flags: 0, utime: 0, stime: 0, numThreads: 0, starttime: 0, rssPages: 0 };
   /** Per-pid times of the previous scan; replaced wholesale each scan, so exited pids drop out. */
   private previous = new Map<number, PreviousTimes>();
   private previousClock: ScanClock | null = null;
@@ -421,15 +439,14 @@ export class ProcessCollector {
       return null;
     }
     if (length === null) return null;
-    const stat = parseScanFields(bytes, length);
+    // Its fields are copied into the row and the per-pid record below, never the object itself.
+    const stat = parseScanFields(bytes, length, this.fields);
     if (stat === null) return null;
 
     const ticks = stat.utime + stat.stime;
     const before = this.previous.get(pid);
     let meta = before?.meta;
     if (withMeta && !metaStillValid(meta, stat, clock.uptimeTicks)) meta = this.meta.read(stat, clock.uptimeTicks);
-    next.set(pid, { starttime: stat.starttime, ticks, meta });
-
     const previousClock = this.previousClock;
     let used = 0;
     if (before !== undefined && before.starttime === stat.starttime) {
@@ -443,6 +460,16 @@ export class ProcessCollector {
     }
     // Otherwise it existed before the previous scan without being seen (its
     // read failed then): we cannot know its share, report 0.
+    if (before === undefined) {
+      next.set(pid, { starttime: stat.starttime, ticks, meta });
+    } else {
+      // The previous scan's record is read above and never again (this.previous is
+      // replaced at the end of the scan), so it is updated in place: no object per process.
+      before.starttime = stat.starttime;
+      before.ticks = ticks;
+      before.meta = meta;
+      next.set(pid, before);
+    }
 
     let cpu = 0;
     const elapsed =

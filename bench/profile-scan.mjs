@@ -35,7 +35,8 @@ const extra = opt("--extra", 0);
 const scans = opt("--scans", 300);
 
 installExitHandlers();
-const { ProcessCollector, parsePidStat } = await import(pathToFileURL(join(root, "packages/agent/src/collectors/processes.ts")).href);
+const { ProcessCollector } = await import(pathToFileURL(join(root, "packages/agent/src/collectors/processes.ts")).href);
+const { parsePidStat } = await import(pathToFileURL(join(root, "packages/agent/src/collectors/process-stat.ts")).href);
 
 const sleepers = extra > 0 ? await startSleepers(extra) : null;
 try {

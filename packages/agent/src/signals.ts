@@ -10,7 +10,7 @@
  */
 import type { ErrorCode, SignalName } from "@socktop/protocol";
 import { PF_KTHREAD, parseStatFlags, parseStatusIds } from "./collectors/process-details.js";
-import { parsePidStat } from "./collectors/processes.js";
+import { parsePidStat } from "./collectors/process-stat.js";
 import { readTextSync } from "./collectors/procfs.js";
 import type { Logger } from "./log.js";
 

@@ -23,7 +23,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import type { ProcessDetails, ProcessMetricsReply, ThreadInfo } from "@socktop/protocol";
 import { readProcClock, type ProcClock } from "./cpu.js";
 import { PasswdNames } from "./passwd.js";
-import { parsePidStat, type PidStat } from "./processes.js";
+import { parsePidStat, type PidStat } from "./process-stat.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, isAbsent, pageSize, yieldToEventLoop } from "./procfs.js";
 
 /** PF_KTHREAD in the flags field of /proc/<pid>/stat (include/linux/sched.h). */

@@ -24,7 +24,8 @@ import {
   type DetailsResult,
 } from "../../src/collectors/process-details.js";
 import { parseBootTime } from "../../src/collectors/cpu.js";
-import { ProcessCollector, parsePidStat } from "../../src/collectors/processes.js";
+import { ProcessCollector } from "../../src/collectors/processes.js";
+import { parsePidStat } from "../../src/collectors/process-stat.js";
 import { kernelThreadPid, vanishedPid } from "../helpers/proc.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/details/", import.meta.url));

@@ -1,5 +1,6 @@
 /**
- * One machine-wide /proc file (/proc/stat, /proc/meminfo, /proc/net/dev)
+ * One machine-wide /proc file (/proc/stat, /proc/meminfo, /proc/net/dev,
+ * /proc/uptime, /proc/loadavg)
  * kept open between requests and re-read with pread from offset 0.
  *
  * Why: a fast-metrics request reads three such files twice a second per
@@ -12,14 +13,14 @@
  * Only when the root is a real procfs (statfs): a fixture tree of plain files
  * would keep serving a replaced file's old inode, so there every read opens
  * the path as before. A read that fails through the kept descriptor closes
- * it and falls back to opening the path, so a descriptor that went bad (it
+ * it and opens the path once more, so a descriptor that went bad (it
  * cannot, for these files, but the cost of being sure is one open) never
  * hides the file. Idle agents keep the descriptor: it pins no more than a
  * seq_file, and no timer is needed to let it go.
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { isProcfs } from "./kept-stat-files.js";
-import { isAbsent, readTextSync } from "./procfs.js";
+import { isAbsent } from "./procfs.js";
 
 /** Roots already checked with statfs (one check per root, not per file). */
 const procfsRoots = new Map<string, boolean>();
@@ -35,35 +36,58 @@ function rootIsProcfs(root: string): boolean {
 
 export class KeptProcFile {
   private fd = -1;
-  /** Whether the descriptor is kept (the root is a real procfs). */
-  readonly kept: boolean;
   /** Each file has a buffer of its own, sized to it after the first read. */
   private buffer: Buffer;
+  /** Why the last {@link preadWhole} failed. */
+  private readError: unknown = null;
 
+  /**
+   * `keep`: whether the descriptor is kept between reads; by default when
+   * `procRoot` is a real procfs.
+   */
   constructor(
     readonly path: string,
     procRoot: string,
     initialSize = 4096,
+    readonly kept: boolean = rootIsProcfs(procRoot),
   ) {
-    this.kept = rootIsProcfs(procRoot);
-    this.buffer = Buffer.allocUnsafe(this.kept ? initialSize : 0);
+    this.buffer = Buffer.allocUnsafe(initialSize);
   }
 
   /** The whole file as latin1 text, or null when it does not exist; other errors throw. */
   read(): string | null {
-    if (!this.kept) return readTextSync(this.path);
-    if (this.fd < 0) {
-      try {
-        this.fd = openSync(this.path, "r");
-      } catch (error) {
-        if (isAbsent(error)) return null;
-        throw error;
+    const length = this.readBytes();
+    return length === null ? null : this.buffer.toString("latin1", 0, length);
+  }
+
+  /**
+   * Reads the whole file into {@link bytes} and returns its length, or null
+   * when it does not exist; other errors throw. A kept descriptor that fails
+   * is replaced by a fresh one once.
+   */
+  readBytes(): number | null {
+    for (let attempt = 0; ; attempt++) {
+      if (this.fd < 0) {
+        try {
+          this.fd = openSync(this.path, "r");
+        } catch (error) {
+          if (isAbsent(error)) return null;
+          throw error;
+        }
+      }
+      const length = this.preadWhole();
+      if (length < 0 || !this.kept) this.close();
+      if (length >= 0) return length;
+      if (attempt > 0) {
+        if (isAbsent(this.readError)) return null;
+        throw this.readError;
       }
     }
-    const length = this.preadWhole();
-    if (length >= 0) return this.buffer.toString("latin1", 0, length);
-    this.close();
-    return readTextSync(this.path);
+  }
+
+  /** The buffer {@link readBytes} filled (valid up to the length it returned, until the next read). */
+  get bytes(): Buffer {
+    return this.buffer;
   }
 
   /** Releases the descriptor (the next read opens the file again). */
@@ -96,7 +120,8 @@ export class KeptProcFile {
           this.buffer = bigger;
         }
       }
-    } catch {
+    } catch (error) {
+      this.readError = error;
       return -1;
     }
   }

@@ -15,9 +15,9 @@
  * recognise goes through readProcClock's own parsers, so the results agree
  * on every input (tested).
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { parseBootTime, parseProcStat } from "./cpu.js";
-import { CLOCK_TICKS_PER_SECOND, isAbsent } from "./procfs.js";
+import { KeptProcFile } from "./kept-proc-file.js";
+import { CLOCK_TICKS_PER_SECOND } from "./procfs.js";
 
 /** Machine-wide clocks read once at the start of a scan. */
 export interface ScanClock {
@@ -151,63 +151,6 @@ export function parseUptimeTicks(bytes: Buffer, length: number): number | null {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.floor(seconds * CLOCK_TICKS_PER_SECOND + 1e-6) : null;
 }
 
-/** One kept (or, in a fixture tree, re-opened) procfs file read into a growing buffer. */
-class ClockFile {
-  private fd = -1;
-
-  constructor(
-    private readonly path: string,
-    private readonly keep: boolean,
-  ) {}
-
-  /** Reads the whole file into `target.buffer`; its length, or null when unreadable. */
-  read(target: { buffer: Buffer }): number | null {
-    let retried = false;
-    for (;;) {
-      const kept = this.fd >= 0;
-      const fd = kept ? this.fd : this.open();
-      if (fd < 0) return null;
-      let n: number;
-      try {
-        n = readSync(fd, target.buffer, 0, target.buffer.length, 0);
-      } catch {
-        n = -1;
-      }
-      if (n >= 0 && this.keep) {
-        this.fd = fd;
-      } else {
-        this.fd = -1;
-        closeSync(fd);
-      }
-      if (n < 0) {
-        // A kept descriptor that stopped working: once more with a fresh one.
-        if (kept && !retried) {
-          retried = true;
-          continue;
-        }
-        return null;
-      }
-      // A full buffer may mean a longer file (many CPUs and interrupts): grow and read again.
-      if (n < target.buffer.length) return n;
-      target.buffer = Buffer.allocUnsafe(target.buffer.length * 2);
-    }
-  }
-
-  close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  private open(): number {
-    try {
-      return openSync(this.path, "r");
-    } catch (error) {
-      if (isAbsent(error)) return -1;
-      throw error;
-    }
-  }
-}
-
 /**
  * Reads the scan clock; on a real procfs (`keep`) with /proc/stat and
  * /proc/uptime kept open between scans (two descriptors, closed by
@@ -215,24 +158,23 @@ class ClockFile {
  * file must be read anew).
  */
 export class ScanClockReader {
-  private readonly stat: ClockFile;
-  private readonly uptime: ClockFile;
-  // /proc/stat is ~1 KiB on a small machine; more with many CPUs and interrupt lines (then it grows).
-  private readonly scratch = { buffer: Buffer.allocUnsafe(4096) };
+  private readonly stat: KeptProcFile;
+  private readonly uptime: KeptProcFile;
 
   constructor(procRoot: string, keep: boolean) {
-    this.stat = new ClockFile(`${procRoot}/stat`, keep);
-    this.uptime = new ClockFile(`${procRoot}/uptime`, keep);
+    // /proc/stat is ~1 KiB on a small machine; more with many CPUs and interrupt lines (then its buffer grows).
+    this.stat = new KeptProcFile(`${procRoot}/stat`, procRoot, 4096, keep);
+    this.uptime = new KeptProcFile(`${procRoot}/uptime`, procRoot, 128, keep);
   }
 
   read(): ScanClock {
     let totalJiffies: number | null = null;
     let bootTime: number | null = null;
     let uptimeTicks: number | null = null;
-    const statLength = this.readQuietly(this.stat);
-    if (statLength !== null) ({ totalJiffies, bootTime } = parseStatClock(this.scratch.buffer, statLength));
-    const uptimeLength = this.readQuietly(this.uptime);
-    if (uptimeLength !== null) uptimeTicks = parseUptimeTicks(this.scratch.buffer, uptimeLength);
+    const statLength = readQuietly(this.stat);
+    if (statLength !== null) ({ totalJiffies, bootTime } = parseStatClock(this.stat.bytes, statLength));
+    const uptimeLength = readQuietly(this.uptime);
+    if (uptimeLength !== null) uptimeTicks = parseUptimeTicks(this.uptime.bytes, uptimeLength);
     return { totalJiffies, uptimeTicks, bootTime };
   }
 
@@ -240,12 +182,13 @@ export class ScanClockReader {
     this.stat.close();
     this.uptime.close();
   }
+}
 
-  private readQuietly(file: ClockFile): number | null {
-    try {
-      return file.read(this.scratch);
-    } catch {
-      return null;
-    }
+/** A clock file's length, or null when it cannot be read (the clock is then unknown, not an error). */
+function readQuietly(file: KeptProcFile): number | null {
+  try {
+    return file.readBytes();
+  } catch {
+    return null;
   }
 }

@@ -40,7 +40,12 @@ export const BUSY_SEMI_SPACE_FLAG = "--semi-space-growth-factor=2";
  */
 export const BUSY_CLIENTS = 100;
 
-const chosen = [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((option) => option.includes("semi-space"));
+/** Whether the operator passed a V8 option containing `name` (command line or NODE_OPTIONS): then it is theirs to set. */
+export function operatorChose(name: string): boolean {
+  return [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((option) => option.includes(name));
+}
+
+const chosen = operatorChose("semi-space");
 if (!chosen) setFlagsFromString(SEMI_SPACE_FLAG);
 
 let busy = false;

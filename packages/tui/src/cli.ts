@@ -7,7 +7,7 @@
 // First: heap sizing before anything allocates (the agent's, for the same reason: see its v8-tuning.ts).
 // The rest is imported dynamically: static imports would all be loaded before
 // this module runs; and `socktop status` and the full-screen UI load only their own code.
-import "@socktop/agent/v8-tuning";
+import { operatorChose } from "@socktop/agent/v8-tuning";
 import { setFlagsFromString } from "node:v8";
 
 // V8's memory reducer sees the TUI as idle (it allocates little between
@@ -19,7 +19,7 @@ import { setFlagsFromString } from "node:v8";
 // ticks, VmRSS 56.6 -> 57.9 and 57.9 -> 57.4 MB.
 // Read when the reducer plans its next GC, so setting it here takes effect.
 // An operator's own memory-reducer option (command line or NODE_OPTIONS) wins.
-if (![...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((o) => o.includes("memory-reducer"))) setFlagsFromString("--memory-reducer-single-gc");
+if (!operatorChose("memory-reducer")) setFlagsFromString("--memory-reducer-single-gc");
 
 async function main(): Promise<number> {
   if (process.argv[2] === "status") {

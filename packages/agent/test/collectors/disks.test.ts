@@ -312,6 +312,25 @@ describe("DiskCollector with fixture /proc and /sys", () => {
     assert.deepEqual(await noSysfs.collect(), []);
   });
 
+  it("resolves mounts to devices again only when the mount table changes", async () => {
+    const sysRoot = sysTree();
+    const procRoot = procWithMountinfo(fixtureMountinfo("mountinfo-desktop.txt"));
+    const collector = new DiskCollector({ procRoot, sysRoot, statfs: fakeStatfs(desktopSizes()).fn });
+    const names = async (): Promise<string[]> => (await collector.collect()).map((d) => d.name);
+    assert.ok((await names()).includes("sda1"));
+    // The kernel can no longer tell which device 8:1 is (its sysfs links are gone): an
+    // unchanged table keeps the device resolved from it, so sda1 stays without new lookups.
+    rmSync(join(sysRoot, "dev/block/8:1"));
+    rmSync(join(sysRoot, "class/block/sda1"));
+    assert.ok((await names()).includes("sda1"));
+    // Any change to the table (here a mount added elsewhere) resolves every mount afresh.
+    const mountinfo = join(procRoot, "self", "mountinfo");
+    writeFileSync(mountinfo, `${readFileSync(mountinfo, "utf8")}99 21 0:99 / /mnt/new rw - tmpfs tmpfs rw\n`);
+    const after = await names();
+    assert.ok(!after.includes("sda1"), after.join(" "));
+    assert.ok(after.includes("nvme0n1p2"));
+  });
+
   it("reads the temperature on every collection and finds a sensor again after it moved", async () => {
     const sysRoot = sysTree();
     const collector = new DiskCollector({

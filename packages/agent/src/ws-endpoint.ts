@@ -35,9 +35,6 @@ export interface WsEndpointOptions {
   onClientCount?: ((clients: number) => void) | undefined;
 }
 
-/** Pings sent since the peer's last pong. */
-type Alive = WebSocket & { socktopUnanswered?: number };
-
 /**
  * A peer is dropped when this many pings in a row went unanswered. Not one: a
  * pong is only read when the agent's own event loop turns, so one interval in
@@ -50,7 +47,6 @@ const UNANSWERED_PINGS_BEFORE_DROP = 2;
 
 export class WsEndpoint {
   private readonly wss: WebSocketServer;
-  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: WsEndpointOptions) {
     const wss = new (loadWebSocketServer())({
@@ -94,12 +90,11 @@ export class WsEndpoint {
       protocol: wantsHello ? PROTOCOL_VERSION : LEGACY_PROTOCOL_VERSION,
       remote: req.socket.remoteAddress ?? "unknown",
     };
-    const alive = ws as Alive;
-    alive.socktopUnanswered = 0;
-    ws.on("pong", () => {
-      alive.socktopUnanswered = 0;
+    const heartbeat = this.startHeartbeat(ws);
+    ws.on("close", () => {
+      clearTimeout(heartbeat.timer);
+      this.clientsChanged();
     });
-    ws.on("close", () => this.clientsChanged());
     serveConnection(ws, this.options.handler, session, this.options.log, this.options.limits ?? DEFAULT_CONNECTION_LIMITS);
     // Sent before any reply can be, so it is always the connection's first frame.
     if (wantsHello) ws.send(JSON.stringify(helloReply(this.options.handler.capabilities)));
@@ -107,30 +102,40 @@ export class WsEndpoint {
   }
 
   private clientsChanged(): void {
-    this.updateHeartbeat();
     this.options.onClientCount?.(this.clients.size);
   }
 
-  /** Runs the ping timer only while someone is connected. */
-  private updateHeartbeat(): void {
+  /**
+   * Pings this peer every heartbeat interval, from a random first moment
+   * within it, and drops it when pings go unanswered. Each connection has its
+   * own timer so that pings are spread over the interval: one timer pinging
+   * every client at once stalled the event loop ~100 ms every 30 s with 2000
+   * clients (measured: replies in that window p99 70.8 ms, max 127 ms, against
+   * p99 3.2-9.9 ms in the other windows; each ping is a socket write and its
+   * pong a read). A connection's timer is cleared when it closes, so an agent
+   * nobody is connected to keeps none.
+   */
+  private startHeartbeat(ws: WebSocket): { timer: NodeJS.Timeout } {
     const interval = this.options.heartbeatMs ?? 30_000;
-    if (this.clients.size > 0 && this.heartbeat === undefined) {
-      this.heartbeat = setInterval(() => {
-        for (const client of this.clients) {
-          const c = client as Alive;
-          const unanswered = c.socktopUnanswered ?? 0;
-          if (unanswered >= UNANSWERED_PINGS_BEFORE_DROP) {
-            c.terminate();
-            continue;
-          }
-          c.socktopUnanswered = unanswered + 1;
-          c.ping();
-        }
-      }, interval);
-    } else if (this.clients.size === 0 && this.heartbeat !== undefined) {
-      clearInterval(this.heartbeat);
-      this.heartbeat = undefined;
-    }
+    let unanswered = 0;
+    ws.on("pong", () => {
+      unanswered = 0;
+    });
+    const beat = (): void => {
+      if (unanswered >= UNANSWERED_PINGS_BEFORE_DROP) {
+        ws.terminate();
+        return;
+      }
+      unanswered++;
+      ws.ping();
+    };
+    const heartbeat = {
+      timer: setTimeout(() => {
+        beat();
+        heartbeat.timer = setInterval(beat, interval);
+      }, Math.random() * interval),
+    };
+    return heartbeat;
   }
 
   /** Closes every client with 1001 and resolves once all are gone (≤ graceMs); the rest are dropped. */
@@ -141,7 +146,5 @@ export class WsEndpoint {
       await new Promise((r) => setTimeout(r, 10));
     }
     for (const client of this.clients) client.terminate();
-    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
   }
 }

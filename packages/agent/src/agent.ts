@@ -29,6 +29,12 @@ export interface StartedAgent {
   tls: TlsMaterial | null;
   /** Where GET /metrics is served for Prometheus (--prometheus), or null when off. */
   prometheus: { address: AddressInfo; url: string } | null;
+  /**
+   * Sensor reads blocked in the kernel right now: process.exit() would wait for
+   * ever on one (the CLI then ends by its signal). 0 while the collectors are
+   * not loaded (deferServing, nobody connected yet): nothing has read a sensor.
+   */
+  stuckSensorReads(): number;
   close(): Promise<void>;
 }
 
@@ -172,6 +178,7 @@ export async function startAgent(config: AgentConfig, log: Logger, extras: Agent
     url: `${scheme}://${displayHost(config.bind)}:${address.port}/ws`,
     tls: material,
     prometheus,
+    stuckSensorReads: () => (serving === null ? 0 : serving.stuckSensorReads()),
     close: async () => {
       await Promise.all([server.close(), metricsListener?.close()]);
       // A load still under way (a client connecting as the agent stops) is waited for, so that nothing it opens outlives close().

@@ -31,11 +31,8 @@ function describeListenError(error: NodeJS.ErrnoException, bind: string, port: n
 
 async function main(): Promise<number> {
   // Not a top-level await: the single executable is bundled as CommonJS, which has none.
-  // sensor-reader (small, no dependency) is loaded now although the collectors wait for the first
-  // client: on shutdown it must be asked synchronously, when hung reads may hold every thread an import needs.
-  const [{ startAgent }, { stuckSensorReads }, { ConfigError, HELP, parseCommand }, { AGENT_NAME, AGENT_VERSION }] = await Promise.all([
+  const [{ startAgent }, { ConfigError, HELP, parseCommand }, { AGENT_NAME, AGENT_VERSION }] = await Promise.all([
     import("./agent.js"),
-    import("./collectors/sensor-reader.js"),
     import("./config.js"),
     import("./version.js"),
   ]);
@@ -80,7 +77,7 @@ async function main(): Promise<number> {
     stopping = true;
     log.info(`${signal} received, shutting down`);
     const exit = (): void => {
-      if (stuckSensorReads() === 0) process.exit(0);
+      if (agent.stuckSensorReads() === 0) process.exit(0);
       // process.exit() would wait for ever: it joins libuv's threadpool, where a
       // hung sensor read holds a thread. Dying by the signal, as if it had no
       // handler, ends the process without waiting (status 128 + signal).

@@ -11,10 +11,13 @@ import { RequestHandler } from "./handler.js";
 import type { Logger } from "./log.js";
 import { SignalSender } from "./signals.js";
 import { MetricsSources } from "./sources.js";
+import { stuckSensorReads } from "./collectors/sensor-reader.js";
 
 export interface Serving {
   sources: MetricsSources;
   handler: RequestHandler;
+  /** Sensor reads blocked in the kernel now (see collectors/sensor-reader.ts): the count of the module the collectors use. */
+  stuckSensorReads: () => number;
 }
 
 export interface ServingExtras {
@@ -52,5 +55,5 @@ export async function createServing(config: AgentConfig, log: Logger, extras: Se
   });
   const signals = config.allowSignals ? new SignalSender({ log, procRoot: config.procRoot }) : null;
   const handler = new RequestHandler({ sources, log, capabilities: details.capabilities, extraHandlers: details.extraHandlers, signals });
-  return { sources, handler };
+  return { sources, handler, stuckSensorReads };
 }

@@ -31,11 +31,12 @@ const manifestPlugin = {
   setup(b) {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
       let text = readFileSync(args.path, "utf8");
-      const call = /createRequire\(import\.meta\.url\)\("\.\.\/package\.json"\)/g;
+      // createRequire2, 3…: dist/cli.js is itself esbuild's output (packages/agent/build.mjs), which numbers the repeated import.
+      const call = /createRequire\d*\(import\.meta\.url\)\("\.\.\/package\.json"\)/g;
       // Modules loaded on demand with createRequire (ws: cheaper than importing it as ESM; node:https
       // only under TLS): esbuild bundles only a plain require() call, and a CommonJS bundle has no
       // import.meta, so the bundle gets plain require() calls.
-      const requireCall = /createRequire\(import\.meta\.url\)\("([^".][^"]*)"\)/g;
+      const requireCall = /createRequire\d*\(import\.meta\.url\)\("([^".][^"]*)"\)/g;
       const hasManifest = call.test(text);
       if (!hasManifest && !requireCall.test(text)) return undefined;
       text = text.replace(requireCall, (_, specifier) => `require(${JSON.stringify(specifier)})`);

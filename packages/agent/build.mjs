@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+/**
+ * `npm run build` (after tsc): dist/cli.js, the socktop_agent command, rewritten
+ * as one ES module holding everything the agent needs to listen (configuration,
+ * logger, HTTP server; ~20 modules of src/). Every other part is still imported
+ * on demand from its own file in dist/ (the collectors and request handler on
+ * the first WebSocket connection, TLS, Prometheus, the dashboard).
+ *
+ * Why: Node resolves, reads and links ES modules one by one; for the ~20 files
+ * before listening that was ~20 ms of the agent's start-up on the bench machine
+ * (bench suite 9, start-up). tsc's own dist/cli.js, which this overwrites, is the
+ * same program in separate files: a build that stops after tsc still works.
+ *
+ * A module can end up twice in memory: inlined here, and loaded from its own
+ * file by a deferred part (e.g. http-server.js by prometheus.js). That is
+ * harmless only while such a module holds no state, so the build fails if one
+ * declares a top-level `let` or `var`.
+ *
+ * Usage: node build.mjs   (from packages/agent, after `tsc -b`)
+ */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const src = join(here, "src");
+const entry = join(src, "cli.ts");
+const outfile = join(here, "dist", "cli.js");
+
+/**
+ * The dynamic imports of cli.ts are what listening needs (they are dynamic only so that
+ * v8-tuning runs before anything else is loaded): inlined. Every other dynamic import is a
+ * part loaded when it is used: left as an import() of its own file in dist/ (the same
+ * relative path, as dist/cli.js sits where src/cli.ts does).
+ */
+const deferred = new Set();
+const deferredImports = {
+  name: "socktop-deferred-imports",
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== "dynamic-import" || args.importer === entry) return undefined;
+      deferred.add(join(dirname(args.importer), args.path).replace(/\.js$/, ".ts"));
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+const common = { absWorkingDir: here, bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning" };
+
+const result = await build({
+  ...common,
+  entryPoints: [entry],
+  outfile,
+  sourcemap: true,
+  metafile: true,
+  plugins: [deferredImports],
+  banner: { js: "// Built by packages/agent/build.mjs from src/cli.ts and what it needs to listen; the rest is in this directory." },
+});
+const inlined = Object.keys(result.metafile.inputs).map((p) => join(here, p));
+
+// The modules the deferred parts load from their own files, to find those that are also inlined here.
+const later = await build({ ...common, entryPoints: [...deferred], outdir: join(here, "dist", ".unused"), write: false, metafile: true });
+const loadedLater = new Set(Object.keys(later.metafile.inputs).map((p) => join(here, p)));
+const twice = inlined.filter((p) => loadedLater.has(p));
+const stateful = twice.filter((p) => /^(?:export\s+)?(?:let|var)\s/m.test(readFileSync(p, "utf8")));
+if (stateful.length > 0) {
+  process.stderr.write(
+    `packages/agent/build.mjs: ${stateful.map((p) => relative(here, p)).join(", ")} ` +
+      `${stateful.length === 1 ? "is" : "are"} inlined into dist/cli.js and also loaded by a deferred part, and declare${stateful.length === 1 ? "s" : ""} ` +
+      "top-level state (let/var): two copies would disagree. Keep such state out of the start-up path (see build.mjs).\n",
+  );
+  process.exit(1);
+}
+process.stdout.write(`dist/cli.js: ${inlined.length} modules, ${(statSync(outfile).size / 1024).toFixed(0)} KiB; deferred: ${deferred.size} imports\n`);

@@ -69,6 +69,41 @@ test("custom intervals are used as given", async () => {
   await session.stop();
 });
 
+/** Every timer fires `lateMs` after it was due, as real ones do on a busy machine. */
+class LateClock extends ManualClock {
+  constructor(private readonly lateMs: number) {
+    super();
+  }
+  override setTimeout(fn: () => void, ms: number): unknown {
+    return super.setTimeout(fn, ms + this.lateMs);
+  }
+}
+
+test("polls that fall due together stay together although timers fire late (one burst, one frame), and do not drift", async () => {
+  const clock = new LateClock(3);
+  const client = new FakeClient();
+  const asked: Record<string, number[]> = { metrics: [], processes: [], disks: [] };
+  const timed = <T>(kind: string, reply: () => Promise<T>) => () => {
+    asked[kind]!.push(clock.now());
+    return reply();
+  };
+  client.metricsReply = timed("metrics", client.metricsReply);
+  client.processesReply = timed("processes", client.processesReply);
+  client.disksReply = timed("disks", client.disksReply);
+  const { session } = await started(client, clock);
+  const origin = asked.metrics[0]!;
+  await clock.advance(60_010);
+  const metricsAt = new Set(asked.metrics);
+  for (const kind of ["processes", "disks"]) {
+    assert.ok(asked[kind]!.length >= 25 || kind === "disks", `${kind}: ${asked[kind]!.length} requests`);
+    for (const at of asked[kind]!) assert.ok(metricsAt.has(at), `${kind} asked at +${at - origin} ms, apart from the metrics`);
+  }
+  // On the grid: the 120th metrics request is due at 60 s, late by one timer's lateness only.
+  assert.equal(asked.metrics.length, 121);
+  assert.equal(asked.metrics[120]! - origin, 60_003);
+  await session.stop();
+});
+
 test("a slow reply delays the next request instead of piling requests up", async () => {
   const clock = new ManualClock();
   const client = new FakeClient();

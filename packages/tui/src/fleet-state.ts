@@ -177,14 +177,21 @@ export class FleetState {
  * occasional process list (for its busiest process: a top-1 over the
  * unsorted list, the list itself never sorted) and disk list; a host that is
  * scrolled off or behind the drilled-in view is only kept warm, and is asked
- * no process list at all (Infinity: the session's loop waits untimed).
+ * no process list at all (Infinity: the session's loop waits untimed). Load
+ * and disk I/O, which no overview shows, only the drilled-in host is asked.
  */
 export type Visibility = "drilled" | "visible" | "hidden";
 
 // One sample a second is what an overview row and its sparkline can show; at the default 500 ms
 // ten visible hosts cost the TUI 20 requests a second and missed the 2 %-of-a-core budget.
-export const FLEET_VISIBLE_MIN: Readonly<Intervals> = Object.freeze({ metricsMs: 1000, processesMs: 5000, disksMs: 15_000 });
-export const FLEET_HIDDEN: Readonly<Intervals> = Object.freeze({ metricsMs: 5000, processesMs: Number.POSITIVE_INFINITY, disksMs: 60_000 });
+// Load and disk I/O are not on the overview (a row, a card): only the drilled-in host asks for them.
+export const FLEET_VISIBLE_MIN: Readonly<Required<Intervals>> = Object.freeze({ metricsMs: 1000, processesMs: 5000, disksMs: 15_000, loadMs: Number.POSITIVE_INFINITY });
+export const FLEET_HIDDEN: Readonly<Required<Intervals>> = Object.freeze({
+  metricsMs: 5000,
+  processesMs: Number.POSITIVE_INFINITY,
+  disksMs: 60_000,
+  loadMs: Number.POSITIVE_INFINITY,
+});
 
 export function intervalsFor(visibility: Visibility, own: Intervals): Intervals {
   switch (visibility) {
@@ -195,12 +202,14 @@ export function intervalsFor(visibility: Visibility, own: Intervals): Intervals 
         metricsMs: Math.max(own.metricsMs, FLEET_VISIBLE_MIN.metricsMs),
         processesMs: Math.max(own.processesMs, FLEET_VISIBLE_MIN.processesMs),
         disksMs: Math.max(own.disksMs, FLEET_VISIBLE_MIN.disksMs),
+        loadMs: FLEET_VISIBLE_MIN.loadMs,
       };
     case "hidden":
       return {
         metricsMs: Math.max(own.metricsMs, FLEET_HIDDEN.metricsMs),
         processesMs: Math.max(own.processesMs, FLEET_HIDDEN.processesMs),
         disksMs: Math.max(own.disksMs, FLEET_HIDDEN.disksMs),
+        loadMs: FLEET_HIDDEN.loadMs,
       };
   }
 }

@@ -61,6 +61,17 @@ export interface Intervals {
   metricsMs: number;
   processesMs: number;
   disksMs: number;
+  /**
+   * Load average and disk I/O rates (agents that state them); with the disks
+   * when absent. The fleet's overview shows neither and turns them off
+   * (Infinity) for every host but the one drilled into.
+   */
+  loadMs?: number;
+}
+
+/** How often load and disk I/O are asked: their own interval, else with the disks. */
+export function loadIntervalOf(intervals: Intervals): number {
+  return intervals.loadMs ?? intervals.disksMs;
 }
 
 export const DEFAULT_INTERVALS: Readonly<Intervals> = Object.freeze({ metricsMs: 500, processesMs: 2000, disksMs: 5000 });
@@ -175,7 +186,11 @@ export class Session {
   setIntervals(intervals: Intervals): void {
     const old = this.intervals;
     this.intervals = { ...intervals };
-    const faster = intervals.metricsMs < old.metricsMs || intervals.processesMs < old.processesMs || intervals.disksMs < old.disksMs;
+    const faster =
+      intervals.metricsMs < old.metricsMs ||
+      intervals.processesMs < old.processesMs ||
+      intervals.disksMs < old.disksMs ||
+      loadIntervalOf(intervals) < loadIntervalOf(old);
     if (!faster || this.stopped) return;
     const waiting = [...this.pollTimers];
     this.pollTimers.clear();
@@ -329,13 +344,13 @@ export class Session {
     // Only for an agent that states the capability: the original would answer an unknown request with an error.
     const caps = client.info.capabilities;
     if (client.load && caps.includes("load")) {
-      this.poll(gen, client, link, () => this.intervals.disksMs, async (c) => {
+      this.poll(gen, client, link, () => loadIntervalOf(this.intervals), async (c) => {
         const l = await c.load!();
         return () => this.listener.load?.(l, this.clock.now());
       });
     }
     if (client.diskIo && caps.includes("disk_io")) {
-      this.poll(gen, client, link, () => this.intervals.disksMs, async (c) => {
+      this.poll(gen, client, link, () => loadIntervalOf(this.intervals), async (c) => {
         const io = await c.diskIo!();
         return () => this.listener.diskIo?.(io, this.clock.now());
       });

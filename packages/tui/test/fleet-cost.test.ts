@@ -12,6 +12,7 @@ import { FLEET_HIDDEN, intervalsFor } from "../src/fleet-state.js";
 import { DEFAULT_INTERVALS } from "../src/session.js";
 import type { HostTarget } from "../src/targets.js";
 import { createTheme } from "../src/theme.js";
+import type { DiskIoEntry, LoadReply } from "@socktop/protocol";
 import { FakeClient, FakeTerminal, flush, ManualClock, metrics, proc, processes } from "./helpers/fixtures.js";
 
 function target(name: string): HostTarget {
@@ -76,5 +77,57 @@ test("FleetApp: off-screen hosts ask no process list until they scroll into view
   assert.equal(app.drilled, "h29");
   await clock.advance(2100);
   assert.deepEqual(app.hosts[29]!.app.state.table.rows().map((p) => p.pid), [9, 5, 3]);
+  await app.stop();
+});
+
+/** An agent that states load and disk_io (protocol 2), counting what it is asked. */
+class DeepClient extends FakeClient {
+  override info = { ...new FakeClient().info, capabilities: ["metrics", "processes", "load", "disk_io"] };
+  async load(): Promise<LoadReply> {
+    this.calls.push("load");
+    return { load_1: 1, load_5: 1, load_15: 1, runnable: 1, tasks: 1, uptime_seconds: 1, boot_time: 1 };
+  }
+  async diskIo(): Promise<DiskIoEntry[]> {
+    this.calls.push("diskIo");
+    return [];
+  }
+}
+
+test("FleetApp: load and disk I/O (on no overview) are asked only of the host drilled into, at once when it is opened", async () => {
+  const clock = new ManualClock();
+  const term = new FakeTerminal(80, 24);
+  const clients = new Map<string, DeepClient>();
+  const names = ["h00", "h01", "h02"];
+  const app = new FleetApp({
+    terminal: term,
+    targets: names.map(target),
+    theme: createTheme(false),
+    version: "1",
+    clock,
+    sourceFor: (t) => async () => {
+      const c = new DeepClient();
+      clients.set(t.name, c);
+      return c;
+    },
+    onQuit: () => undefined,
+  });
+  app.start();
+  await clock.advance(100);
+  app.renderNow();
+  await clock.advance(61_000);
+  for (const name of names) {
+    const c = clients.get(name)!;
+    assert.ok(count(c, "disks") >= 2, `${name}'s disks are still asked (the DISK column)`);
+    assert.equal(count(c, "load") + count(c, "diskIo"), 0, `${name} is on the overview: no load, no disk I/O`);
+  }
+  term.key("DOWN");
+  term.key("ENTER");
+  assert.equal(app.drilled, "h01");
+  await clock.advance(50);
+  assert.equal(count(clients.get("h01")!, "load"), 1, "the drilled host's load, asked at once");
+  assert.equal(count(clients.get("h01")!, "diskIo"), 1);
+  await clock.advance(10_100);
+  assert.ok(count(clients.get("h01")!, "load") >= 3, "then with its disks (5 s)");
+  assert.equal(count(clients.get("h00")!, "load") + count(clients.get("h02")!, "load"), 0);
   await app.stop();
 });

@@ -72,8 +72,15 @@ interface Host {
   visibility: Visibility | null;
 }
 
-/** The overview redraws at this pace (countdowns, sparklines); data only moves it forward. */
-export const FLEET_FRAME_MS = 500;
+/**
+ * The overview redraws once a second, on the clock's second: the header's
+ * clock and the retry countdowns change then, and rows on screen are asked
+ * for metrics once a second (FLEET_VISIBLE_MIN), so each frame shows every
+ * row's newest reply. Replies do not draw by themselves: ten hosts answering
+ * at ten different moments would be ten frames a second. Keys, mouse and
+ * resizes draw at once.
+ */
+export const FLEET_FRAME_MS = 1000;
 
 export class FleetApp {
   readonly state = new FleetState();
@@ -148,10 +155,12 @@ export class FleetApp {
 
   private tick(): void {
     if (this.quitting) return;
+    // Just after the second turns, so the clock drawn is the new one.
+    const now = this.clock.now();
     this.timer = this.clock.setTimeout(() => {
       this.invalidate();
       this.tick();
-    }, FLEET_FRAME_MS);
+    }, FLEET_FRAME_MS - (now % FLEET_FRAME_MS) + 2);
   }
 
   private setVisibility(h: Host, v: Visibility): void {

@@ -11,7 +11,7 @@ export { computeDetailsLayout, type DetailsLayout } from "./details-layout.js";
 export { renderDetails, type DetailsRenderOptions } from "./details-render.js";
 export { DETAILS_INTERVAL_MS, detailsViewFactory, JOURNAL_INTERVAL_MS, ProcessDetailsView, type DetailsViewOptions } from "./details-view.js";
 export * from "./format.js";
-export { FleetApp, type FleetAppOptions } from "./fleet-app.js";
+export { FLEET_FRAME_MS, FleetApp, type FleetAppOptions } from "./fleet-app.js";
 export { FrameWriter, type FrameStats } from "./frame-writer.js";
 export { renderFleet, useCards, type FleetLayout, type FleetRenderContext } from "./fleet-render.js";
 export * from "./fleet-state.js";

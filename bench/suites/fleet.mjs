@@ -48,8 +48,24 @@ function rows(n) {
   }));
 }
 
+const loadTui = (root) => import(pathToFileURL(join(root, "packages", "tui", "dist", "index.js")).href);
+
+/** The overview's polling rates and frame pace as the measured build has them (for the row and its why). */
+async function overviewRates(root) {
+  const tui = await loadTui(root);
+  const visible = tui.intervalsFor("visible", { ...tui.DEFAULT_INTERVALS });
+  // Builds before FLEET_FRAME_MS was exported drew every 500 ms.
+  return { ...visible, frameMs: tui.FLEET_FRAME_MS ?? 500 };
+}
+
+/** Requests a minute for the visible hosts at `rates`, by kind. */
+function perMinute(rates) {
+  const n = (ms) => (Number.isFinite(ms) ? Math.round((HOSTS * 60_000) / ms) : 0);
+  return { metrics: n(rates.metricsMs), processes: n(rates.processesMs), disks: n(rates.disksMs), frames: Math.round(60_000 / rates.frameMs) };
+}
+
 async function frameTimes(root) {
-  const tui = await import(pathToFileURL(join(root, "packages", "tui", "dist", "index.js")).href);
+  const tui = await loadTui(root);
   const theme = tui.createTheme(true);
   const out = {};
   for (const [w, h] of [
@@ -123,6 +139,9 @@ async function watchTen(ctx, seconds) {
 
 export async function run(ctx) {
   const frame = await frameTimes(ctx.root);
+  const rates = await overviewRates(ctx.root);
+  const asked = perMinute(rates);
+  const ratesText = `metrics every ${fmtNum(rates.metricsMs, 0)} ms, a process list every ${fmtNum(rates.processesMs / 1000, 0)} s for its busiest process, disks every ${fmtNum(rates.disksMs / 1000, 0)} s; a frame every ${fmtNum(rates.frameMs, 0)} ms`;
   const missing = tmuxMissing();
   const watch = missing === null ? await watchTen(ctx, ctx.quick ? 20 : 60) : null;
   const targets = [];
@@ -137,7 +156,7 @@ export async function run(ctx) {
         ? watch.rssMax <= RSS_TARGET
           ? null
           : `its RSS peaked at ${fmtBytes(watch.rssMax)}`
-        : `every host is on screen at 80×24, so each is polled at the overview's rate (metrics every 500 ms, a process list every 5 s for its busiest process); ${fmtNum(watch.cpu * 100, 2)} % is ${fmtNum(watch.cpu * 60, 2)} CPU-s per minute for ${HOSTS * 2} metrics and ${HOSTS * 12} process-list replies per minute plus the frames`,
+        : `every host is on screen at 80×24, so each is polled at the overview's rate (${ratesText}); ${fmtNum(watch.cpu * 100, 2)} % is ${fmtNum(watch.cpu * 60, 2)} CPU-s per minute for ${asked.metrics} metrics, ${asked.processes} process-list and ${asked.disks} disk replies and ${asked.frames} frames a minute`,
     });
     lines.push(`| TUI watching ${HOSTS} hosts (80×24, ${watch.up}/${HOSTS} up), over ${fmtNum(watch.seconds, 0)} s after an 8 s warm-up | ${fmtNum(watch.cpu * 100, 2)} % of one core | RSS max ${fmtBytes(watch.rssMax)} |`);
   }
@@ -152,7 +171,7 @@ export async function run(ctx) {
     lines.push(`| fleet frame, 50 hosts, ${size} (render + diff + write, 500 frames) | CPU p50 ${fmtMs(f.cpuP50)}, p99 ${fmtMs(f.cpuP99)} | wall p50 ${fmtMs(f.wallP50)}, p99 ${fmtMs(f.wallP99)}; ${fmtNum(f.bytesPerFrame, 0)} B written per frame |`);
   }
   const markdown = [
-    `The TUI watching ${HOSTS} agents (one process each, default intervals) in an 80×24 tmux pane${watch ? "" : ` (skipped: ${missing})`}, and the fleet view's frame with 50 synthetic hosts rendered in this process. A frame's target is judged on its CPU time (process CPU per frame): the wall time on a shared 2-core machine includes waiting for a core.`,
+    `The TUI watching ${HOSTS} agents (one process each, default intervals; the overview's rates: ${ratesText}) in an 80×24 tmux pane${watch ? "" : ` (skipped: ${missing})`}, and the fleet view's frame with 50 synthetic hosts rendered in this process. A frame's target is judged on its CPU time (process CPU per frame): the wall time on a shared 2-core machine includes waiting for a core.`,
     "",
     "| row | figure | beside |",
     "|---|---|---|",

@@ -46,6 +46,24 @@ const deferredImports = {
   },
 };
 
+/**
+ * version.ts reads ../package.json when it is loaded (one place for the version); through
+ * createRequire that is Node's CommonJS loader and a file read, ~2 ms of each start here.
+ * The start-up file gets the version written in instead, from the same package.json, at build time.
+ */
+const manifestCall = /createRequire\(import\.meta\.url\)\("\.\.\/package\.json"\)/;
+const inlineVersion = {
+  name: "socktop-inline-version",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!manifestCall.test(text)) throw new Error(`${args.path} no longer reads ../package.json as build.mjs expects: update build.mjs`);
+      const { version } = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
+      return { contents: text.replace(manifestCall, JSON.stringify({ version })), loader: "ts" };
+    });
+  },
+};
+
 const common = { absWorkingDir: here, bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning" };
 
 const result = await build({
@@ -54,7 +72,7 @@ const result = await build({
   outfile,
   sourcemap: true,
   metafile: true,
-  plugins: [deferredImports],
+  plugins: [deferredImports, inlineVersion],
   banner: { js: "// Built by packages/agent/build.mjs from src/cli.ts and what it needs to listen; the rest is in this directory." },
 });
 const inlined = Object.keys(result.metafile.inputs).map((p) => join(here, p));

@@ -50,6 +50,20 @@ const manifestPlugin = {
   },
 };
 
+/**
+ * In an ES module bundle esbuild hoists every `import … from "node:…"` of every inlined module
+ * to the top, so node:crypto, node:tls and node:zlib (TLS, the collectors, compression) were
+ * loaded before the agent listened, though the code that uses them is loaded on demand.
+ * Each built-in becomes a require() made where its importer is first run instead.
+ */
+const lazyBuiltins = {
+  name: "socktop-lazy-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === "import-statement" ? { path: args.path, namespace: "socktop-builtin" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "socktop-builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+  },
+};
+
 async function bundle(format, outfile) {
   const result = await build({
     entryPoints: [entry],
@@ -62,7 +76,7 @@ async function bundle(format, outfile) {
     legalComments: "eof",
     metafile: true,
     logLevel: "warning",
-    plugins: [manifestPlugin],
+    plugins: format === "esm" ? [manifestPlugin, lazyBuiltins] : [manifestPlugin],
     // ws tries to require() two optional native accelerators; a bundle has neither, and a
     // SEA warns on any require() of a non-built-in module: ws's own switches turn the tries off.
     define: { "process.env.WS_NO_BUFFER_UTIL": '"1"', "process.env.WS_NO_UTF_8_VALIDATE": '"1"' },

@@ -4,7 +4,9 @@
  * by round. The agent is started as a user starts it (node dist/cli.js,
  * port 0 on loopback); the time is taken from spawn() to the line on stdout.
  * The esbuild bundle (scripts/bundle.mjs: one file, every dependency inlined)
- * takes its turn too, to tell whether shipping it as the bin would pay.
+ * takes its turn too, to tell whether shipping it as the bin would pay, and so
+ * does `node -e` printing the line at once (node's own start-up), so that the
+ * report splits the time into node's, listening's and the agent's own.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,10 +20,10 @@ export const title = "9. Start-up";
 export const STARTUP_TARGET_MS = 150;
 
 /** Starts a command and resolves the ms until stdout matches `ready`, and the VmRSS then; kills it after. */
-function timeToReady(command, args, ready) {
+function timeToReady(command, args, ready, env = process.env) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     track(child.pid, "startup");
     let out = "";
     const done = (error, value) => {
@@ -51,7 +53,15 @@ export async function run(ctx) {
   const cli = join(ctx.root, "packages", "agent", "dist", "cli.js");
   const nodeArgs = ctx.agentNodeArgs ?? [];
   const bareScript = "require('net').createServer().listen(0, '127.0.0.1', function () { console.log('bound to 127.0.0.1:' + this.address().port + ')'); })";
+  // Node alone: its own start-up to running a script that prints a line at once.
+  const nodeScript = "console.log('bound to 127.0.0.1:0)')";
   const ready = /bound to [^\s]*:\d+\)/;
+  // Node 20 reads and parses the CA file named by NODE_EXTRA_CA_CERTS at every start, before any
+  // script runs: where the environment sets it (some sandboxes and corporate machines do), the agent,
+  // the bare listener and node alone are also measured without it, to show what it costs here.
+  const caFile = process.env["NODE_EXTRA_CA_CERTS"] ?? "";
+  const noCaEnv = { ...process.env };
+  delete noCaEnv["NODE_EXTRA_CA_CERTS"];
   // The bundle, built for this run into a temporary directory (skipped, with the reason, if it cannot be).
   let bundleDir = null;
   let bundleFile = null;
@@ -63,36 +73,46 @@ export async function run(ctx) {
   } catch (error) {
     bundleSkipped = error instanceof Error ? error.message.split("\n")[0] : String(error);
   }
-  const bundled = [];
-  const bundledCpu = [];
-  const bundledRss = [];
-  const agent = [];
-  const bare = [];
-  const agentRss = [];
-  const agentCpu = [];
-  const bareCpu = [];
+  const agentArgs = [...nodeArgs, cli, "--bind", "127.0.0.1", "--port", "0"];
+  const contenders = [
+    { id: "agent", args: agentArgs },
+    ...(bundleFile !== null ? [{ id: "bundle", args: [...nodeArgs, bundleFile, "--bind", "127.0.0.1", "--port", "0"] }] : []),
+    { id: "bare", args: ["-e", bareScript] },
+    { id: "node", args: ["-e", nodeScript] },
+    ...(caFile !== ""
+      ? [
+          { id: "agentNoCa", args: agentArgs, env: noCaEnv },
+          { id: "bareNoCa", args: ["-e", bareScript], env: noCaEnv },
+          { id: "nodeNoCa", args: ["-e", nodeScript], env: noCaEnv },
+        ]
+      : []),
+  ];
+  const samples = Object.fromEntries(contenders.map((c) => [c.id, { ms: [], cpuMs: [], rss: [] }]));
   for (let i = 0; i < rounds + 2; i++) {
-    const a = await timeToReady(process.execPath, [...nodeArgs, cli, "--bind", "127.0.0.1", "--port", "0"], ready);
-    const b = await timeToReady(process.execPath, ["-e", bareScript], ready);
-    const u = bundleFile !== null ? await timeToReady(process.execPath, [...nodeArgs, bundleFile, "--bind", "127.0.0.1", "--port", "0"], ready) : null;
-    if (i < 2) continue; // warm-up: the page cache, not the agent
-    if (u !== null) {
-      bundled.push(u.ms);
-      bundledCpu.push(u.cpuMs);
-      bundledRss.push(u.rss);
+    for (const c of contenders) {
+      const r = await timeToReady(process.execPath, c.args, ready, c.env);
+      if (i < 2) continue; // warm-up: the page cache, not the agent
+      samples[c.id].ms.push(r.ms);
+      samples[c.id].cpuMs.push(r.cpuMs);
+      samples[c.id].rss.push(r.rss);
     }
-    agent.push(a.ms);
-    agentRss.push(a.rss);
-    agentCpu.push(a.cpuMs);
-    bare.push(b.ms);
-    bareCpu.push(b.cpuMs);
   }
   if (bundleDir !== null) rmSync(bundleDir, { recursive: true, force: true });
-  const a = summarize(agent);
-  const b = summarize(bare);
-  const ac = summarize(agentCpu);
-  const bc = summarize(bareCpu);
+  const s = Object.fromEntries(
+    Object.entries(samples).map(([id, v]) => [id, { ms: summarize(v.ms), cpu: summarize(v.cpuMs), rss: v.rss.length ? summarize(v.rss).median : NaN }]),
+  );
+  const a = s.agent.ms;
+  const b = s.bare.ms;
+  const n = s.node.ms;
   const met = a.median <= STARTUP_TARGET_MS;
+  const noCa = caFile !== "" ? { agent: s.agentNoCa.ms.median, bare: s.bareNoCa.ms.median, node: s.nodeNoCa.ms.median } : null;
+  const decomposition =
+    `node alone takes ${fmtMs(n.median)} here to run a script that prints a line` +
+    (noCa !== null
+      ? ` (${fmtMs(noCa.node)} without NODE_EXTRA_CA_CERTS, which this environment sets to ${caFile}: Node 20 parses that file at every start, ${fmtMs(n.median - noCa.node)} of it)`
+      : "") +
+    `; a bare listener ${fmtMs(b.median)} (${fmtMs(s.bare.cpu.median)} of CPU, all threads); the agent ${fmtMs(a.median)}, so its own loading and set-up (one ES module of ~16 of its files, Node's http, parseArgs and v8, the HTTP server) take ${fmtMs(a.median - b.median)} (${fmtMs(s.agent.cpu.median - s.bare.cpu.median)} of CPU)` +
+    (noCa !== null ? `. Without NODE_EXTRA_CA_CERTS: agent ${fmtMs(noCa.agent)}, bare listener ${fmtMs(noCa.bare)} (${fmtRatio(noCa.agent / noCa.bare)})` : "");
   const targets = [
     {
       name: `Agent start-up (exec → listening) ≤ ${STARTUP_TARGET_MS} ms`,
@@ -101,22 +121,47 @@ export async function run(ctx) {
       why: met
         ? null
         : (b.median >= STARTUP_TARGET_MS ? `the target is under this machine's floor: ` : "") +
-          `a bare \`node\` that only opens a listener takes ${fmtMs(b.median)} here (${fmtMs(bc.median)} of CPU, all threads), so the agent's own loading and set-up (its modules up to the HTTP server; Node's http and ES-module loader) take ${fmtMs(a.median - b.median)} (${fmtMs(ac.median - bc.median)} of CPU)` +
-          (a.median > 3 * ac.median ? "; wall time was several times the CPU time, so the machine was busy and the wall figures are inflated by waiting for a core." : "."),
+          decomposition +
+          (a.median > 3 * s.agent.cpu.median ? "; wall time was several times the CPU time, so the machine was busy and the wall figures are inflated by waiting for a core." : "."),
     },
   ];
+  const row = (label, id) =>
+    `| ${label} | ${fmtMs(s[id].ms.median)} | ${spreadMs(s[id].ms)} | ${fmtRatio(s[id].ms.median / b.median)} | ${fmtMs(s[id].cpu.median)} | ${Number.isFinite(s[id].rss) ? `${(s[id].rss / 1e6).toFixed(1)} MB` : ""} |`;
   const markdown = [
-    `${rounds} rounds (after 2 warm-up rounds), interleaved: time from spawn() to the agent's "bound to …" line on its output, and the same for a bare \`node -e\` that opens a TCP listener and prints a line like it. ${nodeArgs.length ? `Agent node options: \`${nodeArgs.join(" ")}\`.` : ""}`,
+    `${rounds} rounds (after 2 warm-up rounds), interleaved: time from spawn() to the agent's "bound to …" line on its output, and the same for a bare \`node -e\` that opens a TCP listener and prints a line like it, and for \`node -e\` that prints the line at once (node's own start-up). ${nodeArgs.length ? `Agent node options: \`${nodeArgs.join(" ")}\`.` : ""}`,
     "",
-    "| process | median | p10 – p90 | vs bare node | CPU (all threads) | VmRSS when listening |",
+    "| process | median | p10 – p90 | vs bare node | CPU (all threads) | VmRSS when ready |",
     "|---|---:|---:|---:|---:|---:|",
-    `| socktop_agent (\`node dist/cli.js --port 0\`) | ${fmtMs(a.median)} | ${spreadMs(a)} | ${fmtRatio(a.median / b.median)} | ${fmtMs(ac.median)} | ${(summarize(agentRss).median / 1e6).toFixed(1)} MB |`,
-    bundled.length > 0
-      ? `| the same agent as one esbuild bundle (\`node socktop_agent.mjs --port 0\`) | ${fmtMs(summarize(bundled).median)} | ${spreadMs(summarize(bundled))} | ${fmtRatio(summarize(bundled).median / b.median)} | ${fmtMs(summarize(bundledCpu).median)} | ${(summarize(bundledRss).median / 1e6).toFixed(1)} MB |`
+    row("socktop_agent (`node dist/cli.js --port 0`)", "agent"),
+    bundleFile !== null
+      ? row("the same agent as one esbuild bundle (`node socktop_agent.mjs --port 0`)", "bundle")
       : `| the same agent as one esbuild bundle | not measured: ${bundleSkipped} | | | | |`,
-    `| bare node listener | ${fmtMs(b.median)} | ${spreadMs(b)} | 1.00× | ${fmtMs(bc.median)} | |`,
+    row("bare node listener", "bare"),
+    row("node alone (`node -e` printing the line)", "node"),
+    ...(noCa !== null
+      ? [
+          `| _without NODE_EXTRA_CA_CERTS (set here to ${caFile}):_ | | | | | |`,
+          row("socktop_agent", "agentNoCa"),
+          row("bare node listener", "bareNoCa"),
+          row("node alone", "nodeNoCa"),
+        ]
+      : []),
     "",
-    "The agent loads only what listening needs (its configuration, logger and HTTP server); the collectors, the request handler, ws and the protocol package are loaded on the first WebSocket connection. The bundle holds all of that in one file, which is parsed whole before it listens.",
+    `Where the time goes: ${decomposition}.`,
+    "",
+    "dist/cli.js is one ES module (packages/agent/build.mjs) holding only what listening needs: its configuration, logger and HTTP server. The collectors, the request handler, ws and the protocol package are loaded on the first WebSocket connection, each from its own file. The bundle holds all of the agent and its dependencies in one file (~600 KB), which V8 compiles whole before it runs: that is most of its extra start-up.",
   ].join("\n");
-  return { id: "startup", title, markdown, targets, data: { agent: a, bare: b, bundle: bundled.length > 0 ? summarize(bundled) : null } };
+  return {
+    id: "startup",
+    title,
+    markdown,
+    targets,
+    data: {
+      agent: a,
+      bare: b,
+      node: n,
+      bundle: bundleFile !== null ? s.bundle.ms : null,
+      withoutExtraCaCerts: noCa,
+    },
+  };
 }

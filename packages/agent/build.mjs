@@ -31,8 +31,7 @@ const outfile = join(here, "dist", "cli.js");
 /**
  * The dynamic imports of cli.ts are what listening needs (they are dynamic only so that
  * v8-tuning runs before anything else is loaded): inlined. Every other dynamic import is a
- * part loaded when it is used: left as an import() of its own file in dist/ (the same
- * relative path, as dist/cli.js sits where src/cli.ts does).
+ * part loaded when it is used: left as an import() of its own file in dist/.
  */
 const deferred = new Set();
 const deferredImports = {
@@ -40,8 +39,10 @@ const deferredImports = {
   setup(b) {
     b.onResolve({ filter: /^\./ }, (args) => {
       if (args.kind !== "dynamic-import" || args.importer === entry) return undefined;
-      deferred.add(join(dirname(args.importer), args.path).replace(/\.js$/, ".ts"));
-      return { path: args.path, external: true };
+      const target = join(dirname(args.importer), args.path);
+      deferred.add(target.replace(/\.js$/, ".ts"));
+      // Relative to dist/cli.js, wherever in src/ the importing module sits.
+      return { path: `./${relative(src, target)}`, external: true };
     });
   },
 };

@@ -14,11 +14,11 @@
  * A module can end up twice in memory: inlined here, and loaded from its own
  * file by a deferred part (e.g. http-server.js by prometheus.js). That is
  * harmless only while such a module holds no state, so the build fails if one
- * declares a top-level `let` or `var`.
+ * declares a top-level `let` or `var`, or a top-level `const` made with `new`.
  *
  * Usage: node build.mjs   (from packages/agent, after `tsc -b`)
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -73,6 +73,8 @@ const result = await build({
   outfile,
   sourcemap: true,
   metafile: true,
+  // Written below, once the checks pass: a refused build leaves the previous dist/cli.js.
+  write: false,
   plugins: [deferredImports, inlineVersion],
   banner: { js: "// Built by packages/agent/build.mjs from src/cli.ts and what it needs to listen; the rest is in this directory." },
 });
@@ -82,13 +84,17 @@ const inlined = Object.keys(result.metafile.inputs).map((p) => join(here, p));
 const later = await build({ ...common, entryPoints: [...deferred], outdir: join(here, "dist", ".unused"), write: false, metafile: true });
 const loadedLater = new Set(Object.keys(later.metafile.inputs).map((p) => join(here, p)));
 const twice = inlined.filter((p) => loadedLater.has(p));
-const stateful = twice.filter((p) => /^(?:export\s+)?(?:let|var)\s/m.test(readFileSync(p, "utf8")));
+// State: a top-level let/var, or a top-level const made with `new` (a Map, a Set, an instance).
+const STATE = /^(?:export\s+)?(?:(?:let|var)\s|const\s+\w+\s*(?::[^=]+)?=\s*new\s)/m;
+const stateful = twice.filter((p) => STATE.test(readFileSync(p, "utf8")));
 if (stateful.length > 0) {
   process.stderr.write(
     `packages/agent/build.mjs: ${stateful.map((p) => relative(here, p)).join(", ")} ` +
       `${stateful.length === 1 ? "is" : "are"} inlined into dist/cli.js and also loaded by a deferred part, and declare${stateful.length === 1 ? "s" : ""} ` +
-      "top-level state (let/var): two copies would disagree. Keep such state out of the start-up path (see build.mjs).\n",
+      "top-level state (let/var, or a const made with new): two copies would disagree. Keep such state out of the start-up path (see build.mjs).\n",
   );
   process.exit(1);
 }
-process.stdout.write(`dist/cli.js: ${inlined.length} modules, ${(statSync(outfile).size / 1024).toFixed(0)} KiB; deferred: ${deferred.size} imports\n`);
+for (const file of result.outputFiles) writeFileSync(file.path, file.contents);
+const size = result.outputFiles.find((f) => f.path === outfile)?.contents.length ?? 0;
+process.stdout.write(`dist/cli.js: ${inlined.length} modules, ${(size / 1024).toFixed(0)} KiB; deferred: ${deferred.size} imports\n`);

@@ -43,13 +43,18 @@ export class KeptProcFile {
 
   /**
    * `keep`: whether the descriptor is kept between reads; by default when
-   * `procRoot` is a real procfs.
+   * `procRoot` is a real procfs. `singleShow`: the kernel writes the whole
+   * file in one go (single_open: /proc/stat, /proc/uptime, /proc/loadavg,
+   * /proc/meminfo, not /proc/net/dev), so on a kept procfs descriptor a read
+   * shorter than the buffer is all of it and the read that would return
+   * nothing is skipped (one system call per read instead of two).
    */
   constructor(
     readonly path: string,
     procRoot: string,
     initialSize = 4096,
     readonly kept: boolean = rootIsProcfs(procRoot),
+    private readonly singleShow = false,
   ) {
     this.buffer = Buffer.allocUnsafe(initialSize);
   }
@@ -105,15 +110,18 @@ export class KeptProcFile {
    * The file's length after reading it whole from offset 0, or -1 when the
    * descriptor failed. A short read is not the end of a seq_file (it hands
    * out at most its own buffer, a page or more, per call), so reading goes
-   * on until a read returns nothing.
+   * on until a read returns nothing, unless the file is `singleShow`.
    */
   private preadWhole(): number {
     let length = 0;
     try {
       for (;;) {
-        const n = readSync(this.fd, this.buffer, length, this.buffer.length - length, length);
+        const wanted = this.buffer.length - length;
+        const n = readSync(this.fd, this.buffer, length, wanted, length);
         if (n === 0) return length;
         length += n;
+        // Only on procfs: a plain file (a fixture) may be read short for other reasons.
+        if (this.singleShow && this.kept && n < wanted) return length;
         if (length === this.buffer.length) {
           const bigger = Buffer.allocUnsafe(this.buffer.length * 2);
           this.buffer.copy(bigger, 0, 0, length);

@@ -163,8 +163,8 @@ export class ScanClockReader {
 
   constructor(procRoot: string, keep: boolean) {
     // /proc/stat is ~1 KiB on a small machine; more with many CPUs and interrupt lines (then its buffer grows).
-    this.stat = new KeptProcFile(`${procRoot}/stat`, procRoot, 4096, keep);
-    this.uptime = new KeptProcFile(`${procRoot}/uptime`, procRoot, 128, keep);
+    this.stat = new KeptProcFile(`${procRoot}/stat`, procRoot, 4096, keep, true);
+    this.uptime = new KeptProcFile(`${procRoot}/uptime`, procRoot, 128, keep, true);
   }
 
   read(): ScanClock {

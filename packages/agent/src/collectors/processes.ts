@@ -3,8 +3,9 @@
  * CPU share of the whole machine and its resident memory.
  *
  * Cost model: one /proc/<pid>/stat read per process and per scan, plus one
- * /proc/stat and one /proc/uptime read per scan (kept open too: see
- * process-clock.ts). Each stat file is opened
+ * /proc/stat, /proc/uptime and /proc/loadavg read per scan (kept open too:
+ * see process-clock.ts), and a listing of /proc only when the pid cursor
+ * cannot tell which processes are new (process-listing.ts). Each stat file is opened
  * once and its descriptor kept between scans (see {@link KeptStatFiles}):
  * a scan then costs one pread per process instead of open + read + close.
  * The stat files are read
@@ -16,24 +17,18 @@
  * stalling other clients, the event loop is handed back every
  * {@link YIELD_EVERY} processes (longest stall measured: ~6 ms).
  */
-import { readdirSync } from "node:fs";
 import type { ProcessEntry } from "@socktop/protocol";
-import { DEFAULT_MAX_KEPT_DESCRIPTORS, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
+import { DEFAULT_MAX_KEPT_DESCRIPTORS, GONE, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
 import { PasswdNames, passwdPathFor } from "./passwd.js";
 import { PidCount } from "./pid-count.js";
 import { ScanClockReader, type ScanClock } from "./process-clock.js";
+import { PidSource, pidOf } from "./process-listing.js";
 import { ProcessMetaReader, metaStillValid, type ProcessMeta } from "./process-meta.js";
-import { parseScanFields, parseUint, type ScanFields } from "./process-stat.js";
+import { parseScanFields, type ScanFields } from "./process-stat.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
 
 /** How often (clock ticks) a scan checks whether the passwd file changed. */
 const PASSWD_CHECK_TICKS = CLOCK_TICKS_PER_SECOND;
-
-/** /proc entries that are processes: all-digit names ("self", "sys", … are not). */
-function pidOf(name: string): number {
-  const pid = parseUint(name);
-  return pid > 0 ? pid : NaN;
-}
 
 interface PreviousTimes {
   starttime: number;
@@ -41,6 +36,10 @@ interface PreviousTimes {
   ticks: number;
   /** Uid, user and command line, kept between scans (see process-meta.ts); absent after the baseline. */
   meta: ProcessMeta | undefined;
+  /** The name at the previous scan: reused while the bytes are the same (no new string per process). */
+  comm: string;
+  /** Number of the last scan that read this pid. */
+  scan: number;
 }
 
 export interface ProcessCollectorOptions {
@@ -65,12 +64,23 @@ export class ProcessCollector {
   private readonly reader = new ReusableFileReader(1024);
   /** The stat fields of the process being sampled, one object reused for every process (see sample()). */
   private readonly fields: ScanFields = { pid: 0, comm: "", state: "", ppid: 0, flags: 0, utime: 0, stime: 0, numThreads: 0, starttime: 0, rssPages: 0 };
-  /** Per-pid times of the previous scan; replaced wholesale each scan, so exited pids drop out. */
-  private previous = new Map<number, PreviousTimes>();
+  /**
+   * Per-pid times of the previous scan, updated in place (one lookup per
+   * process, no new map per scan); pids a scan did not read are dropped at
+   * its end, so exited pids drop out.
+   */
+  private readonly previous = new Map<number, PreviousTimes>();
+  private scanNumber = 0;
+  /** Records of {@link previous} the current scan has read. */
+  private seen = 0;
   private previousClock: ScanClock | null = null;
   private inflight: Promise<ProcessEntry[]> | null = null;
   private readonly kept: KeptStatFiles | null;
   private readonly clock: ScanClockReader;
+  /** Which pids a scan reads: the listing of /proc, or the kept ones and the new (process-listing.ts). */
+  private readonly source: PidSource;
+  /** A read in this scan failed for another reason than the process's exit (the next scan then lists /proc). */
+  private readFailed = false;
   private readonly meta: ProcessMetaReader;
   private readonly users: PasswdNames;
   /** uptimeTicks of the last check of the passwd file (see scan()). */
@@ -83,6 +93,7 @@ export class ProcessCollector {
     const keep = cap > 0 && isProcfs(this.procRoot);
     this.kept = keep ? new KeptStatFiles(this.procRoot, cap) : null;
     this.clock = new ScanClockReader(this.procRoot, keep);
+    this.source = new PidSource(this.procRoot, this.kept);
     // Its own buffer: a command line may be long, and must not grow the hot stat buffer.
     this.meta = new ProcessMetaReader(this.procRoot, new ReusableFileReader(4096));
     this.users = new PasswdNames(passwdPathFor(options.etcRoot ?? "/"));
@@ -98,13 +109,9 @@ export class ProcessCollector {
    */
   baseline(): void {
     const clock = this.readClock();
-    const next = new Map<number, PreviousTimes>();
-    this.kept?.beginScan();
-    for (const name of readdirSync(this.procRoot)) {
-      const pid = pidOf(name);
-      if (pid > 0) this.sample(pid, clock, next, false);
-    }
-    this.finishScan(clock, next);
+    this.beginScan();
+    for (const pid of this.source.pids(clock.uptimeTicks, false)) this.sample(pid, clock, false);
+    this.finishScan(clock);
   }
 
   /** How many stat descriptors are kept open now (0 when keeping is off). */
@@ -122,6 +129,7 @@ export class ProcessCollector {
     this.kept?.close();
     this.pids.close();
     this.clock.close();
+    this.source.close();
   }
 
   /**
@@ -143,6 +151,11 @@ export class ProcessCollector {
     return this.pids.count();
   }
 
+  /** How many scans listed /proc (the others went by the pid cursor: process-listing.ts; for tests). */
+  get listings(): number {
+    return this.source.listings;
+  }
+
   /** How many pids the collector remembers (for tests: it must not grow without bound). */
   get trackedPids(): number {
     return this.previous.size;
@@ -152,9 +165,10 @@ export class ProcessCollector {
     // Clocks first, listing second: a process missing from this listing was
     // therefore born after this clock reading (see sample()).
     const clock = this.readClock();
-    // Synchronous like the stat reads below: listing /proc is ~0.3 ms, and the
-    // promise version costs more in thread-pool round trips than it saves.
-    const names = readdirSync(this.procRoot);
+    this.beginScan();
+    // Synchronous like the stat reads below: listing /proc (when it is listed) is
+    // ~0.3 ms, and the promise version costs more in thread-pool round trips than it saves.
+    const pids = this.source.pids(clock.uptimeTicks);
     // One stat() of the passwd file at most once a second (PASSWD_CHECK_TICKS), not on every scan:
     // a renamed user shows within a second; scans milliseconds apart skip the system call.
     const sinceUsers = clock.uptimeTicks === null ? NaN : clock.uptimeTicks - this.usersCheckedAt;
@@ -162,32 +176,30 @@ export class ProcessCollector {
       this.users.refresh();
       this.usersCheckedAt = clock.uptimeTicks ?? -Infinity;
     }
-    const next = new Map<number, PreviousTimes>();
-    this.kept?.beginScan();
     const entries: ProcessEntry[] = [];
     let sinceYield = 0;
-    for (const name of names) {
-      const pid = pidOf(name);
-      if (!(pid > 0)) continue;
-      const entry = this.sample(pid, clock, next, true);
+    for (const pid of pids) {
+      const entry = this.sample(pid, clock, true);
       if (entry !== null) entries.push(entry);
       if (++sinceYield === YIELD_EVERY) {
         sinceYield = 0;
         await yieldToEventLoop();
       }
     }
-    this.finishScan(clock, next);
+    this.finishScan(clock);
     return entries;
   }
 
   /** Reads one process; null when it exited or cannot be read (never an error). */
-  private sample(pid: number, clock: ScanClock, next: Map<number, PreviousTimes>, withMeta: boolean): ProcessEntry | null {
+  private sample(pid: number, clock: ScanClock, withMeta: boolean): ProcessEntry | null {
     let bytes: Buffer;
     let length: number | null;
     try {
       length = this.kept === null ? -1 : this.kept.read(pid);
       if (length >= 0) {
         bytes = (this.kept as KeptStatFiles).bytes;
+      } else if (length === GONE) {
+        return null;
       } else {
         length = this.reader.readBytes(`${this.procRoot}/${pid}/stat`);
         bytes = this.reader.bytes;
@@ -195,15 +207,16 @@ export class ProcessCollector {
     } catch {
       // Beyond the usual ENOENT/ESRCH (handled by the readers): a process must
       // never make the whole list fail.
+      this.readFailed = true;
       return null;
     }
     if (length === null) return null;
     // Its fields are copied into the row and the per-pid record below, never the object itself.
-    const stat = parseScanFields(bytes, length, this.fields);
+    const before = this.previous.get(pid);
+    const stat = parseScanFields(bytes, length, this.fields, before?.comm);
     if (stat === null) return null;
 
     const ticks = stat.utime + stat.stime;
-    const before = this.previous.get(pid);
     let meta = before?.meta;
     if (withMeta && !metaStillValid(meta, stat, clock.uptimeTicks)) meta = this.meta.read(stat, clock.uptimeTicks);
     const previousClock = this.previousClock;
@@ -220,15 +233,16 @@ export class ProcessCollector {
     // Otherwise it existed before the previous scan without being seen (its
     // read failed then): we cannot know its share, report 0.
     if (before === undefined) {
-      next.set(pid, { starttime: stat.starttime, ticks, meta });
+      this.previous.set(pid, { starttime: stat.starttime, ticks, meta, comm: stat.comm, scan: this.scanNumber });
     } else {
-      // The previous scan's record is read above and never again (this.previous is
-      // replaced at the end of the scan), so it is updated in place: no object per process.
+      // Read above and never again in this scan: updated in place.
       before.starttime = stat.starttime;
       before.ticks = ticks;
       before.meta = meta;
-      next.set(pid, before);
+      before.comm = stat.comm;
+      before.scan = this.scanNumber;
     }
+    this.seen++;
 
     let cpu = 0;
     const elapsed =
@@ -260,9 +274,20 @@ export class ProcessCollector {
     };
   }
 
-  private finishScan(clock: ScanClock, next: Map<number, PreviousTimes>): void {
+  private beginScan(): void {
+    this.kept?.beginScan();
+    this.readFailed = false;
+    this.scanNumber++;
+    this.seen = 0;
+  }
+
+  private finishScan(clock: ScanClock): void {
     this.kept?.endScan();
-    this.previous = next;
+    this.source.finish(!this.readFailed);
+    // Usually every pid was read again: then there is nothing to drop.
+    if (this.seen !== this.previous.size) {
+      for (const [pid, record] of this.previous) if (record.scan !== this.scanNumber) this.previous.delete(pid);
+    }
     this.previousClock = clock;
   }
 

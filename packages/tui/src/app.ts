@@ -62,6 +62,8 @@ export interface AppOptions {
   demo?: boolean;
   details?: DetailsViewFactory;
   clock?: Clock;
+  /** The session's poll grid (SessionOptions.gridOrigin): the fleet view gives every host the same. */
+  gridOrigin?: number;
   /** Called once when the user asks to quit. */
   onQuit: () => void;
   /** When set (a host of the fleet view), Esc with nothing to back out of calls this instead of quitting. */
@@ -140,6 +142,7 @@ export class App {
       source: options.source,
       intervals: options.intervals,
       clock: this.clock,
+      ...(options.gridOrigin !== undefined ? { gridOrigin: options.gridOrigin } : {}),
       listener: {
         status: (s) => this.onStatus(s),
         metrics: (m, at) => this.onMetrics(m, at),

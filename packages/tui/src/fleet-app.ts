@@ -82,6 +82,14 @@ interface Host {
  */
 export const FLEET_FRAME_MS = 1000;
 
+/**
+ * Every host is polled on one grid, this long before each frame: the hosts'
+ * requests go out together and their replies are in before the frame that
+ * shows them (not a second later), and ten hosts wake the TUI once a second,
+ * not ten times at moments of their own.
+ */
+export const FLEET_POLL_LEAD_MS = 250;
+
 export class FleetApp {
   readonly state = new FleetState();
   readonly hosts: Host[];
@@ -119,6 +127,7 @@ export class FleetApp {
         verifyHostname: target.verifyHostname,
         ...(options.details ? { details: options.details } : {}),
         ...(options.clock ? { clock: options.clock } : {}),
+        gridOrigin: -FLEET_POLL_LEAD_MS,
         onQuit: () => this.quit(),
         onBack: () => this.back_(),
       });

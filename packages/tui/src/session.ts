@@ -123,6 +123,13 @@ export interface SessionOptions {
   listener: SessionListener;
   intervals?: Intervals;
   clock?: Clock;
+  /**
+   * Polls fall due at this time plus a multiple of their interval (default:
+   * when the link opened). Sessions given the same origin poll at the same
+   * moments: the fleet view's hosts are asked in one burst, answered in one,
+   * not each at a moment of its own.
+   */
+  gridOrigin?: number;
 }
 
 function errorCode(error: unknown): string | null {
@@ -146,6 +153,7 @@ export class Session {
   private rttSamples: number[] = [];
   /** Requests of the open link still waiting for their reply (the polls share it). */
   private openLink: { gen: number; inFlight: number; origin: number } | null = null;
+  private readonly gridOrigin: number | null;
   readonly status: SessionStatus = {
     phase: "connecting",
     error: null,
@@ -161,6 +169,7 @@ export class Session {
     this.listener = options.listener;
     this.intervals = { ...(options.intervals ?? DEFAULT_INTERVALS) };
     this.clock = options.clock ?? realClock;
+    this.gridOrigin = options.gridOrigin ?? null;
   }
 
   /** The open connection, for views that make their own requests (process details). */
@@ -312,7 +321,7 @@ export class Session {
     this.rttSamples = [];
     this.emit();
     // Requests of this link still waiting for their reply; the polls' common origin.
-    const link = { gen, inFlight: 0, origin: this.clock.now() };
+    const link = { gen, inFlight: 0, origin: this.gridOrigin ?? this.clock.now() };
     this.openLink = link;
     this.poll(gen, client, link, () => this.intervals.metricsMs, async (c, others) => {
       const t0 = this.clock.now();
@@ -450,7 +459,7 @@ export class Session {
       const interval = intervalMs();
       if (interval === Number.POSITIVE_INFINITY) return park();
       const now = this.clock.now();
-      let wait = interval - ((now - link.origin) % interval);
+      let wait = interval - ((((now - link.origin) % interval) + interval) % interval);
       // Started off the grid (setIntervals asked at once): not again within half an interval.
       if (now - started + wait < interval / 2) wait += interval;
       const timer = this.clock.setTimeout(() => {

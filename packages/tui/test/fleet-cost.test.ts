@@ -7,7 +7,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FleetApp } from "../src/fleet-app.js";
+import { FLEET_FRAME_MS, FLEET_POLL_LEAD_MS, FleetApp } from "../src/fleet-app.js";
 import { FLEET_HIDDEN, intervalsFor } from "../src/fleet-state.js";
 import { DEFAULT_INTERVALS } from "../src/session.js";
 import type { HostTarget } from "../src/targets.js";
@@ -129,5 +129,43 @@ test("FleetApp: load and disk I/O (on no overview) are asked only of the host dr
   await clock.advance(10_100);
   assert.ok(count(clients.get("h01")!, "load") >= 3, "then with its disks (5 s)");
   assert.equal(count(clients.get("h00")!, "load") + count(clients.get("h02")!, "load"), 0);
+  await app.stop();
+});
+
+test("FleetApp: hosts that connected at different moments are polled together, a little before each frame", async () => {
+  const clock = new ManualClock(1_700_000_000_000);
+  const term = new FakeTerminal(80, 24);
+  const asked = new Map<string, number[]>();
+  const names = ["h00", "h01", "h02", "h03"];
+  const app = new FleetApp({
+    terminal: term,
+    targets: names.map(target),
+    theme: createTheme(false),
+    version: "1",
+    clock,
+    sourceFor: (t) => async () => {
+      // Each link opens at a moment of its own (37 ms apart).
+      await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 37 * names.indexOf(t.name)));
+      const c = new FakeClient();
+      const times: number[] = [];
+      asked.set(t.name, times);
+      c.metricsReply = async () => {
+        times.push(clock.now());
+        return metrics({ hostname: t.name });
+      };
+      return c;
+    },
+    onQuit: () => undefined,
+  });
+  app.start();
+  await clock.advance(200);
+  app.renderNow();
+  await clock.advance(10_000);
+  const late = (name: string): number[] => asked.get(name)!.filter((at) => at > clock.now() - 4000);
+  assert.equal(late("h00").length, 4, `h00 asked ${late("h00").length} times in the last 4 s`);
+  for (const name of names) {
+    assert.deepEqual(late(name), late("h00"), `${name} polled at the same moments as h00`);
+    for (const at of late(name)) assert.equal(at % FLEET_FRAME_MS, FLEET_FRAME_MS - FLEET_POLL_LEAD_MS, `${name} asked ${at % FLEET_FRAME_MS} ms into a second`);
+  }
   await app.stop();
 });

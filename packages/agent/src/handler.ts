@@ -13,6 +13,7 @@ import {
   type Request,
 } from "@socktop/protocol";
 import {
+  asBytes,
   envelope,
   errorReply,
   legacyJson,
@@ -135,16 +136,17 @@ export class RequestHandler {
       }
       case "metrics": {
         const snapshot = await sources.metrics.get();
-        if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => legacyJson(toLegacyMetrics(s)));
-        if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => textJson(toSeedMetrics(s)));
+        // Replies without a request id are the same bytes for every client: encoded once (asBytes).
+        if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => asBytes(legacyJson(toLegacyMetrics(s))));
+        if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => asBytes(textJson(toSeedMetrics(s))));
         const data = this.metricsMemo.get(snapshot, "v2", (s) => textJson(toMetricsV2(s)));
         return envelope(request.id, "metrics", data.data as string);
       }
       case "disks": {
         const disks: DiskInfo[] = await sources.disks.get();
-        if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => legacyJson(d));
-        const text = this.listMemo.get(disks, "seed", (d) => textJson(d));
-        return request.id === undefined ? text : envelope(request.id, "disks", text.data as string);
+        if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => asBytes(legacyJson(d)));
+        if (request.id === undefined) return this.listMemo.get(disks, "seed-bytes", (d) => asBytes(textJson(d)));
+        return envelope(request.id, "disks", this.listMemo.get(disks, "seed", textJson).data as string);
       }
       case "processes": {
         const processes: ProcessEntry[] = await sources.processes.get();
@@ -182,9 +184,9 @@ export class RequestHandler {
 
   /** A JSON reply in the request's dialect (legacy: gzip when long), memoised per snapshot. */
   private json(request: Request, value: object): EncodedReply {
-    if (request.dialect === "legacy") return this.listMemo.get(value, "legacy", legacyJson);
-    const text = this.listMemo.get(value, "seed", textJson);
-    return request.id === undefined ? text : envelope(request.id, request.kind, text.data as string);
+    if (request.dialect === "legacy") return this.listMemo.get(value, "legacy", (v) => asBytes(legacyJson(v)));
+    if (request.id === undefined) return this.listMemo.get(value, "seed-bytes", (v) => asBytes(textJson(v)));
+    return envelope(request.id, request.kind, this.listMemo.get(value, "seed", textJson).data as string);
   }
 
   private signal(request: Request & { kind: "signal" }, session: Session): EncodedReply {

@@ -106,6 +106,16 @@ export function textJson(value: unknown): EncodedReply {
   return { data: JSON.stringify(value), binary: false };
 }
 
+/**
+ * The same reply with its text encoded to bytes, for a memoised reply that
+ * many clients are sent: ws encodes a string to UTF-8 again at every send
+ * (Buffer.byteLength, then a copy into the socket write), a Buffer goes out
+ * as it is. Text frames stay text frames (`binary` unchanged).
+ */
+export function asBytes(reply: EncodedReply): EncodedReply {
+  return typeof reply.data === "string" ? { data: Buffer.from(reply.data), binary: reply.binary } : reply;
+}
+
 /** JSON as the original clients take it: text, or gzip-binary when longer than the threshold. */
 export function legacyJson(value: unknown): EncodedReply {
   const text = JSON.stringify(value);

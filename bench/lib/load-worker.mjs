@@ -67,6 +67,35 @@ const counters = {
   replyCount: Object.fromEntries(KINDS.map((k) => [k, 0])),
 };
 const errorSamples = [];
+
+// ---------------------------------------------------------------- stalls
+
+/**
+ * Replies slower than SLOW_MS, grouped into episodes (requests sent within
+ * EPISODE_GAP_MS of each other): one stall of the agent or of this worker
+ * shows as one episode holding many slow replies, while load spread thin
+ * shows as many small ones. Beside each episode, this worker's own longest
+ * event-loop stall in the same span (from a 5 ms timer), to tell which side stalled.
+ */
+const SLOW_MS = 25;
+const EPISODE_GAP_MS = 100;
+class Episodes {
+  constructor() {
+    this.list = [];
+  }
+  /** A span [from, from + ms] (ms since the time origin) that was slow. */
+  note(from, ms) {
+    const last = this.list[this.list.length - 1];
+    const to = from + ms;
+    if (last && from <= last.to + EPISODE_GAP_MS) {
+      last.to = Math.max(last.to, to);
+      last.n++;
+      last.max = Math.max(last.max, ms);
+    } else if (this.list.length < 1000) this.list.push({ from, to, n: 1, max: ms });
+  }
+}
+const slow = new Episodes();
+const lagStalls = new Episodes();
 const noteError = (what) => {
   if (errorSamples.length < 10) errorSamples.push(what);
 };
@@ -106,6 +135,7 @@ function connect() {
       }
       total.latency.push(ms);
       total.byKind[entry.kind].push(ms);
+      if (ms >= SLOW_MS) slow.note(performance.now() - ms, ms);
       win.latency.push(ms);
     });
     ws.on("error", (error) => {
@@ -166,6 +196,12 @@ emit({ type: "connected", clients: conns.length, failed: clients - conns.length,
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 const started = performance.now();
+let lagTick = performance.now();
+const lagTimer = setInterval(() => {
+  const now = performance.now();
+  if (now - lagTick - 5 >= SLOW_MS) lagStalls.note(lagTick, now - lagTick - 5);
+  lagTick = now;
+}, 5);
 for (const conn of conns) {
   for (const kind of KINDS) {
     const every = rates[kind];
@@ -194,6 +230,7 @@ const windowTimer = setInterval(() => {
 await new Promise((r) => setTimeout(r, durationMs));
 stopping = true;
 clearInterval(windowTimer);
+clearInterval(lagTimer);
 for (const conn of conns) for (const t of conn.timers) clearTimeout(t), clearInterval(t);
 // Let the last replies arrive.
 const drainUntil = performance.now() + 3000;
@@ -212,6 +249,20 @@ emit({
   loopLag: { p50Ms: loop.percentile(50) / 1e6, p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
   workerCpuS: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   errorSamples,
+  // The worst episodes by number of slow replies, times in s since polling began.
+  slowEpisodes: slow.list
+    .sort((a, b) => b.n - a.n)
+    .slice(0, 5)
+    .map((e) => ({
+      atS: (e.from - started) / 1000,
+      spanMs: e.to - e.from,
+      replies: e.n,
+      maxMs: e.max,
+      workerStallMs: lagStalls.list.filter((l) => l.to >= e.from && l.from <= e.to).reduce((m, l) => Math.max(m, l.max), 0),
+    })),
+  slowReplies: slow.list.reduce((n, e) => n + e.n, 0),
+  slowEpisodeCount: slow.list.length,
+  slowMs: SLOW_MS,
 });
 for (const conn of conns) conn.ws.terminate();
 setTimeout(() => process.exit(0), 100);

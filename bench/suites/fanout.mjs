@@ -31,6 +31,22 @@ function rssWhy(ctx, rss, smaps, limitMb) {
   return `${parts.join("; ")}.`;
 }
 
+/**
+ * Where the slow replies came from, from the load worker's episodes: a p99
+ * over the target at a low p50 is a few stalls, and the worker's own loop
+ * stall in the same span tells whether it (or the machine) or the agent stalled.
+ */
+export function stallWhy(final) {
+  const worst = final.slowEpisodes?.[0];
+  if (!worst) return `no reply took ${final.slowMs ?? 25} ms or more`;
+  const share = (final.slowReplies / Math.max(1, final.replies)) * 100;
+  const side =
+    worst.workerStallMs >= worst.maxMs / 2
+      ? `the client worker's own event loop stalled ${fmtMs(worst.workerStallMs)} in that span: it (or the machine) stalled, not only the agent`
+      : `the client worker's loop stalled at most ${fmtMs(worst.workerStallMs)} in that span: the agent was slow to answer`;
+  return `${final.slowReplies} replies (${fmtNum(share, 2)} %) took ≥ ${final.slowMs} ms, in ${final.slowEpisodeCount} episode(s); the worst held ${worst.replies} of them, sent over ${fmtMs(worst.spanMs)} from ${fmtNum(worst.atS, 1)} s into the polling, slowest ${fmtMs(worst.maxMs)}, and ${side}`;
+}
+
 export async function run(ctx) {
   const levels = ctx.quick ? [10, 200] : [10, 1000, FANOUT_CLIENTS];
   const durationMs = ctx.quick ? 8_000 : 20_000;
@@ -98,7 +114,7 @@ export async function run(ctx) {
           name: `${clients} clients: p99 < 50 ms`,
           figure: `p99 ${fmtMs(final.latency.p99)} (p50 ${fmtMs(final.latency.p50)}; client worker's loop lag p99 ${fmtMs(lag)})`,
           met: final.latency.p99 < 50,
-          why: `the client worker's own event-loop lag p99 was ${fmtMs(lag)} (it shares the cores and adds its lag to every latency it measures); the agent used ${fmtNum(cpu.coreFraction * 100, 1)} % of one core.`,
+          why: `${stallWhy(final)}; the client worker's own event-loop lag p99 was ${fmtMs(lag)} (it shares the cores and adds its lag to every latency it measures); the agent used ${fmtNum(cpu.coreFraction * 100, 1)} % of one core.`,
         });
         targets.push({ name: `${clients} clients: zero errors`, figure: `${errors} errors in ${final.requests} requests`, met: errors === 0, why: (final.errorSamples ?? []).slice(0, 3).join(" | ") || null });
       }

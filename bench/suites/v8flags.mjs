@@ -10,7 +10,7 @@ import { fmtMs, fmtNum, fmtRatio, median, procCpuNs, procMemory, procSmaps, slee
 
 export const title = "10. V8 options: memory saved and its CPU cost";
 
-// [] is the agent as shipped: it sets --semi-space-growth-factor=1 itself (v8-tuning.ts; 2 above 100 clients) unless
+// [] is the agent as shipped: it sets --semi-space-growth-factor=1 itself (v8-tuning.ts; more above BUSY_CLIENTS) unless
 // given a semi-space option; "--semi-space-growth-factor=2" is V8's own default, i.e. the agent untuned.
 export const VARIANTS = [
   [],
@@ -70,7 +70,7 @@ export async function run(ctx) {
     "|---|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    "\"(defaults)\" is the agent as shipped, which sets `--semi-space-growth-factor=1` on itself at start-up (packages/agent/src/v8-tuning.ts: the semi-spaces stay at 1 MiB, as with `--max-semi-space-size=1`, an option V8 reads only when the heap is created) and gives V8 its own factor back while more than 100 clients are connected (not reached here: one client); `--semi-space-growth-factor=2` is V8's own default, i.e. the agent without that tuning (any semi-space option given to node leaves the agent's tuning off). `--lite-mode` turns off V8's optimising compiler: less code and feedback memory, more CPU in hot loops (the scan's parser); like the old-space limit it would need a re-execution (a second start-up) to apply, so it is measured here, not applied.",
+    "\"(defaults)\" is the agent as shipped, which sets `--semi-space-growth-factor=1` on itself at start-up (packages/agent/src/v8-tuning.ts: the semi-spaces stay at 1 MiB, as with `--max-semi-space-size=1`, an option V8 reads only when the heap is created) and lets them grow with many clients (its BUSY_CLIENTS and CROWDED_CLIENTS; not reached here: one client); `--semi-space-growth-factor=2` is V8's own default, i.e. the agent without that tuning (any semi-space option given to node leaves the agent's tuning off). `--lite-mode` turns off V8's optimising compiler: less code and feedback memory, more CPU in hot loops (the scan's parser); like the old-space limit it would need a re-execution (a second start-up) to apply, so it is measured here, not applied.",
   ].join("\n");
   return { id: "v8flags", title, markdown, targets: [], data };
 }

@@ -48,30 +48,58 @@ test("an operator's own semi-space option is left as given", () => {
   assert.ok(given > 2, `--max-semi-space-size=8 still lets it grow (${given} MiB)`);
 });
 
-test("with many clients V8's growth factor is back in force; with few again it is held at 1", async () => {
-  // An ES module run in a child: imports the tuning, grows under load, then reports the new space at each step.
+test("busy: one growth to BUSY_SEMI_SPACE_MIB, then held; crowded: V8's growth; few clients again: held", async () => {
+  // An ES module run in a child: imports the tuning, grows under load (yielding between batches, as a
+  // server does between requests), then reports the new space at each step.
   const script = `
-import { adaptToClients, BUSY_CLIENTS } from ${JSON.stringify(tuning)};
+import { adaptToClients, BUSY_CLIENTS, CROWDED_CLIENTS } from ${JSON.stringify(tuning)};
 import v8 from "node:v8";
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 2 ** 20;
-const grow = () => { ${GROW} };
+const grow = async () => {
+  const keep = [];
+  for (let round = 0; round < 400; round++) {
+    const batch = [];
+    for (let i = 0; i < 5000; i++) batch.push({ i, s: "x" + i });
+    keep.push(batch);
+    if (keep.length > 20) keep.shift();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+};
 const steps = {};
-grow();
+await grow();
 steps.idle = newSpace();
 steps.few = adaptToClients(10);
 steps.busy = adaptToClients(BUSY_CLIENTS + 1);
-grow();
-steps.loaded = newSpace();
+await grow();
+steps.busyLoaded = newSpace();
+await grow();
+steps.busyLoadedAgain = newSpace();
+steps.crowded = adaptToClients(CROWDED_CLIENTS + 1);
+await grow();
+steps.crowdedLoaded = newSpace();
+steps.stillCrowded = adaptToClients(CROWDED_CLIENTS / 2 + 1);
+steps.busyAgain = adaptToClients(CROWDED_CLIENTS / 2);
 steps.stillBusy = adaptToClients(BUSY_CLIENTS / 2 + 1);
 steps.calm = adaptToClients(BUSY_CLIENTS / 2);
 process.stdout.write(JSON.stringify(steps));
 `;
   const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
-  const steps = JSON.parse(out) as { idle: number; few: boolean; busy: boolean; loaded: number; stillBusy: boolean; calm: boolean };
+  type Level = "small" | "busy" | "crowded";
+  const steps = JSON.parse(out) as {
+    idle: number; few: Level; busy: Level; busyLoaded: number; busyLoadedAgain: number;
+    crowded: Level; crowdedLoaded: number; stillCrowded: Level; busyAgain: Level; stillBusy: Level; calm: Level;
+  };
+  const { BUSY_SEMI_SPACE_MIB } = (await import(tuning)) as typeof import("../src/v8-tuning.js");
+  // new_space's size counts both semi-spaces.
   assert.ok(steps.idle <= 2, `held small before the clients come: ${steps.idle} MiB`);
-  assert.equal(steps.few, false);
-  assert.equal(steps.busy, true);
-  assert.ok(steps.loaded > 2, `grows once busy: ${steps.loaded} MiB`);
-  assert.equal(steps.stillBusy, true, "no flip-flop just below the threshold");
-  assert.equal(steps.calm, false);
+  assert.equal(steps.few, "small");
+  assert.equal(steps.busy, "busy");
+  assert.equal(steps.busyLoaded, 2 * BUSY_SEMI_SPACE_MIB, "busy: one growth to the busy size");
+  assert.equal(steps.busyLoadedAgain, 2 * BUSY_SEMI_SPACE_MIB, "and held there under the same load");
+  assert.equal(steps.crowded, "crowded");
+  assert.ok(steps.crowdedLoaded > 2 * BUSY_SEMI_SPACE_MIB, `crowded: V8 grows it further (${steps.crowdedLoaded} MiB)`);
+  assert.equal(steps.stillCrowded, "crowded", "no flip-flop just below the threshold");
+  assert.equal(steps.busyAgain, "busy");
+  assert.equal(steps.stillBusy, "busy");
+  assert.equal(steps.calm, "small");
 });

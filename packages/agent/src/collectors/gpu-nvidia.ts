@@ -4,7 +4,7 @@
  * because nvidia-smi is known to hang when the driver is wedged.
  */
 import type { GpuReading } from "./gpu.js";
-import { firstLine, runBounded } from "./run-bounded.js";
+import { commandOnPath, firstLine, runBounded } from "./run-bounded.js";
 
 export const NVIDIA_SMI_ARGS: readonly string[] = [
   "--query-gpu=name,utilization.gpu,memory.total,memory.used,temperature.gpu",
@@ -71,6 +71,8 @@ export type NvidiaSmiOutcome =
  * once, even if a grandchild holds the output pipes open.
  */
 export async function runNvidiaSmi(command: string, timeoutMs: number): Promise<NvidiaSmiOutcome> {
+  // Most machines have no nvidia-smi: told without a child process (nor loading node:child_process).
+  if (!commandOnPath(command)) return { kind: "missing" };
   const result = await runBounded(command, NVIDIA_SMI_ARGS, Math.max(1, timeoutMs), MAX_OUTPUT_BYTES);
   const code = result.spawnError?.code;
   if (code === "ENOENT" || code === "ENOTDIR") return { kind: "missing" };

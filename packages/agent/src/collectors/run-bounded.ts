@@ -3,6 +3,22 @@
  * output cap: the one bounded child-process runner of the agent.
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { delimiter, join } from "node:path";
+
+/** What execvp searches when PATH is unset (glibc's default). */
+const DEFAULT_PATH = "/bin:/usr/bin";
+
+/**
+ * Whether spawning `command` could find a file to run: a path is checked as
+ * it is, a bare name in every directory of PATH (an empty entry is the
+ * current directory, as for execvp). False only when no such file exists: a
+ * file that is there but cannot be run still goes to spawn, whose error says so.
+ */
+export function commandOnPath(command: string, path: string | undefined = process.env["PATH"]): boolean {
+  if (command.includes("/")) return existsSync(command);
+  return (path ?? DEFAULT_PATH).split(delimiter).some((dir) => existsSync(join(dir === "" ? "." : dir, command)));
+}
 
 /** What a command wrote on stderr is kept up to this size (for its first line). */
 const MAX_STDERR_BYTES = 16 * 1024;

@@ -7,6 +7,7 @@ import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GpuCollector, NVIDIA_SMI_ARGS, parseNvidiaSmiCsv, readAmdGpus, type GpuReading } from "../../src/collectors/gpu.js";
+import { commandOnPath } from "../../src/collectors/run-bounded.js";
 import { SensorReader } from "../../src/collectors/sensor-reader.js";
 import { makeFifos, releaseFifos } from "../helpers/fifo.js";
 
@@ -164,6 +165,33 @@ test("the default command is `nvidia-smi` looked up on PATH", async (t) => {
   const gpu = new GpuCollector({ sysRoot: await scratchSys(t) });
   assert.equal((await gpu.read())?.[0]?.name, "Path GPU");
   assert.equal(await smi.runs(), 1);
+});
+
+test("commandOnPath: a bare name is looked for in every PATH directory, a path as it is", async (t) => {
+  const smi = await fakeSmi(t, 'echo "GPU, 1, 2, 3, 4"');
+  const empty = await tempDir(t, "socktop-empty-path-");
+  assert.equal(commandOnPath("nvidia-smi", `${empty}${delimiter}${smi.dir}`), true);
+  assert.equal(commandOnPath("nvidia-smi", empty), false, "not in the only PATH directory");
+  assert.equal(commandOnPath(smi.command, empty), true, "a path is not searched for");
+  assert.equal(commandOnPath(join(empty, "nvidia-smi"), smi.dir), false);
+  const cwd = process.cwd();
+  t.after(() => process.chdir(cwd));
+  process.chdir(smi.dir);
+  assert.equal(commandOnPath("nvidia-smi", `${empty}${delimiter}`), true, "an empty PATH entry is the current directory");
+});
+
+test("no nvidia-smi on PATH: absent without running anything", async (t) => {
+  const empty = await tempDir(t, "socktop-empty-path-");
+  const saved = process.env.PATH;
+  t.after(() => {
+    process.env.PATH = saved;
+  });
+  process.env.PATH = empty;
+  const lines: string[] = [];
+  const gpu = new GpuCollector({ sysRoot: await scratchSys(t), log: (l) => lines.push(l) });
+  assert.equal(await gpu.read(), null);
+  assert.deepEqual(gpu.probeState, { nvidia: "absent", amd: "absent" });
+  assert.deepEqual(lines, []);
 });
 
 test("no nvidia-smi (ENOENT): null, silent, and never probed again", async (t) => {

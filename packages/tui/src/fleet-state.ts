@@ -8,6 +8,7 @@
 import { busiestProcess, fullestDisk, gpuPct, memPct, stateOfError, temperature, type Busiest, type HostState } from "./host-summary.js";
 import type { Intervals, SessionStatus } from "./session.js";
 import type { AppState } from "./state.js";
+import { compareNames } from "./format.js";
 
 export interface FleetRow {
   name: string;
@@ -69,7 +70,7 @@ export const FLEET_SORTS: readonly FleetSort[] = ["name", "cpu", "mem"];
 
 /** Hosts that answer first, then by the key; a host without numbers sorts last. */
 export function sortRows(rows: readonly FleetRow[], key: FleetSort, descending: boolean): FleetRow[] {
-  const byName = (a: FleetRow, b: FleetRow): number => a.name.localeCompare(b.name);
+  const byName = (a: FleetRow, b: FleetRow): number => compareNames(a.name, b.name);
   const value = (r: FleetRow): number | null => (key === "cpu" ? r.cpu : key === "mem" ? r.mem : null);
   return [...rows].sort((a, b) => {
     if (key === "name") return (descending ? -1 : 1) * byName(a, b);

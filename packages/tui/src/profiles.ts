@@ -12,7 +12,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import type { Readable, Writable } from "node:stream";
-import { redactUrl } from "./format.js";
+import { compareNames, redactUrl } from "./format.js";
 
 // node:readline is loaded when a prompt is first needed, not by every start of the UI (~0.5 MB of its RSS).
 const requireBuiltin = createRequire(import.meta.url);
@@ -233,7 +233,7 @@ export type Choice = { kind: "profile"; name: string } | { kind: "demo" } | { ki
 
 /** The numbered list shown by `socktop` with no arguments. */
 export function menuEntries(file: ProfilesFile): { label: string; detail: string; choice: Choice }[] {
-  const names = Object.keys(file.profiles).sort((a, b) => a.localeCompare(b));
+  const names = Object.keys(file.profiles).sort(compareNames);
   const entries = names.map((name) => {
     const p = file.profiles[name]!;
     const tls = p.tls_ca ? " (TLS)" : "";

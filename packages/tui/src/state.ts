@@ -7,6 +7,7 @@ import type { DiskInfo, DiskIoEntry, LoadReply, Metrics, ProcessEntry, ProcessLi
 import { RateTracker, Ring, type Rates } from "./history.js";
 import type { SignalDialog } from "./signal-dialog.js";
 import { hasParents, hasRichRows, matchesProcessFilter, treeView } from "./process-tree.js";
+import { compareNames } from "./format.js";
 
 export { countsTowardTraffic, RateTracker, Ring, type Rates } from "./history.js";
 
@@ -25,11 +26,7 @@ function compareBy(key: SortKey): (a: ProcessEntry, b: ProcessEntry) => number {
     case "pid":
       return (a, b) => a.pid - b.pid;
     case "name":
-      return (a, b) => {
-        const x = a.name.toLowerCase();
-        const y = b.name.toLowerCase();
-        return x < y ? -1 : x > y ? 1 : 0;
-      };
+      return (a, b) => compareNames(a.name, b.name);
     case "user":
       // By name as the USER column shows it; rows without a name (an unknown uid) by uid, after the names.
       return (a, b) => {

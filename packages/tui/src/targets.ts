@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { ArgError, normalizeUrl } from "./args.js";
-import { hostPort } from "./format.js";
+import { compareNames, hostPort } from "./format.js";
 import { groupsOf, ProfileError, type Profile, type ProfilesFile } from "./profiles.js";
 import { DEFAULT_INTERVALS, MIN_METRICS_MS, MIN_PROCESSES_MS, type Intervals } from "./session.js";
 
@@ -148,7 +148,7 @@ export function resolveTargets(items: readonly TargetItem[], file: ProfilesFile,
         break;
       }
       case "all":
-        for (const name of Object.keys(file.profiles).sort((a, b) => a.localeCompare(b))) profile(name);
+        for (const name of Object.keys(file.profiles).sort(compareNames)) profile(name);
         break;
     }
   }

@@ -11,17 +11,19 @@ import { execFileSync } from "node:child_process";
 // The built module (npm test builds first): loading TypeScript through tsx would itself grow the heap before the tuning runs.
 const tuning = new URL("../dist/v8-tuning.js", import.meta.url).href;
 
-// Keeps many young objects alive across scavenges (what makes V8 grow the semi-spaces).
-const GROW = `
+// Keeps many young objects alive across scavenges (what makes V8 grow the semi-spaces), `afterEachRound` run between batches.
+const growLoop = (rounds: number, afterEachRound = ""): string => `
 const keep = [];
-for (let round = 0; round < 200; round++) {
+for (let round = 0; round < ${rounds}; round++) {
   const batch = [];
   for (let i = 0; i < 5000; i++) batch.push({ i, s: "x" + i });
   keep.push(batch);
   if (keep.length > 20) keep.shift();
+  ${afterEachRound}
 }
 keep.length = 0;
 `;
+const GROW = growLoop(200);
 
 // The workload, then the new space's size in MiB.
 const WORKLOAD = `
@@ -55,16 +57,7 @@ test("busy: one growth to BUSY_SEMI_SPACE_MIB, then held; crowded: V8's growth; 
 import { adaptToClients, BUSY_CLIENTS, CROWDED_CLIENTS } from ${JSON.stringify(tuning)};
 import v8 from "node:v8";
 const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 2 ** 20;
-const grow = async () => {
-  const keep = [];
-  for (let round = 0; round < 400; round++) {
-    const batch = [];
-    for (let i = 0; i < 5000; i++) batch.push({ i, s: "x" + i });
-    keep.push(batch);
-    if (keep.length > 20) keep.shift();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-};
+const grow = async () => { ${growLoop(400, "await new Promise((resolve) => setImmediate(resolve));")} };
 const steps = {};
 await grow();
 steps.idle = newSpace();

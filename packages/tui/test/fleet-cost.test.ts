@@ -21,6 +21,26 @@ function target(name: string): HostTarget {
 
 const count = (c: FakeClient, kind: string): number => c.calls.filter((x) => x === kind).length;
 
+/** A fleet overview of `names` at 80×24 on a manual clock, each host's link made by `linkFor`; started, not yet advanced. */
+function fleetAt(
+  clock: ManualClock,
+  names: readonly string[],
+  linkFor: (target: HostTarget) => Promise<FakeClient>,
+): { app: FleetApp; term: FakeTerminal } {
+  const term = new FakeTerminal(80, 24);
+  const app = new FleetApp({
+    terminal: term,
+    targets: names.map(target),
+    theme: createTheme(false),
+    version: "1",
+    clock,
+    sourceFor: (t) => () => linkFor(t),
+    onQuit: () => undefined,
+  });
+  app.start();
+  return { app, term };
+}
+
 test("hidden hosts: no process list is asked for; the interval is Infinity, never a timer", () => {
   assert.equal(FLEET_HIDDEN.processesMs, Number.POSITIVE_INFINITY);
   assert.equal(intervalsFor("hidden", { ...DEFAULT_INTERVALS }).processesMs, Number.POSITIVE_INFINITY);
@@ -29,26 +49,16 @@ test("hidden hosts: no process list is asked for; the interval is Infinity, neve
 
 test("FleetApp: off-screen hosts ask no process list until they scroll into view; rows show the busiest process unsorted", async () => {
   const clock = new ManualClock();
-  const term = new FakeTerminal(80, 24);
   const clients = new Map<string, FakeClient>();
   const names = Array.from({ length: 30 }, (_, i) => `h${String(i).padStart(2, "0")}`);
-  const app = new FleetApp({
-    terminal: term,
-    targets: names.map(target),
-    theme: createTheme(false),
-    version: "1",
-    clock,
-    sourceFor: (t) => async () => {
-      const c = new FakeClient();
-      c.metricsReply = async () => metrics({ hostname: t.name });
-      // The busiest process is neither first nor last in the list as sent.
-      c.processesReply = async () => processes([proc(3, "idle-a", 0.5, 10), proc(9, `busy-${t.name}`, 40, 10), proc(5, "idle-b", 1, 10)]);
-      clients.set(t.name, c);
-      return c;
-    },
-    onQuit: () => undefined,
+  const { app, term } = fleetAt(clock, names, async (t) => {
+    const c = new FakeClient();
+    c.metricsReply = async () => metrics({ hostname: t.name });
+    // The busiest process is neither first nor last in the list as sent.
+    c.processesReply = async () => processes([proc(3, "idle-a", 0.5, 10), proc(9, `busy-${t.name}`, 40, 10), proc(5, "idle-b", 1, 10)]);
+    clients.set(t.name, c);
+    return c;
   });
-  app.start();
   await clock.advance(100);
   app.renderNow();
   await clock.advance(12_000);
@@ -95,23 +105,13 @@ class DeepClient extends FakeClient {
 
 test("FleetApp: load and disk I/O (on no overview) are asked only of the host drilled into, at once when it is opened", async () => {
   const clock = new ManualClock();
-  const term = new FakeTerminal(80, 24);
   const clients = new Map<string, DeepClient>();
   const names = ["h00", "h01", "h02"];
-  const app = new FleetApp({
-    terminal: term,
-    targets: names.map(target),
-    theme: createTheme(false),
-    version: "1",
-    clock,
-    sourceFor: (t) => async () => {
-      const c = new DeepClient();
-      clients.set(t.name, c);
-      return c;
-    },
-    onQuit: () => undefined,
+  const { app, term } = fleetAt(clock, names, async (t) => {
+    const c = new DeepClient();
+    clients.set(t.name, c);
+    return c;
   });
-  app.start();
   await clock.advance(100);
   app.renderNow();
   await clock.advance(61_000);
@@ -134,30 +134,20 @@ test("FleetApp: load and disk I/O (on no overview) are asked only of the host dr
 
 test("FleetApp: hosts that connected at different moments are polled together, a little before each frame", async () => {
   const clock = new ManualClock(1_700_000_000_000);
-  const term = new FakeTerminal(80, 24);
   const asked = new Map<string, number[]>();
   const names = ["h00", "h01", "h02", "h03"];
-  const app = new FleetApp({
-    terminal: term,
-    targets: names.map(target),
-    theme: createTheme(false),
-    version: "1",
-    clock,
-    sourceFor: (t) => async () => {
-      // Each link opens at a moment of its own (37 ms apart).
-      await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 37 * names.indexOf(t.name)));
-      const c = new FakeClient();
-      const times: number[] = [];
-      asked.set(t.name, times);
-      c.metricsReply = async () => {
-        times.push(clock.now());
-        return metrics({ hostname: t.name });
-      };
-      return c;
-    },
-    onQuit: () => undefined,
+  const { app } = fleetAt(clock, names, async (t) => {
+    // Each link opens at a moment of its own (37 ms apart).
+    await new Promise((resolve) => clock.setTimeout(() => resolve(undefined), 37 * names.indexOf(t.name)));
+    const c = new FakeClient();
+    const times: number[] = [];
+    asked.set(t.name, times);
+    c.metricsReply = async () => {
+      times.push(clock.now());
+      return metrics({ hostname: t.name });
+    };
+    return c;
   });
-  app.start();
   await clock.advance(200);
   app.renderNow();
   await clock.advance(10_000);

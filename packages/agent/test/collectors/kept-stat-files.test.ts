@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ProcessCollector } from "../../src/collectors/processes.js";
+import { exited, started } from "../helpers/child.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/processes/proc", import.meta.url));
 
@@ -24,20 +25,6 @@ function openStatFiles(): number[] {
 }
 
 const numericEntries = (): number => readdirSync("/proc").filter((n) => /^\d+$/.test(n)).length;
-
-function started(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once("spawn", resolve);
-    child.once("error", reject);
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-}
 
 describe("kept /proc/<pid>/stat descriptors", () => {
   it("keeps one descriptor per listed process on the real /proc and reports the same list as reading by path", async () => {

@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PidCount, parseThreadCount, parseTotalForks } from "../../src/collectors/pid-count.js";
 import { ProcessCollector } from "../../src/collectors/processes.js";
+import { exited } from "../helpers/child.js";
 
 const isPid = (name: string): boolean => /^[1-9][0-9]*$/.test(name);
 
@@ -86,11 +87,6 @@ test("a fixture tree (not procfs) is listed every time by default", async (t) =>
 
 function numericEntries(): number {
   return readdirSync("/proc").filter(isPid).length;
-}
-
-async function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise((resolve) => child.once("exit", resolve));
 }
 
 test("live: the count follows processes that start and exit", async (t) => {

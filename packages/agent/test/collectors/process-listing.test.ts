@@ -10,6 +10,7 @@ import { KeptProcFile } from "../../src/collectors/kept-proc-file.js";
 import { parseLastPid } from "../../src/collectors/process-listing.js";
 import { isNonLeaderThread } from "../../src/collectors/process-stat.js";
 import { ProcessCollector } from "../../src/collectors/processes.js";
+import { exited, started } from "../helpers/child.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/processes/proc", import.meta.url));
 
@@ -26,20 +27,6 @@ function statLine(comm: string, exitSignal: string): string {
 
 /** This process's threads other than the main one (V8's and libuv's workers). */
 const ownThreads = (): number[] => readdirSync("/proc/self/task").map(Number).filter((tid) => tid !== process.pid);
-
-function started(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once("spawn", resolve);
-    child.once("error", reject);
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
-}
 
 describe("parseLastPid", () => {
   it("reads the last field of /proc/loadavg and refuses other shapes", () => {

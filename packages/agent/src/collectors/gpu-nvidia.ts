@@ -71,7 +71,7 @@ export type NvidiaSmiOutcome =
  * once, even if a grandchild holds the output pipes open.
  */
 export async function runNvidiaSmi(command: string, timeoutMs: number): Promise<NvidiaSmiOutcome> {
-  // Most machines have no nvidia-smi: told without a child process (nor loading node:child_process).
+  // Most machines have no nvidia-smi: told without forking the agent to find out.
   if (!commandOnPath(command)) return { kind: "missing" };
   const result = await runBounded(command, NVIDIA_SMI_ARGS, Math.max(1, timeoutMs), MAX_OUTPUT_BYTES);
   const code = result.spawnError?.code;

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MachineLoadMeter, installExitHandlers, killTracked, machineDescription, processCount, sleep, trackedCount } from "./lib/util.mjs";
-import { ensurePeers, peerVersions } from "./lib/peers.mjs";
+import { agentCliPath, ensurePeers, peerVersions } from "./lib/peers.mjs";
 import { renderReport } from "./lib/report.mjs";
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -142,7 +142,7 @@ async function main() {
     build = { ran: true, ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim().slice(-3000) };
     if (!build.ok) log(`build failed (continuing with whatever dist/ holds):\n${build.output}`);
   }
-  const agentCli = join(args.root, "packages", "agent", "dist", "cli.js");
+  const agentCli = agentCliPath(args.root);
   if (!existsSync(agentCli)) log(`warning: ${agentCli} is missing: agent suites will fail`);
 
   // Other users' processes come and go on a shared machine: keep the range

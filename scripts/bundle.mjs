@@ -31,7 +31,7 @@ const manifestPlugin = {
   setup(b) {
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
       let text = readFileSync(args.path, "utf8");
-      // createRequire2, 3…: dist/cli.js is itself esbuild's output (packages/agent/build.mjs), which numbers the repeated import.
+      // createRequire2, 3…: esbuild numbers a repeated import when it bundles several modules.
       const call = /createRequire\d*\(import\.meta\.url\)\("\.\.\/package\.json"\)/g;
       // Modules loaded on demand with createRequire (ws: cheaper than importing it as ESM; node:https
       // only under TLS): esbuild bundles only a plain require() call, and a CommonJS bundle has no

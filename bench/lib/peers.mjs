@@ -68,12 +68,15 @@ export function peerVersions() {
 
 // ---------------------------------------------------------------- socktop agent
 
+/** The agent command as npm's bin link and `npm start` run it (packages/agent/build.mjs). */
+export const agentCliPath = (root) => join(root, "packages", "agent", "dist", "cli.cjs");
+
 /**
  * Starts the built agent CLI on 127.0.0.1 with a free port (`--port 0`; the
  * start-up line tells which). `env` adds SOCKTOP_* variables.
  */
 export async function startAgent(ctx, { env = {}, label = "socktop_agent", nodeArgs = ctx.agentNodeArgs ?? [] } = {}) {
-  const cli = join(ctx.root, "packages", "agent", "dist", "cli.js");
+  const cli = agentCliPath(ctx.root);
   const proc = startProcess(process.execPath, [...nodeArgs, cli, "--bind", LOOPBACK, "--port", "0"], {
     label,
     env: { ...process.env, ...env },

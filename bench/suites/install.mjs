@@ -2,7 +2,7 @@
  * Suite 8 (pack12, issue 12): the forms the agent ships in, side by side.
  *
  *  - installed: `socktop_agent` from `npm install -g --prefix <tmp>` of `npm run pack`'s tarballs
- *  - repository: `node packages/agent/dist/cli.js` (the reference the other suites measure)
+ *  - repository: `node packages/agent/dist/cli.cjs` (the reference the other suites measure)
  *  - bundle: `node socktop_agent.mjs` (`npm run bundle`)
  *  - SEA: the single executable `socktop_agent` (`npm run sea`)
  *
@@ -14,6 +14,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { agentCliPath } from "../lib/peers.mjs";
 import { pathToFileURL } from "node:url";
 import { runLoad } from "../lib/load.mjs";
 import { fmtBytes, fmtMs, median, procMemory, quantile, sleep, startProcess } from "../lib/util.mjs";
@@ -65,7 +66,7 @@ export async function run(ctx) {
 
   const forms = [
     { id: "installed", name: "`socktop_agent` (npm install -g)", argv: [join(prefix, "bin", "socktop_agent")], cwd: work, size: null },
-    { id: "repo", name: "`node packages/agent/dist/cli.js` (repository)", argv: [process.execPath, join(root, "packages", "agent", "dist", "cli.js")], cwd: root, size: null },
+    { id: "repo", name: "`node packages/agent/dist/cli.cjs` (repository)", argv: [process.execPath, agentCliPath(root)], cwd: root, size: null },
     { id: "bundle", name: "`node socktop_agent.mjs` (bundle)", argv: [process.execPath, built.bundle], cwd: work, size: built.bundleBytes },
     { id: "sea", name: "`socktop_agent` (single executable)", argv: [built.sea], cwd: work, size: built.seaBytes },
   ];
@@ -110,7 +111,7 @@ export async function run(ctx) {
     return `| ${f.name} | ${fmtMs(median(st))} (${fmtMs(quantile(st, 0.1))} – ${fmtMs(quantile(st, 0.9))}) | ${(median(st) / ref).toFixed(2)}× | ${fmtBytes(m.idle)} | ${fmtBytes(m.peak)} | ${f.size === null ? "–" : fmtBytes(f.size)} |`;
   });
   const markdown = [
-    `Start-up is exec → the "listening on" line, median of ${rounds} starts per form (p10 – p90), forms interleaved; ratio to the repository's \`dist/cli.js\` measured in the same rounds. VmRSS idle 2 s after start; "10 clients" is the highest VmRSS sampled while 10 clients polled at the TUI's rates for ${loadMs / 1000} s.`,
+    `Start-up is exec → the "listening on" line, median of ${rounds} starts per form (p10 – p90), forms interleaved; ratio to the repository's \`dist/cli.cjs\` measured in the same rounds. VmRSS idle 2 s after start; "10 clients" is the highest VmRSS sampled while 10 clients polled at the TUI's rates for ${loadMs / 1000} s.`,
     "",
     "| form | start-up | vs repository | VmRSS idle | VmRSS, 10 clients | file |",
     "|---|---|---|---|---|---|",

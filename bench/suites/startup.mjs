@@ -1,7 +1,7 @@
 /**
  * Suite 9 — start-up: exec of the agent to its "listening" line, against a
  * bare `node` that only opens a TCP listener and says so, interleaved round
- * by round. The agent is started as a user starts it (node dist/cli.js,
+ * by round. The agent is started as a user starts it (node dist/cli.cjs,
  * port 0 on loopback); the time is taken from spawn() to the line on stdout.
  * The esbuild bundle (scripts/bundle.mjs: one file, every dependency inlined)
  * takes its turn too, to tell whether shipping it as the bin would pay, and so
@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { agentCliPath } from "../lib/peers.mjs";
 import { pathToFileURL } from "node:url";
 import { fmtMs, fmtRatio, procCpuNs, procMemory, spreadMs, summarize, track, untrack } from "../lib/util.mjs";
 
@@ -50,7 +51,7 @@ function timeToReady(command, args, ready, env = process.env) {
 
 export async function run(ctx) {
   const rounds = ctx.quick ? 5 : 20;
-  const cli = join(ctx.root, "packages", "agent", "dist", "cli.js");
+  const cli = agentCliPath(ctx.root);
   const nodeArgs = ctx.agentNodeArgs ?? [];
   const bareScript = "require('net').createServer().listen(0, '127.0.0.1', function () { console.log('bound to 127.0.0.1:' + this.address().port + ')'); })";
   // Node alone: its own start-up to running a script that prints a line at once.
@@ -111,7 +112,7 @@ export async function run(ctx) {
     (noCa !== null
       ? ` (${fmtMs(noCa.node)} without NODE_EXTRA_CA_CERTS, which this environment sets to ${caFile}: Node 20 parses that file at every start, ${fmtMs(n.median - noCa.node)} of it)`
       : "") +
-    `; a bare listener ${fmtMs(b.median)} (${fmtMs(s.bare.cpu.median)} of CPU, all threads); the agent ${fmtMs(a.median)}, so its own loading and set-up (one ES module of ~16 of its files, Node's http, parseArgs and v8, the HTTP server) take ${fmtMs(a.median - b.median)} (${fmtMs(s.agent.cpu.median - s.bare.cpu.median)} of CPU)` +
+    `; a bare listener ${fmtMs(b.median)} (${fmtMs(s.bare.cpu.median)} of CPU, all threads); the agent ${fmtMs(a.median)}, so its own loading and set-up (one CommonJS file of ~16 of its files, Node's http, parseArgs and v8, the HTTP server) take ${fmtMs(a.median - b.median)} (${fmtMs(s.agent.cpu.median - s.bare.cpu.median)} of CPU)` +
     (noCa !== null ? `. Without NODE_EXTRA_CA_CERTS: agent ${fmtMs(noCa.agent)}, bare listener ${fmtMs(noCa.bare)} (${fmtRatio(noCa.agent / noCa.bare)})` : "");
   const targets = [
     {
@@ -132,7 +133,7 @@ export async function run(ctx) {
     "",
     "| process | median | p10 – p90 | vs bare node | CPU (all threads) | VmRSS when ready |",
     "|---|---:|---:|---:|---:|---:|",
-    row("socktop_agent (`node dist/cli.js --port 0`)", "agent"),
+    row("socktop_agent (`node dist/cli.cjs --port 0`)", "agent"),
     bundleFile !== null
       ? row("the same agent as one esbuild bundle (`node socktop_agent.mjs --port 0`)", "bundle")
       : `| the same agent as one esbuild bundle | not measured: ${bundleSkipped} | | | | |`,
@@ -149,7 +150,7 @@ export async function run(ctx) {
     "",
     `Where the time goes: ${decomposition}.`,
     "",
-    "dist/cli.js is one ES module (packages/agent/build.mjs) holding only what listening needs: its configuration, logger and HTTP server. The collectors, the request handler, ws and the protocol package are loaded on the first WebSocket connection, each from its own file. The bundle holds all of the agent and its dependencies in one file (~600 KB), which V8 compiles whole before it runs: that is most of its extra start-up.",
+    "dist/cli.cjs (what npm's bin link and `npm start` run) is one CommonJS file (packages/agent/build.mjs) holding only what listening needs, so Node's ES module loader starts only with the first deferred part: its configuration, logger and HTTP server. The collectors, the request handler, ws and the protocol package are loaded on the first WebSocket connection, each from its own file. The bundle holds all of the agent and its dependencies in one file (~600 KB), which V8 compiles whole before it runs: that is most of its extra start-up.",
   ].join("\n");
   return {
     id: "startup",

@@ -1,6 +1,6 @@
 /**
  * V8 heap sizing for socktop's long-running processes (the agent and the TUI),
- * applied from inside: both are started as `node cli.js` (or through npm's bin
+ * applied from inside: both are started as `node cli.cjs` / `node cli.js` (or through npm's bin
  * link), where no node option can be passed without re-executing (a second
  * start-up).
  *

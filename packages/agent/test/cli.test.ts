@@ -1,4 +1,4 @@
-/** The socktop_agent command as a user runs it (the built dist/cli.js). */
+/** The socktop_agent command as a user runs it (the built dist/cli.cjs, npm's bin link). */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 function runSync(args: string[], env: NodeJS.ProcessEnv = {}) {

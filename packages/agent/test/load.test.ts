@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { decodeProcessList } from "@socktop/protocol";
 import { TestClient, json, unzip } from "./helpers/agent.js";
 
-const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const CLIENTS = 200;
 const REQUESTS = 50;
 const MIX = ['{"type":"metrics"}', "get_metrics", '{"type":"processes"}', "get_processes", '{"type":"disks"}', "get_disks", "bogus"];

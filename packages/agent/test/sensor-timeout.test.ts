@@ -53,7 +53,7 @@ test("a hung sensor: the metrics reply comes after the timeout with the temperat
 
 test("socktop_agent still exits promptly on SIGTERM while a sensor read is blocked in the kernel", async () => {
   const { sysRoot, fifo } = hungSensorSys();
-  const cli = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+  const cli = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
   const child = spawn(process.execPath, [cli, "--bind", "127.0.0.1", "--port", "0", "--sys-root", sysRoot], {
     env: { ...process.env, SOCKTOP_AGENT_SENSOR_TIMEOUT_MS: "200" },
     stdio: ["ignore", "ignore", "pipe"],

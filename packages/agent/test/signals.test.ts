@@ -13,7 +13,7 @@ import { createLogger } from "../src/log.js";
 import { readSignalTarget, signalPolicy } from "../src/signals.js";
 import { TestClient, json, startTestAgent, wsUrl } from "./helpers/agent.js";
 
-const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../dist/cli.cjs", import.meta.url));
 const children: ChildProcess[] = [];
 after(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

@@ -34,7 +34,7 @@ const port = await new Promise((resolve) => {
     s.close(() => resolve(p));
   });
 });
-const agent = spawn(process.execPath, [join(root, "packages/agent/dist/cli.js"), "--bind", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+const agent = spawn(process.execPath, [join(root, "packages/agent/dist/cli.cjs"), "--bind", "127.0.0.1", "--port", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
 let agentErr = "";
 agent.stderr.on("data", (d) => (agentErr += d));
 while (!/listening on/.test(agentErr)) {

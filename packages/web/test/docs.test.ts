@@ -22,7 +22,7 @@ function commands(markdown: string): Array<{ env: NodeJS.ProcessEnv; argv: strin
     for (const raw of block[1]!.split("\n")) {
       const line = raw.replace(/\s+#.*$/, "").trim();
       const words = line.split(/\s+/);
-      const at = words.findIndex((w) => w === "socktop_agent" || w.endsWith("agent/dist/cli.js"));
+      const at = words.findIndex((w) => w === "socktop_agent" || w.endsWith("agent/dist/cli.cjs"));
       if (at < 0) continue;
       const env: NodeJS.ProcessEnv = {};
       for (const w of words.slice(0, at)) {
@@ -52,7 +52,7 @@ test("the first command of docs/web.md starts an agent that serves the page", as
   const first = commands(webDoc)[0]!;
   // The documented port may be taken on a shared machine: ask for any free one.
   const argv = first.argv.map((a, i, list) => (list[i - 1] === "--port" ? "0" : a));
-  const child = spawn(process.execPath, [`${repo}packages/agent/dist/cli.js`, ...argv], { env: { ...process.env, ...first.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [`${repo}packages/agent/dist/cli.cjs`, ...argv], { env: { ...process.env, ...first.env }, stdio: ["ignore", "pipe", "pipe"] });
   try {
     let output = "";
     const port = await new Promise<number>((resolve, reject) => {

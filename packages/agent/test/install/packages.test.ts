@@ -181,7 +181,7 @@ describe("tarballs", () => {
         if (versions.has(dep)) assert.equal(range, versions.get(dep), `${where} depends on ${dep}@${range}, packed is ${versions.get(dep)}`);
       }
     }
-    assert.deepEqual((await manifestOf(tarball("agent"))).bin, { socktop_agent: "./dist/cli.js" });
+    assert.deepEqual((await manifestOf(tarball("agent"))).bin, { socktop_agent: "./dist/cli.cjs" });
     assert.deepEqual((await manifestOf(tarball("tui"))).bin, { socktop: "./dist/cli.js" });
     assert.ok((await manifestOf(tarball("tui"))).dependencies?.["@socktop/agent"], "socktop --demo needs the agent package");
   });

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { createSelfSignedCertificate } from "../../src/tls/self-signed.js";
 import { chooseTlsDir, originalTlsDir } from "../../src/tls/original-dir.js";
 
-const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+const cli = fileURLToPath(new URL("../../dist/cli.cjs", import.meta.url));
 
 async function pairIn(dir: string, which: { cert?: boolean; key?: boolean } = { cert: true, key: true }): Promise<string> {
   const { cert, key } = await createSelfSignedCertificate({ commonName: "original", dns: ["localhost"], ips: ["127.0.0.1"] });

@@ -150,6 +150,34 @@ export function procSmaps(pid) {
   }
 }
 
+/**
+ * Resident memory of a process by kind of mapping, in bytes, from /proc/<pid>/smaps:
+ * `malloc` is the brk heap ([heap]: the C/C++ allocations of Node, libuv, zlib, OpenSSL),
+ * `anonymous` the other private mappings (V8's heap pages, thread stacks, large mallocs),
+ * `files` mapped files (the node binary and libraries). Null when unreadable.
+ */
+export function procRssByKind(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, "latin1");
+  } catch {
+    return null;
+  }
+  const out = { malloc: 0, anonymous: 0, files: 0 };
+  let kind = "anonymous";
+  for (const line of text.split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[2] ?? "";
+      kind = name === "[heap]" ? "malloc" : name.startsWith("/") ? "files" : "anonymous";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] += Number(rss[1]) * 1024;
+  }
+  return out;
+}
+
 /** Number of processes (numeric /proc entries) right now. */
 export function processCount() {
   let n = 0;

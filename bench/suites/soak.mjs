@@ -28,6 +28,7 @@ import {
   fmtMs,
   fmtNum,
   procMemory,
+  procRssByKind,
   procSmaps,
   procStat,
   sleep,
@@ -40,6 +41,8 @@ export const SOAK_TREND_MIB_PER_MIN = 0.2;
 const MiB = 1024 * 1024;
 /** Seconds after start-up / the last client before idle is measured (see below). */
 const SETTLE_S = 15;
+
+const fmtSigned = (mib) => `${mib >= 0 ? "+" : "−"}${fmtNum(Math.abs(mib), 1)}`;
 
 function slopePerMinute(points) {
   // least squares of rss (MiB) over t (min)
@@ -166,6 +169,7 @@ export async function run(ctx) {
     await sleep(500);
     const rssAtStart = procMemory(agent.pid).rss;
     const smapsAtStart = procSmaps(agent.pid);
+    const kindsAtStart = procRssByKind(agent.pid);
     const wire = await wireBytes(ctx, agent.url);
 
     // ---------------- TUI, side by side
@@ -190,7 +194,7 @@ export async function run(ctx) {
         samples.push([0, procMemory(agent.pid).rss]);
       },
       onWindow: (w) => {
-        windows.push({ ...w, rss: procMemory(agent.pid).rss });
+        windows.push({ ...w, rss: procMemory(agent.pid).rss, kinds: procRssByKind(agent.pid) });
         ctx.log(`soak: ${w.t.toFixed(0)} s: p99 ${fmtMs(w.latency.p99)}, RSS ${fmtBytes(procMemory(agent.pid).rss)}`);
       },
     });
@@ -222,6 +226,19 @@ export async function run(ctx) {
     const slope = slopePerMinute(steady);
     const maxRss = Math.max(...samples.map(([, r]) => r), hwm || 0);
     const growth = lastThird - firstThird;
+    // Where resident memory went between the first window after warm-up and the last one,
+    // and the largest drop between two samples (a collection handing pages back).
+    const firstWindow = windows.find((w) => w.t >= warmS && w.kinds) ?? null;
+    const lastWindow = windows.length > 0 && windows[windows.length - 1].kinds ? windows[windows.length - 1] : null;
+    const kindGrowth =
+      firstWindow && lastWindow && firstWindow !== lastWindow
+        ? Object.keys(firstWindow.kinds).map((k) => `${k === "malloc" ? "malloc heap" : k === "files" ? "mapped files" : "other anonymous memory (V8's heap among it)"} ${fmtSigned((lastWindow.kinds[k] - firstWindow.kinds[k]) / MiB)} MiB`)
+        : null;
+    let drop = { mib: 0, t: NaN };
+    for (let i = 1; i < steady.length; i++) {
+      const fell = (steady[i - 1][1] - steady[i][1]) / MiB;
+      if (fell > drop.mib) drop = { mib: fell, t: steady[i][0] };
+    }
     const errors = errorsOf(final);
 
     const targets = [];
@@ -240,7 +257,10 @@ export async function run(ctx) {
       met: trendOk,
       why: trendOk
         ? null
-        : `RSS grew ${fmtNum(growth / MiB, 1)} MiB between the first and last thirds; private memory went from ${fmtNum(smapsAtStart.private / MiB, 1)} to ${fmtNum(smapsAtEnd.private / MiB, 1)} MiB. A slope that levels off (see the windows below) is V8 sizing its heap, a steady one a leak${ctx.soakMinutes < 5 ? `; this soak lasted only ${ctx.soakMinutes} min, too short to tell the two apart` : ""}.`,
+        : `RSS grew ${fmtNum(growth / MiB, 1)} MiB between the first and last thirds; private memory went from ${fmtNum(smapsAtStart.private / MiB, 1)} to ${fmtNum(smapsAtEnd.private / MiB, 1)} MiB` +
+          (kindGrowth ? `; from the window at ${fmtNum(firstWindow.t, 0)} s to the one at ${fmtNum(lastWindow.t, 0)} s: ${kindGrowth.join(", ")}` : "") +
+          (drop.mib >= 5 ? `; the largest fall between two samples was ${fmtNum(drop.mib, 1)} MiB at ${fmtNum(drop.t, 0)} s (a garbage collection that shrank the heap: the slope then counts its regrowth)` : "") +
+          `. A slope that levels off (see the windows below) is V8 sizing its heap, a steady one a leak${ctx.soakMinutes < 5 ? `; this soak lasted only ${ctx.soakMinutes} min, too short to tell the two apart` : ""}.`,
     });
     const tuiLimits = { cpu: 0.008, rssMb: 60 };
     if (tui.skipped) targets.push({ name: `TUI ≤ ${tuiLimits.cpu * 100} % of one core and ≤ ${tuiLimits.rssMb} MB RSS`, figure: `skipped: ${tui.skipped}`, met: null });
@@ -284,7 +304,10 @@ export async function run(ctx) {
       `| ${fmtBytes(rssAtStart)} | ${fmtBytes(firstThird)} → ${fmtBytes(lastThird)} | ${fmtBytes(end[1])} (${fmtNum(end[0], 0)} s) | ${fmtBytes(maxRss)} | ${fmtNum(slope, 2)} MiB/min | ${fmtBytes(rssAfterClose)} | ${fmtBytes(smapsAtStart.private)} → ${fmtBytes(smapsAtEnd.private)} | ${fmtBytes(smapsAtStart.pss)} → ${fmtBytes(smapsAtEnd.pss)} | ${fmtNum(soakCpu.coreFraction * 100, 1)} % of a core | ${fmtMs(final.latency.p50)} / ${fmtMs(final.latency.p99)} | ${errors} |`,
       "",
       windows.length
-        ? `RSS by window: ${windows.map((w) => `${fmtNum(w.t, 0)} s ${fmtNum(w.rss / MiB, 1)}`).join(", ")} (MiB).`
+        ? `RSS by window: ${windows.map((w) => `${fmtNum(w.t, 0)} s ${fmtNum(w.rss / MiB, 1)}`).join(", ")} (MiB).` +
+          (kindsAtStart && lastWindow
+            ? ` By kind of mapping (/proc/PID/smaps), before the clients → at ${fmtNum(lastWindow.t, 0)} s: malloc heap ${fmtNum(kindsAtStart.malloc / MiB, 1)} → ${fmtNum(lastWindow.kinds.malloc / MiB, 1)}, other anonymous memory (V8's heap, thread stacks, large mallocs) ${fmtNum(kindsAtStart.anonymous / MiB, 1)} → ${fmtNum(lastWindow.kinds.anonymous / MiB, 1)}, mapped files (node, libraries) ${fmtNum(kindsAtStart.files / MiB, 1)} → ${fmtNum(lastWindow.kinds.files / MiB, 1)} (MiB).`
+            : "")
         : "",
       "",
       "**Bytes on the wire per poll cycle** (one reply of each kind, WebSocket payload; the agent gzips the process list when it is over 768 bytes, JSON replies of the seed dialect go as text):",

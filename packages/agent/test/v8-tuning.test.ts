@@ -96,3 +96,43 @@ process.stdout.write(JSON.stringify(steps));
   assert.equal(steps.stillBusy, "busy");
   assert.equal(steps.calm, "small");
 });
+
+test("growthFactorTowards: the factor that takes the semi-spaces to the busy size in one growth, 1 once there", async () => {
+  const { growthFactorTowards } = (await import(tuning)) as typeof import("../src/v8-tuning.js");
+  // Capacities as V8 reports them: a little under the power of two (page headers).
+  assert.equal(growthFactorTowards(0.98, 8), 8);
+  assert.equal(growthFactorTowards(1.96, 8), 4);
+  assert.equal(growthFactorTowards(3.93, 8), 2);
+  assert.equal(growthFactorTowards(7.87, 8), 1);
+  assert.equal(growthFactorTowards(15.7, 8), 1, "larger (left from the crowded level): held, not shrunk");
+});
+
+test("busy: when V8 shrinks the young generation after a quiet spell, it grows back to the busy size under load", async () => {
+  // V8 shrinks the semi-spaces at a collection that finds the allocation rate of the last 5 s low
+  // (in a server, often its memory reducer's collection): here, a small allocation and a full
+  // collection every 0.5 s until it has (measured: after 11 of them, every time).
+  const script = `
+import { adaptToClients, BUSY_CLIENTS } from ${JSON.stringify(tuning)};
+import v8 from "node:v8";
+const newSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 2 ** 20;
+const grow = async () => { ${growLoop(400, "await new Promise((resolve) => setImmediate(resolve));")} };
+adaptToClients(BUSY_CLIENTS + 1);
+await grow();
+const busyLoaded = newSpace();
+let small = [];
+for (let quiet = 0; quiet < 24 && newSpace() >= busyLoaded; quiet++) {
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  small = Array.from({ length: 1000 }, (_, i) => ({ i }));
+  globalThis.gc();
+}
+const shrunk = newSpace();
+await grow();
+process.stdout.write(JSON.stringify({ busyLoaded, shrunk, loadedAgain: newSpace(), small: small.length }));
+`;
+  const out = execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
+  const steps = JSON.parse(out) as { busyLoaded: number; shrunk: number; loadedAgain: number };
+  const { BUSY_SEMI_SPACE_MIB } = (await import(tuning)) as typeof import("../src/v8-tuning.js");
+  assert.equal(steps.busyLoaded, 2 * BUSY_SEMI_SPACE_MIB);
+  assert.ok(steps.shrunk < 2 * BUSY_SEMI_SPACE_MIB, `V8 shrank it after the quiet spell (${steps.shrunk} MiB): the case under test`);
+  assert.equal(steps.loadedAgain, 2 * BUSY_SEMI_SPACE_MIB, "grown back to the busy size, not left small");
+});

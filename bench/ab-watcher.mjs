@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * A/B of the agent's cost per watcher: two builds of packages/agent run side
+ * by side, each polled by one client at the recommended rates (metrics
+ * 500 ms, disks 5 s; processes 2 s with --processes) at the same moment, so
+ * the machine's noise hits both alike. Not a suite: a tool for judging a
+ * change to the agent's request path on this shared machine, where one run
+ * of the watcher suite moves by ±20 % from run to run and only figures
+ * taken side by side compare.
+ *
+ *   node bench/ab-watcher.mjs --base DIR [--new DIR] [--rounds N] [--seconds S] [--warm-up S] [--processes]
+ *
+ * DIR is a copy of packages/agent/dist (keep the base with
+ * `cp -r packages/agent/dist packages/agent/dist-base`; it resolves its
+ * @socktop/* imports from the workspace, so only the agent differs).
+ * CPU is the scheduler's run time of all the agent's threads (the watcher
+ * suite's CpuMeter), in CPU seconds per minute of wall time. Prints each
+ * round's figures and new/base ratio, then the medians and the spread of
+ * the per-round ratios.
+ */
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { connectAgent, startAgent } from "./lib/peers.mjs";
+import { CpuMeter, WATCHER_RATES, fmtNum, fmtRatio, installExitHandlers, killTracked, median, pollAtRates, procMemory, quantile } from "./lib/util.mjs";
+
+const root = resolve(import.meta.dirname, "..");
+const { values } = parseArgs({
+  options: {
+    base: { type: "string" },
+    new: { type: "string", default: join(root, "packages", "agent", "dist") },
+    rounds: { type: "string", default: "6" },
+    seconds: { type: "string", default: "20" },
+    "warm-up": { type: "string", default: "6" },
+    processes: { type: "boolean", default: false },
+  },
+});
+if (!values.base) throw new Error("--base DIR (a copy of packages/agent/dist) is required");
+const rounds = Number(values.rounds);
+const seconds = Number(values.seconds);
+// Without --processes: node_exporter's share of the work (the watcher suite's "metrics + disks" row).
+const rates = values.processes ? WATCHER_RATES : { metrics: WATCHER_RATES.metrics, disks: WATCHER_RATES.disks };
+const ctx = { root, outDir: join(root, "bench", "out"), log: (s) => console.error(s) };
+installExitHandlers();
+
+const names = ["base", "new"];
+const dirs = { base: resolve(values.base), new: resolve(values.new) };
+const perMinute = { base: [], new: [] };
+const failures = { base: 0, new: 0 };
+const ratios = [];
+const agents = {};
+const clients = {};
+try {
+  for (const name of names) {
+    agents[name] = await startAgent(ctx, { cli: join(dirs[name], "cli.cjs"), label: `agent-ab-${name}` });
+    clients[name] = await connectAgent(agents[name].url);
+  }
+  const pollBoth = (order, ms) =>
+    Promise.all(order.map((name) => pollAtRates(ms, (kind) => clients[name].request(kind), rates)));
+  // Warm-up: first collections and V8's optimising tier, for both at once.
+  await pollBoth(names, Number(values["warm-up"]) * 1000);
+  console.log(`${rounds} rounds of ${seconds} s, kinds ${Object.keys(rates).join(", ")}; CPU s per minute (scheduler run time, all threads)`);
+  for (let r = 0; r < rounds; r++) {
+    // Who starts first alternates, so neither build's timers always fire first.
+    const order = r % 2 ? ["new", "base"] : ["base", "new"];
+    const meters = Object.fromEntries(order.map((name) => [name, new CpuMeter(agents[name].pid)]));
+    const results = await pollBoth(order, seconds * 1000);
+    const readings = Object.fromEntries(order.map((name) => [name, meters[name].read()]));
+    for (const [i, name] of order.entries()) {
+      perMinute[name].push(readings[name].cpuSecondsPerMinute);
+      failures[name] += results[i].failures;
+    }
+    const ratio = readings.new.cpuSecondsPerMinute / readings.base.cpuSecondsPerMinute;
+    ratios.push(ratio);
+    console.log(
+      `round ${r + 1}: base ${fmtNum(readings.base.cpuSecondsPerMinute, 3)}  new ${fmtNum(readings.new.cpuSecondsPerMinute, 3)}  new/base ${fmtRatio(ratio)}${readings.base.exact && readings.new.exact ? "" : " (ticks, not exact)"}`,
+    );
+  }
+  for (const name of names) {
+    const v = perMinute[name];
+    console.log(
+      `${name}: median ${fmtNum(median(v), 3)} CPU s/min (middle half ${fmtNum(quantile(v, 0.25), 3)} – ${fmtNum(quantile(v, 0.75), 3)}, min – max ${fmtNum(Math.min(...v), 3)} – ${fmtNum(Math.max(...v), 3)}), VmRSS at end ${fmtNum(procMemory(agents[name].pid).rss / 1048576, 1)} MiB, ${failures[name]} failed polls`,
+    );
+  }
+  console.log(
+    `new/base: median of per-round ratios ${fmtRatio(median(ratios))} (middle half ${fmtRatio(quantile(ratios, 0.25))} – ${fmtRatio(quantile(ratios, 0.75))}, min – max ${fmtRatio(Math.min(...ratios))} – ${fmtRatio(Math.max(...ratios))}); ratio of medians ${fmtRatio(median(perMinute.new) / median(perMinute.base))}`,
+  );
+} finally {
+  for (const name of names) await clients[name]?.close();
+  for (const name of names) await agents[name]?.stop();
+  killTracked();
+}

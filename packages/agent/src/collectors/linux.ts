@@ -11,7 +11,7 @@ import type { Backend, Collector } from "./collector.js";
 import { CpuCollector, procStatFile } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
 import { GpuCollector } from "./gpu.js";
-import { readHostname } from "./hostname.js";
+import { hostnameCollector } from "./hostname.js";
 import { MemoryCollector } from "./memory.js";
 import { NetworkCollector } from "./network.js";
 import { PidCount } from "./pid-count.js";
@@ -90,7 +90,7 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     cpu,
     memory,
     network,
-    hostname: collector("hostname", async () => readHostname()),
+    hostname: hostnameCollector(),
     temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled, sensors }),
     gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log, sensors }),
     processCount: collector("process_count", async () => pids.count()),

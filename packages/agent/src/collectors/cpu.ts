@@ -4,7 +4,7 @@
  */
 import type { Collector } from "./collector.js";
 import { KeptProcFile } from "./kept-proc-file.js";
-import { CLOCK_TICKS_PER_SECOND } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, isBlank } from "./procfs.js";
 import type { ProcTextSource } from "./turn-shared-file.js";
 
 /** Cumulative jiffies of one `cpu` line. */
@@ -46,10 +46,6 @@ function parseCpuLine(text: string, start: number, end: number): CpuTimes {
     i = j;
   }
   return { total, idle };
-}
-
-function isBlank(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
 }
 
 /** Where the next line starting with "cpu" after `from` begins, or -1. */

@@ -73,10 +73,13 @@ export const agentCliPath = (root) => join(root, "packages", "agent", "dist", "c
 
 /**
  * Starts the built agent CLI on 127.0.0.1 with a free port (`--port 0`; the
- * start-up line tells which). `env` adds SOCKTOP_* variables.
+ * start-up line tells which). `env` adds SOCKTOP_* variables; `cli` runs
+ * another build (an A/B tool's copy of dist/).
  */
-export async function startAgent(ctx, { env = {}, label = "socktop_agent", nodeArgs = ctx.agentNodeArgs ?? [] } = {}) {
-  const cli = agentCliPath(ctx.root);
+export async function startAgent(
+  ctx,
+  { env = {}, label = "socktop_agent", nodeArgs = ctx.agentNodeArgs ?? [], cli = agentCliPath(ctx.root) } = {},
+) {
   const proc = startProcess(process.execPath, [...nodeArgs, cli, "--bind", LOOPBACK, "--port", "0"], {
     label,
     env: { ...process.env, ...env },

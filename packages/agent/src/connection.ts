@@ -26,11 +26,24 @@ export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY_VIOLATION = 1008;
 export const CLOSE_TOO_BIG = 1009;
 
-function frameText(data: RawData): Buffer {
+function frameBytes(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);
 }
+
+/**
+ * What parseRequest takes: a text frame's text (ws has checked it is UTF-8),
+ * decoded here by Buffer, as given bytes parseRequest would build a
+ * TextDecoder for every request; a binary frame's bytes, which are not read.
+ */
+function requestFrame(data: RawData, isBinary: boolean): string | Buffer {
+  return isBinary ? frameBytes(data) : frameBytes(data).toString("utf8");
+}
+
+/** ws's send options, one object per frame kind rather than one per reply. */
+const TEXT_FRAME = { binary: false } as const;
+const BINARY_FRAME = { binary: true } as const;
 
 export function serveConnection(
   socket: WebSocket,
@@ -49,7 +62,7 @@ export function serveConnection(
       socket.terminate();
       return;
     }
-    socket.send(reply.data, { binary: reply.binary });
+    socket.send(reply.data, reply.binary ? BINARY_FRAME : TEXT_FRAME);
   };
 
   socket.on("message", (data, isBinary) => {
@@ -62,7 +75,7 @@ export function serveConnection(
       return;
     }
     pending++;
-    const reply = handler.handle(parseRequest(frameText(data), isBinary), session);
+    const reply = handler.handle(parseRequest(requestFrame(data, isBinary), isBinary), session);
     tail = tail
       .then(() => reply)
       .then(send)

@@ -4,7 +4,8 @@
  */
 import type { Collector } from "./collector.js";
 import { KeptProcFile } from "./kept-proc-file.js";
-import { CLOCK_TICKS_PER_SECOND } from "./procfs.js";
+import { CLOCK_TICKS_PER_SECOND, isBlank } from "./procfs.js";
+import type { ProcTextSource } from "./turn-shared-file.js";
 
 /** Cumulative jiffies of one `cpu` line. */
 export interface CpuTimes {
@@ -45,10 +46,6 @@ function parseCpuLine(text: string, start: number, end: number): CpuTimes {
     i = j;
   }
   return { total, idle };
-}
-
-function isBlank(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
 }
 
 /** Where the next line starting with "cpu" after `from` begins, or -1. */
@@ -152,6 +149,11 @@ export function readProcClock(procRoot: string, read: (path: string) => string |
   return { totalJiffies, cores, bootTime, uptimeTicks };
 }
 
+/** /proc/stat kept open; single_open, so a short read is all of it (one pread, not two). */
+export function procStatFile(procRoot: string): KeptProcFile {
+  return new KeptProcFile(`${procRoot}/stat`, procRoot, 4096, undefined, true);
+}
+
 const NO_TIMES: ProcStat = { total: { total: 0, idle: 0 }, cores: [] };
 
 /**
@@ -165,10 +167,11 @@ export class CpuCollector implements Collector<CpuUsage> {
   readonly name = "cpu";
   private previous: ProcStat;
   /** /proc/stat, kept open between collections (kept-proc-file.ts). */
-  private readonly file: KeptProcFile;
+  private readonly file: ProcTextSource;
 
-  constructor(procRoot = "/proc") {
-    this.file = new KeptProcFile(`${procRoot}/stat`, procRoot);
+  /** `file`: /proc/stat as the backend shares it with the process count (turn-shared-file.ts); by default a reader of its own. */
+  constructor(procRoot = "/proc", file: ProcTextSource = procStatFile(procRoot)) {
+    this.file = file;
     let baseline = NO_TIMES;
     try {
       const text = this.file.read();

@@ -8,15 +8,18 @@ import { CgroupCollector } from "./cgroups.js";
 import { DiskIoCollector } from "./diskstats.js";
 import { readLoadavgSync, readUptimeSync } from "./loadavg.js";
 import type { Backend, Collector } from "./collector.js";
-import { CpuCollector } from "./cpu.js";
+import { CpuCollector, procStatFile } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
 import { GpuCollector } from "./gpu.js";
-import { readHostname } from "./hostname.js";
+import { hostnameCollector } from "./hostname.js";
 import { MemoryCollector } from "./memory.js";
 import { NetworkCollector } from "./network.js";
+import { PidCount } from "./pid-count.js";
+import { pidOf } from "./process-listing.js";
 import { ProcessCollector } from "./processes.js";
 import { SensorReader } from "./sensor-reader.js";
 import { TemperatureCollector } from "./temperature.js";
+import { TurnSharedFile } from "./turn-shared-file.js";
 
 export interface LinuxBackendOptions {
   procRoot: string;
@@ -75,8 +78,11 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     log: options.log,
     ...(options.sensorTimeoutMs !== undefined ? { timeoutMs: options.sensorTimeoutMs } : {}),
   });
-  // The three machine-wide /proc files of fast metrics are kept open between requests (kept-proc-file.ts).
-  const cpu = new CpuCollector(procRoot);
+  // The machine-wide /proc files of fast metrics are kept open between requests (kept-proc-file.ts);
+  // /proc/stat is read once per request for both the CPU usage and the process count.
+  const stat = new TurnSharedFile(procStatFile(procRoot));
+  const cpu = new CpuCollector(procRoot, stat);
+  const pids = new PidCount(procRoot, (name) => pidOf(name) > 0, undefined, stat);
   const memory = new MemoryCollector(procRoot);
   const network = new NetworkCollector(procRoot);
   return {
@@ -84,15 +90,16 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     cpu,
     memory,
     network,
-    hostname: collector("hostname", async () => readHostname()),
+    hostname: hostnameCollector(),
     temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled, sensors }),
     gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log, sensors }),
-    processCount: collector("process_count", () => processes.processCount()),
+    processCount: collector("process_count", async () => pids.count()),
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
     disks: new DiskCollector({ procRoot, sysRoot, sensors }),
     close: () => {
       processes.close();
       cpu.close();
+      pids.close();
       memory.close();
       network.close();
     },

@@ -60,7 +60,8 @@ export class MemoryCollector implements Collector<MemoryInfo> {
   private readonly file: KeptProcFile;
 
   constructor(procRoot = "/proc") {
-    this.file = new KeptProcFile(`${procRoot}/meminfo`, procRoot);
+    // single_open: a short read is all of it (one pread per read, not two).
+    this.file = new KeptProcFile(`${procRoot}/meminfo`, procRoot, 4096, undefined, true);
   }
 
   async collect(): Promise<MemoryInfo> {

@@ -2,24 +2,41 @@
 import type { NetworkInterface } from "@socktop/protocol";
 import type { Collector } from "./collector.js";
 import { KeptProcFile } from "./kept-proc-file.js";
-import { readTextSync } from "./procfs.js";
+import { isBlank, readTextSync } from "./procfs.js";
 
 /**
  * Parses /proc/net/dev. Interface names may contain spaces on the left and are
  * followed by a colon that may touch the first counter ("eth0:1234 …").
+ * Walked in place, without splitting lines or fields: it runs twice a second
+ * per watcher, and only fields 0 (received bytes) and 8 (transmitted) are used.
  */
 export function parseNetDev(text: string): NetworkInterface[] {
   const interfaces: NetworkInterface[] = [];
-  for (const line of text.split("\n")) {
-    const colon = line.indexOf(":");
-    if (colon < 0) continue; // the two header lines
-    const name = line.slice(0, colon).trim();
-    const fields = line.slice(colon + 1).trim().split(/\s+/);
-    if (name === "" || fields.length < 9) continue;
-    const received = Number(fields[0]);
-    const transmitted = Number(fields[8]);
-    if (!Number.isFinite(received) || !Number.isFinite(transmitted)) continue;
-    interfaces.push({ name, received, transmitted });
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    // No colon on the line: one of the two header lines.
+    if (colon >= 0 && colon < end) {
+      const name = text.slice(start, colon).trim();
+      let received = NaN;
+      let transmitted = NaN;
+      let fields = 0;
+      for (let i = colon + 1; i < end; ) {
+        while (i < end && isBlank(text.charCodeAt(i))) i++;
+        if (i >= end) break;
+        let j = i;
+        while (j < end && !isBlank(text.charCodeAt(j))) j++;
+        if (fields === 0) received = Number(text.slice(i, j));
+        else if (fields === 8) transmitted = Number(text.slice(i, j));
+        fields++;
+        i = j;
+      }
+      if (name !== "" && fields >= 9 && Number.isFinite(received) && Number.isFinite(transmitted)) {
+        interfaces.push({ name, received, transmitted });
+      }
+    }
+    start = end + 1;
   }
   return interfaces;
 }

@@ -22,7 +22,9 @@
  * Only on a real procfs: a fixture tree of plain files is listed every time.
  */
 import { readdirSync } from "node:fs";
+import { procStatFile } from "./cpu.js";
 import { KeptProcFile } from "./kept-proc-file.js";
+import type { ProcTextSource } from "./turn-shared-file.js";
 
 /** "processes 767360" of /proc/stat; NaN when absent. */
 export function parseTotalForks(stat: string | null): number {
@@ -45,7 +47,7 @@ export function parseThreadCount(loadavg: string | null): number {
 }
 
 export class PidCount {
-  private readonly stat: KeptProcFile;
+  private readonly stat: ProcTextSource;
   private readonly loadavg: KeptProcFile;
   private last: { forks: number; threads: number; count: number } | null = null;
   /** How many times /proc was actually listed (for tests). */
@@ -57,14 +59,17 @@ export class PidCount {
    * `isPid`: whether a /proc entry's name is a process's (the process scan's rule).
    * `trustCounters`: list only when the counters moved (default: when procRoot is a real procfs;
    * tests set it to drive the rule with fixture files).
+   * `stat`: /proc/stat as the backend shares it with the CPU collector (turn-shared-file.ts).
    */
   constructor(
     private readonly procRoot: string,
     private readonly isPid: (name: string) => boolean,
     trustCounters?: boolean,
+    stat: ProcTextSource = procStatFile(procRoot),
   ) {
-    this.stat = new KeptProcFile(`${procRoot}/stat`, procRoot);
-    this.loadavg = new KeptProcFile(`${procRoot}/loadavg`, procRoot);
+    this.stat = stat;
+    // single_open, like /proc/stat: one pread per read.
+    this.loadavg = new KeptProcFile(`${procRoot}/loadavg`, procRoot, 128, undefined, true);
     this.trustCounters = trustCounters ?? this.stat.kept;
   }
 

@@ -172,3 +172,8 @@ export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => se
 
 /** USER_HZ: the unit of CPU times in /proc. It is 100 on every Linux architecture Node runs on. */
 export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Whether a character code separates fields in /proc text (space, tab, CR): for parsers that walk a line in place. */
+export function isBlank(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}

@@ -20,6 +20,13 @@ test("parseNetDev skips headers, short and garbage lines", () => {
   assert.deepEqual(parseNetDev("Inter-|\n face |\neth0: 1 2 3\nbad: x 0 0 0 0 0 0 0 y\n"), []);
 });
 
+test("parseNetDev takes tabs and runs of blanks as separators and a last line without a newline", () => {
+  assert.deepEqual(parseNetDev("  lo:\t5 0 0 0 0 0 0 0   6 0 0 0 0 0 0 0\r\n  br-x y: 7 1 1 1 1 1 1 1 8 1 1 1 1 1 1 1"), [
+    { name: "lo", received: 5, transmitted: 6 },
+    { name: "br-x y", received: 7, transmitted: 8 },
+  ]);
+});
+
 test("missing /proc/net/dev gives no interfaces, not an error", async () => {
   assert.deepEqual(readNetworksSync("/nonexistent-proc"), []);
 });

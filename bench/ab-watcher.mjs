@@ -27,13 +27,11 @@
  * rates as the watcher suite does (its target: agent ≤ 0.5× node_exporter,
  * metrics + disks), and prints new/node_exporter per round.
  */
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { NODE_EXPORTER_QUERIES, connectAgent, startAgent, startNodeExporter } from "./lib/peers.mjs";
+import { NODE_EXPORTER_QUERIES, connectAgent, startAgent, startNodeExporter, startWsFloor } from "./lib/peers.mjs";
 import {
   CpuMeter,
-  LOOPBACK,
   WATCHER_RATES,
   fmtNum,
   fmtRatio,
@@ -44,8 +42,6 @@ import {
   pollAtRates,
   procMemory,
   quantile,
-  startProcess,
-  waitFor,
 } from "./lib/util.mjs";
 
 const root = resolve(import.meta.dirname, "..");
@@ -69,22 +65,6 @@ const rates = values.processes ? WATCHER_RATES : { metrics: WATCHER_RATES.metric
 const ctx = { root, outDir: join(root, "bench", "out"), log: (s) => console.error(s) };
 installExitHandlers();
 
-/** The --floor server: ws answering every frame with the same bytes, nothing else. */
-const FLOOR_SERVER = `
-const { WebSocketServer } = require(process.env.AB_WS);
-const reply = Buffer.from(JSON.stringify({ floor: "x".repeat(386) }));
-const server = require("node:http").createServer();
-new WebSocketServer({ server, perMessageDeflate: false }).on("connection", (ws) => ws.on("message", () => ws.send(reply, { binary: false })));
-server.listen(0, process.env.AB_HOST, () => console.log("bound to " + process.env.AB_HOST + ":" + server.address().port + ")"));
-`;
-
-async function startFloor() {
-  const ws = createRequire(join(root, "packages", "agent", "package.json")).resolve("ws");
-  const proc = startProcess(process.execPath, ["-e", FLOOR_SERVER], { label: "ab-floor", env: { ...process.env, AB_WS: ws, AB_HOST: LOOPBACK } });
-  const port = await waitFor(() => Number(/bound to [^\s]*:(\d+)\)/.exec(proc.output())?.[1]) || null, 20000, "the floor server");
-  return { ...proc, url: `ws://${LOOPBACK}:${port}/` };
-}
-
 const names = ["base", "new"];
 const dirs = { base: resolve(values.base), new: resolve(values.new) };
 const perMinute = { base: [], new: [] };
@@ -98,7 +78,7 @@ try {
     clients[name] = await connectAgent(agents[name].url);
   }
   if (values.floor) {
-    agents.floor = await startFloor();
+    agents.floor = await startWsFloor(ctx);
     clients.floor = await connectAgent(agents.floor.url);
     perMinute.floor = [];
     failures.floor = 0;

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync, unlinkSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import WebSocket from "ws";
 import { LOOPBACK, freePort, httpGet, startProcess, waitFor, which } from "./util.mjs";
@@ -100,6 +101,26 @@ export async function startAgent(
 // ---------------------------------------------------------------- node_exporter
 
 /** Query strings that make one node_exporter scrape collect only what the agent reports. */
+/**
+ * The floor of any Node WebSocket server: the workspace's ws (as the agent uses it) answering
+ * every frame with the same 400-byte text, nothing else. Its CPU per request is what the
+ * agent pays before doing anything of its own (wake-up, socket read, ws framing, write).
+ */
+const WS_FLOOR_SERVER = `
+const { WebSocketServer } = require(process.env.SOCKTOP_BENCH_WS);
+const reply = Buffer.from(JSON.stringify({ floor: "x".repeat(386) }));
+const server = require("node:http").createServer();
+new WebSocketServer({ server, perMessageDeflate: false }).on("connection", (ws) => ws.on("message", () => ws.send(reply, { binary: false })));
+server.listen(0, process.env.SOCKTOP_BENCH_HOST, () => console.log("bound to " + process.env.SOCKTOP_BENCH_HOST + ":" + server.address().port + ")"));
+`;
+
+export async function startWsFloor(ctx, { label = "ws-floor" } = {}) {
+  const ws = createRequire(join(ctx.root, "packages", "agent", "package.json")).resolve("ws");
+  const proc = startProcess(process.execPath, ["-e", WS_FLOOR_SERVER], { label, env: { ...process.env, SOCKTOP_BENCH_WS: ws, SOCKTOP_BENCH_HOST: LOOPBACK } });
+  const port = await waitFor(() => Number(/bound to [^\s]*:(\d+)\)/.exec(proc.output())?.[1]) || null, 20000, "the ws floor server");
+  return { ...proc, url: `ws://${LOOPBACK}:${port}/` };
+}
+
 export const NODE_EXPORTER_QUERIES = {
   // cpu + per-core, memory + swap, network interfaces, temperatures (hwmon)
   metrics: "/metrics?collect[]=cpu&collect[]=meminfo&collect[]=netdev&collect[]=hwmon",

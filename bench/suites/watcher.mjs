@@ -17,9 +17,13 @@
  *    filesystem scrape every 5 s (it has no process list: it does less work);
  *  - Glances: the plugins behind the same data, each refreshed at the same
  *    rate (config `refresh=`; `--cached-time 0` so the REST server does not
- *    hold them back), polled on its per-plugin REST endpoints.
+ *    hold them back), polled on its per-plugin REST endpoints;
+ *  - the floor: a bare Node ws server answering every metrics and disks
+ *    request with the same bytes (bench/lib/peers.mjs startWsFloor): what any
+ *    Node WebSocket server pays per request before doing work of its own, so
+ *    the node_exporter target's explanation can tell the agent's own work apart.
  */
-import { GLANCES_PATHS, GLANCES_PLUGINS, NODE_EXPORTER_QUERIES, connectAgent, startAgent, startGlances, startNodeExporter } from "../lib/peers.mjs";
+import { GLANCES_PATHS, GLANCES_PLUGINS, NODE_EXPORTER_QUERIES, connectAgent, startAgent, startGlances, startNodeExporter, startWsFloor } from "../lib/peers.mjs";
 import { CpuMeter, WATCHER_RATES, fmtBytes, fmtNum, fmtRatio, httpGet, median, pollAtRates, procMemory, quantile } from "../lib/util.mjs";
 
 const RATES = WATCHER_RATES;
@@ -47,8 +51,12 @@ export async function run(ctx) {
     const glances = await startGlances(ctx, { plugins, cachedTime: 0, time: 0.5, refresh, label: "glances-watcher" });
     if (glances) servers.push(glances);
 
+    const floor = ne ? await startWsFloor(ctx) : null;
+    if (floor) servers.push(floor);
+
     const client = await connectAgent(agent.url);
     const clientMd = await connectAgent(agentMd.url);
+    const clientFloor = floor ? await connectAgent(floor.url) : null;
     const contenders = [
       {
         id: "agent",
@@ -78,6 +86,16 @@ export async function run(ctx) {
           if (!path) return;
           const r = await httpGet(ne.port, path);
           if (r.status !== 200) throw new Error(String(r.status));
+        },
+      });
+    }
+    if (floor && clientFloor) {
+      contenders.push({
+        id: "floor",
+        name: "floor: a bare Node ws server, fixed 400-byte reply (metrics + disks requests)",
+        pid: floor.pid,
+        poll: async (kind) => {
+          if (kind !== "processes") await clientFloor.request(kind);
         },
       });
     }
@@ -115,6 +133,7 @@ export async function run(ctx) {
     }
     await client.close();
     await clientMd.close();
+    await clientFloor?.close();
 
     const agentMedian = median(perMinute.agent);
     const rows = contenders.map((c) => {
@@ -123,6 +142,7 @@ export async function run(ctx) {
       return `| ${c.name} | ${fmtNum(m, 3)} s | ${fmtNum(quantile(v, 0.25), 3)} – ${fmtNum(quantile(v, 0.75), 3)} s | ${fmtNum(Math.min(...v), 3)} – ${fmtNum(Math.max(...v), 3)} s | ${fmtNum((m / 60) * 100, 2)} % | ${c.id === "agent" ? "1.00×" : fmtRatio(m / agentMedian)} | ${fmtBytes(procMemory(c.pid).rss)} | ${failures[c.id]} |`;
     });
     const nopMedian = perMinute["agent-nop"] ? median(perMinute["agent-nop"]) : NaN;
+    const floorMedian = perMinute.floor ? median(perMinute.floor) : NaN;
     // Targets as ratios: the agent's CPU ÷ the peer's for the same data, per round
     // (contenders take turns within a round, so a round's ratio shares its load).
     const targets = [];
@@ -148,6 +168,9 @@ export async function run(ctx) {
             (c.id === "glances" && nopMedian > 0
               ? `; an agent asked without the process list used ${fmtNum(nopMedian, 3)} s/min, so the process list costs ${fmtNum(ours - nopMedian, 3)} s/min of it`
               : "") +
+            (c.id === "node_exporter" && floorMedian > 0
+              ? `; a bare Node ws server answering the same requests with fixed bytes (no collection, no encoding) used ${fmtNum(floorMedian, 3)} s/min, ${fmtRatio(median(perMinute.floor.map((f, i) => f / perMinute[c.id][i])))} node_exporter's (per-round median): that floor leaves ${fmtNum(Math.max(0, m * limit - floorMedian), 3)} s/min for the agent's own work (collecting, encoding), which took ${fmtNum(ours - floorMedian, 3)}`
+              : "") +
             ".",
       });
       ratioNotes.push(`- ${peer} (${what}): per-round ratios ${perRound.map((r) => fmtRatio(r)).join(", ")}; median ${fmtRatio(ratio)}, middle half ${fmtRatio(quantile(perRound, 0.25))} – ${fmtRatio(quantile(perRound, 0.75))}.`);
@@ -161,7 +184,7 @@ export async function run(ctx) {
       "",
       ...ratioNotes,
       "",
-      "node_exporter is polled for the same metrics and disks but has no per-process list; the agent's \"metrics + disks only\" row is the comparable work (a second agent process, polled without the process list, so that the first one's process-list garbage is not collected in its rounds). Glances refreshes each plugin at the rate it is polled (its REST server's own cache is switched off with `--cached-time 0`, as it only takes whole seconds).",
+      "node_exporter is polled for the same metrics and disks but has no per-process list; the agent's \"metrics + disks only\" row is the comparable work (a second agent process, polled without the process list, so that the first one's process-list garbage is not collected in its rounds). Glances refreshes each plugin at the rate it is polled (its REST server's own cache is switched off with `--cached-time 0`, as it only takes whole seconds). The floor row is a bare Node ws server (the agent's ws) answering the metrics and disks requests with the same 400 bytes: what any Node WebSocket server pays per request (waking up, reading the socket, ws framing, writing) before work of its own.",
     ].join("\n");
     return { id: "watcher", title: "3. CPU cost of one watcher", markdown, targets, data: { perMinute, failures } };
   } finally {

@@ -6,6 +6,7 @@ import {
   LEGACY_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   requestName,
+  topProcesses,
   type DiskInfo,
   type HelloReply,
   type ParsedRequest,
@@ -41,6 +42,8 @@ export const CAPABILITIES: readonly string[] = [
   "error_frames",
   // Protocol 2: process rows with ppid, user, state, threads, start time and command.
   "process_rows",
+  // {"type":"processes","top":N}: only the N busiest (the fleet view wants one per host).
+  "processes_top",
   "load",
   "disk_io",
   "cgroups",
@@ -153,8 +156,11 @@ export class RequestHandler {
         // Binary protobuf in both dialects and both protocols: replies are matched by order.
         // Only a client that has shown it speaks protocol 2 gets the extra fields; everyone
         // else gets exactly the bytes this agent always sent for the same data.
-        if (session.protocol >= 2) return this.listMemo.get(processes, "protobuf-rich", (p) => processListReply(p as ProcessEntry[], "rich"));
-        return this.listMemo.get(processes, "protobuf", (p) => processListReply(p as ProcessEntry[], "basic"));
+        const form = session.protocol >= 2 ? "rich" : "basic";
+        const top = request.top;
+        // process_count stays the number of all processes.
+        if (top !== undefined) return this.listMemo.get(processes, `protobuf-${form}-top-${top}`, (p) => processListReply(topProcesses(p as ProcessEntry[], top), form, processes.length));
+        return this.listMemo.get(processes, `protobuf-${form}`, (p) => processListReply(p as ProcessEntry[], form));
       }
       case "load":
         return this.json(request, await sources.load.get());

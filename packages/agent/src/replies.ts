@@ -124,10 +124,10 @@ export function legacyJson(value: unknown): EncodedReply {
 }
 
 /** The process list as protobuf, gzip when larger than the threshold. */
-export function processListReply(processes: readonly ProcessEntry[], form: ProcessListForm = "basic"): EncodedReply {
+export function processListReply(processes: readonly ProcessEntry[], form: ProcessListForm = "basic", count = processes.length): EncodedReply {
   // Encoded into the protocol's reused buffer, which the next encoding
   // overwrites: gzip reads it now, and the small case is copied.
-  const bytes = encodeProcessListInto(processes, form);
+  const bytes = encodeProcessListInto(processes, form, count);
   const data = bytes.length > GZIP_THRESHOLD_BYTES ? gzip(bytes) : Buffer.from(bytes);
   return { data, binary: true };
 }

@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { GZIP_THRESHOLD_BYTES, decodeProcessList, isGzip } from "@socktop/protocol";
+import { GZIP_THRESHOLD_BYTES, decodeProcessList, isGzip, topProcesses } from "@socktop/protocol";
 import type { StartedAgent } from "../src/agent.js";
 import { TestClient, json, startTestAgent, unzip, wsUrl } from "./helpers/agent.js";
 
@@ -67,6 +67,38 @@ test('seed {"type":"processes"}: binary protobuf, gzip when over 768 bytes', asy
   assert.equal(list.process_count, list.processes.length);
   assert.ok(list.processes.some((p) => p.pid === process.pid), "this test process is listed");
   assert.ok(list.processes.length > 5);
+});
+
+test('{"type":"processes","top":N}: the N busiest of the same list, busiest first, process_count of all', async () => {
+  // Pipelined: both answered from one cached scan.
+  client.send('{"type":"processes"}');
+  client.send('{"type":"processes","top":3}');
+  const all = decodeProcessList(unzip(await client.next()));
+  const frame = await client.next();
+  assert.ok(frame.isBinary);
+  const top = decodeProcessList(unzip(frame));
+  assert.equal(top.process_count, all.processes.length);
+  assert.deepEqual(top.processes, topProcesses(all.processes, 3));
+  // A protocol-2 client gets the same rows with their protocol-2 fields.
+  const v2 = await TestClient.connect(wsUrl(agent, "?socktop_hello=1"));
+  try {
+    const hello = json<{ capabilities: string[] }>(await v2.next());
+    assert.ok(hello.capabilities.includes("processes_top"));
+    v2.send('{"type":"processes","top":1,"id":1}');
+    const rich = decodeProcessList(unzip(await v2.next()));
+    assert.equal(rich.processes.length, 1);
+    assert.ok(rich.processes[0]!.state !== undefined, "protocol-2 row");
+    assert.ok(rich.process_count > 1);
+  } finally {
+    await v2.close();
+  }
+});
+
+test("a processes request with a bad top is refused, the connection kept", async () => {
+  const error = json<{ error: string; request: string }>(await client.request('{"type":"processes","top":0}'));
+  assert.match(error.error, /"top" must be an integer/);
+  assert.equal(error.request, "processes");
+  assert.ok(decodeProcessList(unzip(await client.request("get_processes"))).processes.length > 5);
 });
 
 test("legacy get_metrics: every key the original client requires, gzip-binary when long", async () => {

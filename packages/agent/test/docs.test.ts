@@ -76,7 +76,7 @@ const PORTABLE = process.env.SOCKTOP_AGENT_BACKEND === "portable";
 
 test("every request frame in docs/protocol.md is understood by the agent", async () => {
   const frames = [...blocks(protocolDoc, "## Requests", "json"), ...blocks(protocolDoc, "## Requests", "text")];
-  assert.equal(frames.length, 18);
+  assert.equal(frames.length, 19);
   const client = await TestClient.connect(wsUrl(agent));
   try {
     for (const frame of frames) {

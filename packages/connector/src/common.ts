@@ -19,7 +19,7 @@ export {
   type ConnectFailure,
   type ErrorCode,
 } from "./errors.js";
-export type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection.js";
+export type { AgentConnection, ConnectionEvents, ConnectionState, ProcessesOptions } from "./connection.js";
 export type { ReconnectStatus } from "./reconnect.js";
 export {
   CONNECTOR_MIN_PROTOCOL_VERSION,

@@ -21,6 +21,15 @@ import type { ReconnectStatus } from "./reconnect.js";
 
 export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
 
+export interface ProcessesOptions {
+  /**
+   * Only the `top` busiest processes, busiest first (higher CPU, then more memory):
+   * agents that state `processes_top` send only those, and the list of any other
+   * agent is cut to them here. `process_count` still counts every process.
+   */
+  top?: number;
+}
+
 export interface ConnectionEvents {
   /** The state changed; `error` says why when the link was lost or could not be made. */
   state: (state: ConnectionState, error?: SocktopError) => void;
@@ -68,8 +77,9 @@ export interface AgentConnection {
    * Every process (unsorted, threads excluded). On protocol 2 with an agent that states
    * `process_rows`, each row also has ppid, uid, user, state, threads, start_time and command
    * (each absent when the agent could not read it); from other agents only the four basic fields.
+   * With `top`, only the N busiest, busiest first (see ProcessesOptions).
    */
-  processes(): Promise<ProcessListReply>;
+  processes(options?: ProcessesOptions): Promise<ProcessListReply>;
   processMetrics(pid: number): Promise<ProcessMetricsReply>;
   journalEntries(pid: number): Promise<JournalReply>;
   /** Load average and uptime. Needs the agent's `load` capability (else an AgentError, UNKNOWN_REQUEST). */

@@ -6,7 +6,7 @@
  * link.ts's, the retry timing reconnect.ts's. Platform-neutral: everything
  * Node- or browser-specific is behind Platform.
  */
-import { HELLO_QUERY_PARAMETER, LEGACY_PROTOCOL_VERSION, encodeRequest, type HelloReply, type Request, type RequestId, type SignalName } from "@socktop/protocol";
+import { HELLO_QUERY_PARAMETER, LEGACY_PROTOCOL_VERSION, encodeRequest, type HelloReply, type Request, type RequestId } from "@socktop/protocol";
 import type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection-types.js";
 import { ConnectionClosedError, NotConnectedError, ProtocolError, SocktopError, TimeoutError, UnsupportedProtocolError, describe } from "./errors.js";
 import { readFrame } from "./decode.js";
@@ -16,11 +16,11 @@ import { Emitter } from "./emitter.js";
 import { CONNECTOR_PROTOCOL_VERSION, infoFromFirstFrame, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
 import { ReconnectSchedule, type ReconnectStatus } from "./reconnect.js";
-import { RequestApi, type Interpreter } from "./request-api.js";
+import { RequestApi, type Interpreter, type RequestFields } from "./request-api.js";
 import type { Frame, Platform, PreparedPlatform, Transport } from "./transport.js";
 import { parseAgentUrl, withQueryParameter, type AgentUrl } from "./url.js";
 
-export type { AgentConnection, ConnectionEvents, ConnectionState } from "./connection-types.js";
+export type { AgentConnection, ConnectionEvents, ConnectionState, ProcessesOptions } from "./connection-types.js";
 
 const CLOSE_NORMAL = 1000;
 /** How long close() waits for the agent to acknowledge before dropping the socket. */
@@ -405,7 +405,8 @@ export class Connection extends RequestApi implements AgentConnection {
 
   // ------------------------------------------------------------------ requests
 
-  protected request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: Interpreter<T>, signal?: SignalName): Promise<T> {
+  protected request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: Interpreter<T>, fields: RequestFields = {}): Promise<T> {
+    const { signal } = fields;
     const what = pid === undefined ? kind : signal === undefined ? `${kind}(${pid})` : `${kind}(${pid}, ${signal})`;
     const link = this.link;
     if (this.currentState !== "open" || link === null || link.dead || link.transport === null) {
@@ -417,12 +418,15 @@ export class Connection extends RequestApi implements AgentConnection {
       return Promise.reject(new NotConnectedError(message, { state }));
     }
     const id = link.mode === "v2" && link.useIds ? this.nextId++ : undefined;
+    // Signals have no plain-text command: JSON even on a legacy-command link (agents that state `signal` read both).
+    const dialect = link.mode === "legacy" && kind !== "signal" ? "legacy" : "json";
     const request = {
       kind,
-      // Signals have no plain-text command: JSON even on a legacy-command link (agents that state `signal` read both).
-      dialect: link.mode === "legacy" && kind !== "signal" ? "legacy" : "json",
+      dialect,
       ...(pid === undefined ? {} : { pid }),
       ...(signal === undefined ? {} : { signal }),
+      // No legacy form: a legacy link asks for the whole list (request-api cuts it).
+      ...(fields.top === undefined || dialect === "legacy" ? {} : { top: fields.top }),
       ...(id === undefined ? {} : { id }),
     } as Request;
     return new Promise<T>((resolve, reject) => {

@@ -5,7 +5,9 @@
  * (connection.ts), reached through `request()`.
  */
 import {
+  MAX_TOP_PROCESSES,
   parseSignalName,
+  topProcesses,
   type CgroupsReply,
   type DiskInfo,
   type DiskIoReply,
@@ -34,11 +36,20 @@ import {
   type Payload,
 } from "./decode.js";
 import { interpretJson, type Expected } from "./interpret.js";
+import type { ProcessesOptions } from "./connection-types.js";
 import type { Kind } from "./link.js";
 import type { AgentInfo } from "./negotiate.js";
 
 /** Reads the payload of the reply to `entry`. */
 export type Interpreter<T> = (entry: Expected, payload: Payload) => Promise<T>;
+
+/** What a request carries besides its kind and pid. */
+export interface RequestFields {
+  signal?: SignalName;
+  /** Only the N busiest processes; sent only on a JSON link (the legacy command has no such form). */
+  top?: number;
+}
+
 
 /** A pid the agent could be asked about, or a RangeError (thrown before anything is sent). */
 function checkPid(pid: number): void {
@@ -66,7 +77,7 @@ export abstract class RequestApi {
   abstract readonly url: string;
 
   /** Sends a request on the current link and resolves with its reply read by `interpret`. */
-  protected abstract request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: Interpreter<T>, signal?: SignalName): Promise<T>;
+  protected abstract request<T>(kind: Exclude<Kind, "hello">, pid: number | undefined, interpret: Interpreter<T>, fields?: RequestFields): Promise<T>;
 
   /** True while the current link speaks the legacy commands. */
   protected abstract legacyLink(): boolean;
@@ -101,16 +112,28 @@ export abstract class RequestApi {
     return this.request("disks", undefined, json(normaliseDisks));
   }
 
-  processes(): Promise<ProcessListReply> {
-    return this.request("processes", undefined, async (entry, payload) => {
-      if (payload.kind === "json") {
-        const agentError = agentErrorOf(payload.value, entry.what);
-        if (agentError !== null) throw agentError;
-        throw new ProtocolError(`The agent answered processes with JSON where the binary process list was due: replies are out of step, so the connection is reset.`);
-      }
-      const list = decodeProcesses(payload.bytes);
-      return shaped(entry.what, () => checkProcesses(list));
-    });
+  processes(options: ProcessesOptions = {}): Promise<ProcessListReply> {
+    const top = options.top;
+    if (top !== undefined && (!Number.isInteger(top) || top < 1 || top > MAX_TOP_PROCESSES)) {
+      return Promise.reject(new RangeError(`top must be an integer from 1 to ${MAX_TOP_PROCESSES}, not ${String(top)}`));
+    }
+    // An agent without the capability would send every process anyway (or refuse an unknown field): not worth asking.
+    const fields = top !== undefined && this.info.capabilities.includes("processes_top") ? { top } : {};
+    return this.request(
+      "processes",
+      undefined,
+      async (entry, payload) => {
+        if (payload.kind === "json") {
+          const agentError = agentErrorOf(payload.value, entry.what);
+          if (agentError !== null) throw agentError;
+          throw new ProtocolError(`The agent answered processes with JSON where the binary process list was due: replies are out of step, so the connection is reset.`);
+        }
+        const list = decodeProcesses(payload.bytes);
+        const checked = await shaped(entry.what, () => checkProcesses(list));
+        return top === undefined ? checked : { process_count: checked.process_count, processes: topProcesses(checked.processes, top) };
+      },
+      fields,
+    );
   }
 
   processMetrics(pid: number): Promise<ProcessMetricsReply> {
@@ -137,7 +160,7 @@ export abstract class RequestApi {
     return aboutPid(pid, () => {
       const name = parseSignalName(signal);
       if (name === null) return Promise.reject(new RangeError(`signal must be one of TERM, INT, HUP, KILL, STOP, CONT, not ${JSON.stringify(signal)}`));
-      return this.unsupported("signal", "signal") ?? this.request("signal", pid, json(checkSignal), name);
+      return this.unsupported("signal", "signal") ?? this.request("signal", pid, json(checkSignal), { signal: name });
     });
   }
 }

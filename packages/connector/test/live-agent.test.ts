@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { hostname } from "node:os";
 import WebSocket from "ws";
+import { compareBusiest } from "@socktop/protocol";
 import { connect, AgentError, type AgentConnection, type Metrics } from "../src/index.js";
 import { liveUrl, startLiveAgent, type StartedAgent } from "./helpers/live.js";
 
@@ -85,6 +86,20 @@ for (const protocol of ["auto", "legacy"] as const) {
       const me = list.processes.find((p) => p.pid === process.pid);
       assert.ok(me, "this test process is listed");
       assert.ok(me.mem_bytes > 0);
+    });
+
+    test("processes({ top }): the busiest few, busiest first, process_count of all", async () => {
+      const before = sent.length;
+      const list = await connection.processes({ top: 2 });
+      assert.equal(list.processes.length, 2);
+      assert.ok(compareBusiest(list.processes[0]!, list.processes[1]!) < 0);
+      assert.ok(list.process_count > 2);
+      // Protocol 2 asks the agent for two rows; the legacy command has no such form and gets all (cut here).
+      const frame = sent.slice(before).find((f) => f.includes("processes")) ?? "";
+      if (protocol === "auto") assert.match(frame, /^\{"type":"processes","top":2,"id":\d+\}$/);
+      else assert.equal(frame, "get_processes");
+      await assert.rejects(connection.processes({ top: 0 }), RangeError);
+      await assert.rejects(connection.processes({ top: 1.5 }), RangeError);
     });
 
     test("processMetrics(pid): this process's details (or the agent's error, until it serves them)", async (t) => {

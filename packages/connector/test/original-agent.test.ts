@@ -6,6 +6,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { topProcesses } from "@socktop/protocol";
 import { connect, AgentError, type AgentConnection } from "../src/index.js";
 import { ORIGINAL_AGENT_INFO, ORIGINAL_PROCESSES, startOriginalAgent, type OriginalAgent } from "./helpers/original-agent.js";
 import { waitFor } from "./helpers/util.js";
@@ -48,6 +49,13 @@ test("processes: gzipped protobuf decoded", async () => {
   const list = await agent.processes();
   assert.equal(list.process_count, ORIGINAL_PROCESSES.length);
   assert.deepEqual(list.processes[5], ORIGINAL_PROCESSES[5]);
+});
+
+test("processes({ top }): the original sends every process (get_processes); the connector keeps the busiest", async () => {
+  const list = await agent.processes({ top: 3 });
+  assert.equal(list.process_count, ORIGINAL_PROCESSES.length);
+  assert.deepEqual(list.processes, topProcesses(ORIGINAL_PROCESSES, 3));
+  assert.equal(original.received.at(-1), "get_processes");
 });
 
 test("process details and journal through the legacy commands, and the original's error object as AGENT_ERROR", async () => {

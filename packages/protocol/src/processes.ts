@@ -99,9 +99,10 @@ function rowBound(p: ProcessEntry, rich: boolean): number {
 /**
  * Encodes a process list into a buffer reused by the next call: the returned
  * view is valid until then (for callers that compress or copy it at once).
- * `process_count` is the number of rows.
+ * `process_count` is `count`: the number of rows, or of all processes when
+ * the rows are only the busiest of them.
  */
-export function encodeProcessListInto(processes: readonly ProcessEntry[], form: ProcessListForm = "basic"): Uint8Array {
+export function encodeProcessListInto(processes: readonly ProcessEntry[], form: ProcessListForm = "basic", count = processes.length): Uint8Array {
   const rich = form === "rich";
   let need = 6;
   for (const p of processes) need += rowBound(p, rich);
@@ -111,9 +112,9 @@ export function encodeProcessListInto(processes: readonly ProcessEntry[], form: 
   }
   const buf = scratch;
   let o = 0;
-  if (processes.length !== 0) {
+  if (count !== 0) {
     buf[o++] = 0x08; // field 1 process_count, varint
-    o = varint(buf, o, processes.length);
+    o = varint(buf, o, count);
   }
   for (const p of processes) {
     buf[o++] = 0x12; // field 2 processes, length-delimited
@@ -166,9 +167,39 @@ function writeRichFields(buf: Uint8Array, o: number, p: ProcessEntry): number {
   return o;
 }
 
-/** Encodes a process list into bytes of its own. `process_count` is the number of rows. */
-export function encodeProcessList(processes: readonly ProcessEntry[], form: ProcessListForm = "basic"): Uint8Array {
-  return encodeProcessListInto(processes, form).slice();
+/** Encodes a process list into bytes of its own (`count` as for encodeProcessListInto). */
+export function encodeProcessList(processes: readonly ProcessEntry[], form: ProcessListForm = "basic", count = processes.length): Uint8Array {
+  return encodeProcessListInto(processes, form, count).slice();
+}
+
+/**
+ * Busiest first: the higher CPU share, then the more memory (on an idle
+ * machine the biggest process is still worth naming), then the lower pid (so
+ * that the agent's `top` and a client picking from a whole list agree).
+ */
+export function compareBusiest(a: ProcessEntry, b: ProcessEntry): number {
+  if (a.cpu_usage !== b.cpu_usage) return a.cpu_usage > b.cpu_usage ? -1 : 1;
+  if (a.mem_bytes !== b.mem_bytes) return a.mem_bytes > b.mem_bytes ? -1 : 1;
+  return a.pid - b.pid;
+}
+
+/** The `n` busiest processes (compareBusiest), busiest first: what a processes request with `top` gets. */
+export function topProcesses(processes: readonly ProcessEntry[], n: number): ProcessEntry[] {
+  // A few of many (the fleet asks for one): keep them in order while scanning, without sorting the whole list.
+  if (n * 8 < processes.length) {
+    const best: ProcessEntry[] = [];
+    for (const p of processes) {
+      if (best.length === n && compareBusiest(p, best[n - 1]!) >= 0) continue;
+      let i = best.length === n ? n - 1 : best.length;
+      while (i > 0 && compareBusiest(p, best[i - 1]!) < 0) {
+        best[i] = best[i - 1]!;
+        i--;
+      }
+      best[i] = p;
+    }
+    return best;
+  }
+  return [...processes].sort(compareBusiest).slice(0, n);
 }
 
 // ---------------------------------------------------------------- decoding

@@ -2,7 +2,8 @@
  * Requests: the two dialects a client may speak on `/ws`, parsed into one typed form.
  *
  * - "json" (the JSON dialect): the agent README's `{"type":"metrics"}` frames (plus `process_metrics`,
- *   `journal_entries`, `hello`, `load`, `disk_io`, `cgroups` and `signal`), optionally with a protocol-2 `id`.
+ *   `journal_entries`, `hello`, `load`, `disk_io`, `cgroups` and `signal`), optionally with a protocol-2 `id`;
+ *   `{"type":"processes"}` optionally with `top` (only the N busiest processes).
  * - "legacy" (the legacy dialect): the original socktop clients' plain-text commands
  *   (`get_metrics`, `get_disks`, `get_processes`, `get_process_metrics:<pid>`,
  *   `get_journal_entries:<pid>`), plus `get_load`, `get_disk_io` and
@@ -27,7 +28,7 @@ export type RequestKind =
   | "signal";
 
 /** Requests without arguments. */
-type SimpleKind = "metrics" | "disks" | "processes" | "hello" | "load" | "disk_io" | "cgroups";
+type SimpleKind = "metrics" | "disks" | "hello" | "load" | "disk_io" | "cgroups";
 
 interface RequestBase {
   dialect: Dialect;
@@ -37,6 +38,8 @@ interface RequestBase {
 
 export type Request =
   | (RequestBase & { kind: SimpleKind })
+  /** `top`: only the N busiest processes (JSON only; agents that state `processes_top`). */
+  | (RequestBase & { kind: "processes"; top?: number })
   | (RequestBase & { kind: "process_metrics" | "journal_entries"; pid: number })
   | (RequestBase & { kind: "signal"; pid: number; signal: SignalName });
 
@@ -58,10 +61,12 @@ export type ParsedRequest = Request | InvalidRequest;
 export const MAX_PID = 0xffff_ffff;
 /** Longest request id echoed back. */
 export const MAX_REQUEST_ID_LENGTH = 64;
+/** Largest `top` of a processes request (more than any machine's process list is long in practice). */
+export const MAX_TOP_PROCESSES = 65_535;
 /** How much of an unreadable frame is quoted back in the error reply. */
 const QUOTE_LIMIT = 64;
 
-const LEGACY_SIMPLE: Record<string, Exclude<SimpleKind, "hello">> = {
+const LEGACY_SIMPLE: Record<string, Exclude<SimpleKind, "hello"> | "processes"> = {
   get_metrics: "metrics",
   get_disks: "disks",
   get_processes: "processes",
@@ -263,7 +268,20 @@ function parseJson(text: string): ParsedRequest {
     }
     return withId({ kind: "signal", dialect: "json", pid, signal } as const);
   }
-  return withId({ kind: type as SimpleKind, dialect: "json" } as const);
+  if (type === "processes" && fields.top !== undefined && fields.top !== null) {
+    const top = fields.top;
+    if (typeof top !== "number" || !Number.isInteger(top) || top < 1 || top > MAX_TOP_PROCESSES) {
+      return withId({
+        kind: "invalid",
+        code: "MALFORMED_REQUEST",
+        error: `"top" must be an integer from 1 to ${MAX_TOP_PROCESSES}, not ${quote(JSON.stringify(top) ?? String(top))}`,
+        request: type,
+        dialect: "json",
+      } as const);
+    }
+    return withId({ kind: "processes", dialect: "json", top } as const);
+  }
+  return withId({ kind: type as SimpleKind | "processes", dialect: "json" } as const);
 }
 
 /**
@@ -297,12 +315,14 @@ export function parseRequest(frame: string | Uint8Array, isBinary = false): Pars
 export function encodeRequest(request: Request): string {
   if (request.dialect === "legacy") {
     if (request.kind === "hello" || request.kind === "signal") throw new RangeError(`${request.kind} has no legacy command`);
+    if ("top" in request && request.top !== undefined) throw new RangeError("processes with top has no legacy command");
     const command = LEGACY_COMMAND[request.kind];
     return "pid" in request ? `${command}:${request.pid}` : command;
   }
   const body: Record<string, unknown> = { type: request.kind };
   if ("pid" in request) body.pid = request.pid;
   if ("signal" in request) body.signal = request.signal;
+  if ("top" in request && request.top !== undefined) body.top = request.top;
   if (request.id !== undefined) body.id = request.id;
   return JSON.stringify(body);
 }

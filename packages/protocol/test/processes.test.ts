@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { decodeProcessList, encodeProcessList, encodeProcessListInto, isGzip, type ProcessEntry } from "../src/index.js";
+import { compareBusiest, decodeProcessList, encodeProcessList, encodeProcessListInto, isGzip, topProcesses, type ProcessEntry } from "../src/index.js";
 import { ProcessListSchema, ProcessSchema } from "./gen/processes_pb.js";
 
 test("process list round-trips through protobuf", () => {
@@ -197,4 +197,22 @@ test("encodeProcessList returns bytes of its own; encodeProcessListInto reuses i
   assert.deepEqual([...first], copy, "a later call leaves earlier bytes alone");
   const view = encodeProcessListInto([{ pid: 3, name: "three", cpu_usage: 0, mem_bytes: 0 }]);
   assert.deepEqual(decodeProcessList(view).processes, [{ pid: 3, name: "three", cpu_usage: 0, mem_bytes: 0 }]);
+});
+
+test("topProcesses picks the busiest (CPU, then memory, then the lower pid), busiest first, whatever n", () => {
+  const list: ProcessEntry[] = [];
+  // Ties on CPU and on memory, in an order that is not the answer.
+  for (let pid = 1; pid <= 200; pid++) list.push({ pid: (pid * 37) % 211, name: `p${pid}`, cpu_usage: pid % 7, mem_bytes: (pid % 5) * 1000 });
+  const sorted = [...list].sort(compareBusiest);
+  assert.ok(sorted[0]!.cpu_usage === 6 && sorted[0]!.mem_bytes >= sorted[1]!.mem_bytes);
+  for (const n of [1, 2, 3, 10, 24, 25, 26, 199, 200, 500]) {
+    assert.deepEqual(topProcesses(list, n), sorted.slice(0, n), `top ${n}`);
+  }
+  assert.deepEqual(topProcesses([], 3), []);
+});
+
+test("a top-N list keeps process_count: the number of all processes", () => {
+  const rows = [{ pid: 7, name: "busy", cpu_usage: 50, mem_bytes: 1 }];
+  assert.deepEqual(decodeProcessList(encodeProcessList(rows, "basic", 312)), { process_count: 312, processes: rows });
+  assert.deepEqual(decodeProcessList(encodeProcessList([], "rich", 0)), { process_count: 0, processes: [] });
 });

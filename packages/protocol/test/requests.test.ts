@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeRequest, parsePid, parseRequest, type InvalidRequest } from "../src/index.js";
+import { encodeRequest, MAX_TOP_PROCESSES, parsePid, parseRequest, type InvalidRequest } from "../src/index.js";
 
 test("JSON-dialect requests parse to their kinds", () => {
   for (const kind of ["metrics", "disks", "processes", "hello"] as const) {
@@ -45,6 +45,10 @@ const invalid: Array<[string, string, InvalidRequest["code"], string | null]> = 
   ["pid missing", "get_process_metrics", "INVALID_PID", "get_process_metrics"],
   ["JSON pid as float", '{"type":"process_metrics","pid":1.5}', "INVALID_PID", "process_metrics"],
   ["JSON pid missing", '{"type":"journal_entries"}', "INVALID_PID", "journal_entries"],
+  ["top of zero", '{"type":"processes","top":0}', "MALFORMED_REQUEST", "processes"],
+  ["top as float", '{"type":"processes","top":1.5}', "MALFORMED_REQUEST", "processes"],
+  ["top as string", '{"type":"processes","top":"5"}', "MALFORMED_REQUEST", "processes"],
+  ["top too large", `{"type":"processes","top":${MAX_TOP_PROCESSES + 1}}`, "MALFORMED_REQUEST", "processes"],
 ];
 for (const [name, frame, code, request] of invalid) {
   test(`invalid request: ${name}`, () => {
@@ -88,4 +92,17 @@ test("encodeRequest round-trips through parseRequest", () => {
   for (const request of requests) assert.deepEqual(parseRequest(encodeRequest(request)), request);
   assert.equal(encodeRequest({ kind: "metrics", dialect: "legacy" }), "get_metrics");
   assert.equal(encodeRequest({ kind: "disks", dialect: "json" }), '{"type":"disks"}');
+});
+
+test("a processes request may ask for the top N only (JSON dialect)", () => {
+  assert.deepEqual(parseRequest('{"type":"processes","top":3}'), { kind: "processes", dialect: "json", top: 3 });
+  assert.deepEqual(parseRequest('{"type":"processes","top":1,"id":4}'), { kind: "processes", dialect: "json", top: 1, id: 4 });
+  // null is no limit, as an absent field.
+  assert.deepEqual(parseRequest('{"type":"processes","top":null}'), { kind: "processes", dialect: "json" });
+  // Other requests ignore it, as they ignore any field they do not know.
+  assert.deepEqual(parseRequest('{"type":"metrics","top":3}'), { kind: "metrics", dialect: "json" });
+  const request = { kind: "processes", dialect: "json", top: 2, id: 9 } as const;
+  assert.equal(encodeRequest(request), '{"type":"processes","top":2,"id":9}');
+  assert.deepEqual(parseRequest(encodeRequest(request)), request);
+  assert.throws(() => encodeRequest({ kind: "processes", dialect: "legacy", top: 2 }), RangeError);
 });

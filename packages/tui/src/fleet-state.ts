@@ -175,8 +175,8 @@ export class FleetState {
 /**
  * How often each host is asked. A host drilled into gets its own intervals;
  * a host visible in the overview needs CPU and memory once a second but only an
- * occasional process list (for its busiest process: a top-1 over the
- * unsorted list, the list itself never sorted) and disk list; a host that is
+ * occasional process list (only its busiest process: `processesTop`, the
+ * agent sends that one row) and disk list; a host that is
  * scrolled off or behind the drilled-in view is only kept warm, and is asked
  * no process list at all (Infinity: the session's loop waits untimed). Load
  * and disk I/O, which no overview shows, only the drilled-in host is asked.
@@ -186,12 +186,20 @@ export type Visibility = "drilled" | "visible" | "hidden";
 // One sample a second is what an overview row and its sparkline can show; at the default 500 ms
 // ten visible hosts cost the TUI 20 requests a second and missed the 2 %-of-a-core budget.
 // Load and disk I/O are not on the overview (a row, a card): only the drilled-in host asks for them.
-export const FLEET_VISIBLE_MIN: Readonly<Required<Intervals>> = Object.freeze({ metricsMs: 1000, processesMs: 5000, disksMs: 15_000, loadMs: Number.POSITIVE_INFINITY });
+// A row names only the busiest process: the rest of the list is not asked for (processesTop).
+export const FLEET_VISIBLE_MIN: Readonly<Required<Intervals>> = Object.freeze({
+  metricsMs: 1000,
+  processesMs: 5000,
+  disksMs: 15_000,
+  loadMs: Number.POSITIVE_INFINITY,
+  processesTop: 1,
+});
 export const FLEET_HIDDEN: Readonly<Required<Intervals>> = Object.freeze({
   metricsMs: 5000,
   processesMs: Number.POSITIVE_INFINITY,
   disksMs: 60_000,
   loadMs: Number.POSITIVE_INFINITY,
+  processesTop: 1,
 });
 
 export function intervalsFor(visibility: Visibility, own: Intervals): Intervals {
@@ -204,6 +212,7 @@ export function intervalsFor(visibility: Visibility, own: Intervals): Intervals 
         processesMs: Math.max(own.processesMs, FLEET_VISIBLE_MIN.processesMs),
         disksMs: Math.max(own.disksMs, FLEET_VISIBLE_MIN.disksMs),
         loadMs: FLEET_VISIBLE_MIN.loadMs,
+        processesTop: FLEET_VISIBLE_MIN.processesTop,
       };
     case "hidden":
       return {
@@ -211,6 +220,7 @@ export function intervalsFor(visibility: Visibility, own: Intervals): Intervals 
         processesMs: Math.max(own.processesMs, FLEET_HIDDEN.processesMs),
         disksMs: Math.max(own.disksMs, FLEET_HIDDEN.disksMs),
         loadMs: FLEET_HIDDEN.loadMs,
+        processesTop: FLEET_HIDDEN.processesTop,
       };
   }
 }

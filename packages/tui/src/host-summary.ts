@@ -3,7 +3,7 @@
  * temperature) and its connection state in one word. Shared by the fleet view
  * and `socktop status`, so both say the same thing about the same host.
  */
-import type { DiskInfo, Metrics, ProcessEntry } from "@socktop/protocol";
+import { compareBusiest, type DiskInfo, type Metrics, type ProcessEntry } from "@socktop/protocol";
 
 export interface Busiest {
   pid: number;
@@ -36,12 +36,10 @@ export function fullestDisk(disks: readonly DiskInfo[] | null): FullestDisk | nu
   return best;
 }
 
-/** Highest CPU, then most memory: on an idle machine the biggest process is still worth naming. */
+/** Highest CPU, then most memory (compareBusiest, as the agent picks a `top` list). */
 export function busiestProcess(list: readonly ProcessEntry[] | null): Busiest | null {
   let best: ProcessEntry | null = null;
-  for (const p of list ?? []) {
-    if (!best || p.cpu_usage > best.cpu_usage || (p.cpu_usage === best.cpu_usage && p.mem_bytes > best.mem_bytes)) best = p;
-  }
+  for (const p of list ?? []) if (!best || compareBusiest(p, best) < 0) best = p;
   return best ? { pid: best.pid, name: best.name, cpu_pct: clampPct(best.cpu_usage) } : null;
 }
 

@@ -120,6 +120,45 @@ test("polling rates: drilled host at its own rate, visible ones at the overview'
   assert.equal(intervalsFor("visible", { ...own, metricsMs: 3000 }).metricsMs, 3000);
   assert.ok(intervalsFor("visible", own).processesMs >= own.processesMs);
   assert.equal(intervalsFor("hidden", own).metricsMs, FLEET_HIDDEN.metricsMs);
+  // The overview names one process per host: only that one is asked for.
+  assert.equal(intervalsFor("visible", own).processesTop, 1);
+  assert.equal(intervalsFor("drilled", own).processesTop, undefined);
+});
+
+test("FleetApp: the overview asks each host for its busiest process only; drilling in asks for the whole list at once", async () => {
+  const clock = new ManualClock();
+  const term = new FakeTerminal(80, 24);
+  const clients = new Map<string, FakeClient>();
+  // A slow process interval of its own: the drilled view must not wait 10 s for its list.
+  const slow = (name: string): HostTarget => ({ ...target(name), intervals: { ...DEFAULT_INTERVALS, processesMs: 10_000 } });
+  const app = new FleetApp({
+    terminal: term,
+    targets: ["a", "b"].map(slow),
+    theme,
+    version: "1",
+    clock,
+    sourceFor: (t) => async () => {
+      const c = new FakeClient();
+      c.processesReply = async () => (c.processTops.at(-1) === 1 ? { process_count: 3, processes: [proc(7, `busy-${t.name}`, 5, 10)] } : processes());
+      clients.set(t.name, c);
+      return c;
+    },
+    onQuit: () => undefined,
+  });
+  app.start();
+  await clock.advance(100);
+  app.renderNow();
+  await clock.advance(12_000);
+  assert.match(app.screen!.text(), /a +● .*busy-a/);
+  const a = clients.get("a")!;
+  assert.ok(a.processTops.length >= 1 && a.processTops.every((t) => t === 1), `overview asked ${JSON.stringify(a.processTops)}`);
+  const asked = a.processTops.length;
+  term.key("ENTER");
+  assert.equal(app.drilled, "a");
+  await clock.advance(10);
+  assert.deepEqual(a.processTops.slice(asked), [undefined], "the whole list, at once");
+  term.key("ESCAPE");
+  await app.stop();
 });
 
 function target(name: string): HostTarget {

@@ -69,6 +69,28 @@ test("custom intervals are used as given", async () => {
   await session.stop();
 });
 
+test("processesTop asks for the busiest few only; a longer list wanted asks at once, not after the old wait", async () => {
+  const clock = new ManualClock();
+  const client = new FakeClient();
+  const rec = recorder();
+  const intervals = { metricsMs: 1000, processesMs: 10_000, disksMs: 10_000, loadMs: Number.POSITIVE_INFINITY };
+  const session = new Session({ source: async () => client, listener: rec, clock, intervals: { ...intervals, processesTop: 1 } });
+  session.start();
+  await clock.advance(100);
+  assert.deepEqual(client.processTops, [1]);
+  // The same rates, the whole list: not 10 s from now.
+  session.setIntervals(intervals);
+  await clock.advance(10);
+  assert.deepEqual(client.processTops, [1, undefined]);
+  // A shorter list can wait for its turn.
+  session.setIntervals({ ...intervals, processesTop: 1 });
+  await clock.advance(10);
+  assert.deepEqual(client.processTops, [1, undefined]);
+  await clock.advance(10_000);
+  assert.deepEqual(client.processTops, [1, undefined, 1]);
+  await session.stop();
+});
+
 /** Every timer fires `lateMs` after it was due, as real ones do on a busy machine. */
 class LateClock extends ManualClock {
   constructor(private readonly lateMs: number) {

@@ -118,6 +118,8 @@ export class FakeClient implements AgentClient {
   state: LinkState;
   reconnection: ReconnectionLike = { attempt: 0, nextAttemptAt: null, attempting: false, lastError: null };
   calls: string[] = [];
+  /** The `top` of each processes() call (undefined: the whole list). */
+  processTops: (number | undefined)[] = [];
   closed = false;
   /** retryNow() calls that started an attempt. */
   retries = 0;
@@ -139,8 +141,9 @@ export class FakeClient implements AgentClient {
     this.calls.push("metrics");
     return this.metricsReply();
   }
-  processes() {
+  processes(options?: { top?: number }) {
     this.calls.push("processes");
+    this.processTops.push(options?.top);
     return this.processesReply();
   }
   disks() {

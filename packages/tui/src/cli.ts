@@ -9,6 +9,7 @@
 // this module runs; and `socktop status` and the full-screen UI load only their own code.
 import { operatorChose } from "@socktop/agent/v8-tuning";
 import { setFlagsFromString } from "node:v8";
+import { tuneForFleet } from "./v8-fleet.js";
 
 // V8's memory reducer sees the TUI as idle (it allocates little between
 // frames) and, some seconds after start-up, runs up to three full GCs in a
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await run(command.options);
+    return await run(command.options, { fleetStarting: tuneForFleet });
   } catch (error) {
     if (error instanceof ArgError) {
       process.stderr.write(`socktop: ${error.message}\n`);

@@ -50,7 +50,6 @@ export interface RequestFields {
   top?: number;
 }
 
-
 /** A pid the agent could be asked about, or a RangeError (thrown before anything is sent). */
 function checkPid(pid: number): void {
   if (!Number.isInteger(pid) || pid < 1 || pid > 0xffff_ffff) {

@@ -13,7 +13,7 @@ import { readFrame } from "./decode.js";
 import { asSocktopError, interpretHello } from "./interpret.js";
 import { Link, type Kind, type Pending } from "./link.js";
 import { Emitter } from "./emitter.js";
-import { CONNECTOR_PROTOCOL_VERSION, infoFromFirstFrame, infoFromHeaders, infoFromHello, legacyAgentInfo, pendingAgentInfo, type AgentInfo } from "./negotiate.js";
+import { infoFromFirstFrame, infoFromHello, legacyAgentInfo, planLink, type AgentInfo } from "./negotiate.js";
 import { resolveOptions, type ConnectOptions, type ResolvedOptions } from "./options.js";
 import { ReconnectSchedule, type ReconnectStatus } from "./reconnect.js";
 import { RequestApi, type Interpreter, type RequestFields } from "./request-api.js";
@@ -150,51 +150,28 @@ export class Connection extends RequestApi implements AgentConnection {
     if (link.dead) throw link.lostError ?? new ConnectionClosedError(`The connection to ${this.url} closed while connecting.`);
   }
 
-  /** Decides the protocol of a fresh link from what the agent stated, and sets `currentInfo`. */
+  /** Starts a fresh link as planLink (negotiate.ts) decides from what the agent stated, and sets `currentInfo`. */
   private async negotiate(link: Link, transport: Transport, timeoutMs: number): Promise<void> {
-    const where = this.url;
-    if (this.options.protocol === "legacy") {
-      const stated = transport.headers === null ? null : infoFromHeaders(transport.headers, where, true);
-      this.setInfo(stated ?? legacyAgentInfo());
-      link.mode = "legacy";
+    const plan = planLink(this.options.protocol, this.platform.discovery, transport.headers, this.url);
+    this.setInfo(plan.info);
+    link.mode = plan.mode;
+    if (plan.mode === "legacy") {
+      link.identifying = plan.identifying;
       this.markReady(link);
       return;
     }
-    if (this.platform.discovery === "first-frame") {
-      // Waiting for the first frame would cost the original agent a request timeout, since it
-      // sends nothing unasked. So the link is usable at once, in the legacy dialect every agent
-      // answers, and the first frame (our agent's pushed hello, or a reply) settles it: onFrame.
-      this.setInfo(pendingAgentInfo());
-      link.mode = "legacy";
-      link.identifying = true;
+    link.useIds = plan.useIds;
+    if (plan.hello === "none") {
       this.markReady(link);
       return;
     }
-    const stated = transport.headers === null ? null : infoFromHeaders(transport.headers, where, false);
-    if (stated === null || stated.protocolVersion === LEGACY_PROTOCOL_VERSION) {
-      // Nothing stated: the original agent, which ignores anything but the legacy commands.
-      this.setInfo(stated ?? legacyAgentInfo());
-      link.mode = "legacy";
-      this.markReady(link);
-      return;
-    }
-    this.setInfo(stated);
-    link.mode = "v2";
-    link.useIds = stated.capabilities.includes("request_id");
-    if (!stated.capabilities.includes("hello")) {
-      this.markReady(link);
-      return;
-    }
-    // The hello switches the agent's error replies to typed frames and tells its minimum
-    // protocol. It is pipelined: requests go out behind it without waiting. Only an agent
-    // newer than this connector that did not state its minimum must be heard first.
-    const mustWait = stated.agentMinProtocolVersion === null && stated.agentProtocolVersion > CONNECTOR_PROTOCOL_VERSION;
+    // Pipelined: requests go out behind the hello without waiting for it.
     const id = link.useIds ? this.nextId++ : undefined;
-    const hello = this.expectHello(link, id, mustWait ? timeoutMs : this.options.requestTimeoutMs);
+    const hello = this.expectHello(link, id, plan.hello === "awaited" ? timeoutMs : this.options.requestTimeoutMs);
     transport.send(encodeRequest(id === undefined ? { kind: "hello", dialect: "json" } : { kind: "hello", dialect: "json", id }));
     this.markReady(link);
-    if (mustWait) {
-      this.setInfo(infoFromHello(await hello, where));
+    if (plan.hello === "awaited") {
+      this.setInfo(infoFromHello(await hello, this.url));
     } else {
       hello.then(
         (reply) => this.onLateHello(link, reply),

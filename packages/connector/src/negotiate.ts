@@ -173,3 +173,39 @@ export function infoFromFirstFrame(frame: Frame, where: string): AgentInfo | nul
   }
   return infoFromHello(hello, where);
 }
+
+/**
+ * How a fresh link starts, decided before anything is sent on it:
+ * - "legacy": the legacy commands; `identifying` when the agent cannot be known yet (the
+ *   headers are hidden) and the link's first frame settles it (Connection.identify);
+ * - "v2": protocol 2, with request ids when the agent offers them, and its hello "none"
+ *   (not offered), "pipelined" (requests go out behind it) or "awaited" (an agent newer than
+ *   this connector that did not state its minimum protocol must be heard first).
+ */
+export type LinkPlan =
+  | { mode: "legacy"; info: AgentInfo; identifying: boolean }
+  | { mode: "v2"; info: AgentInfo; useIds: boolean; hello: "none" | "pipelined" | "awaited" };
+
+export function planLink(
+  protocol: "auto" | "legacy",
+  discovery: "headers" | "first-frame",
+  headers: Readonly<Record<string, string>> | null,
+  where: string,
+): LinkPlan {
+  if (protocol === "legacy") {
+    const stated = headers === null ? null : infoFromHeaders(headers, where, true);
+    return { mode: "legacy", info: stated ?? legacyAgentInfo(), identifying: false };
+  }
+  // Waiting for the first frame would cost the original agent a request timeout, since it
+  // sends nothing unasked. So the link is usable at once, in the legacy dialect every agent
+  // answers, and the first frame (our agent's pushed hello, or a reply) settles it.
+  if (discovery === "first-frame") return { mode: "legacy", info: pendingAgentInfo(), identifying: true };
+  const stated = headers === null ? null : infoFromHeaders(headers, where, false);
+  // Nothing stated: the original agent, which ignores anything but the legacy commands.
+  if (stated === null || stated.protocolVersion === LEGACY_PROTOCOL_VERSION) return { mode: "legacy", info: stated ?? legacyAgentInfo(), identifying: false };
+  const useIds = stated.capabilities.includes("request_id");
+  if (!stated.capabilities.includes("hello")) return { mode: "v2", info: stated, useIds, hello: "none" };
+  // The hello switches the agent's error replies to typed frames and tells its minimum protocol.
+  const mustWait = stated.agentMinProtocolVersion === null && stated.agentProtocolVersion > CONNECTOR_PROTOCOL_VERSION;
+  return { mode: "v2", info: stated, useIds, hello: mustWait ? "awaited" : "pipelined" };
+}

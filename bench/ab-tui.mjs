@@ -19,7 +19,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startAgent } from "./lib/peers.mjs";
 import { sampleTree, startTui } from "./lib/tui.mjs";
-import { installExitHandlers, killTracked, median, sleep } from "./lib/util.mjs";
+import { asOnAUsersMachine, installExitHandlers, killTracked, median, sleep } from "./lib/util.mjs";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({
@@ -37,6 +37,7 @@ const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const ctx = { root, outDir: join(root, "bench", "out"), log: (s) => console.error(s) };
 installExitHandlers();
+asOnAUsersMachine();
 
 const agents = [];
 for (let i = 0; i < (fleet ? 10 : 1); i++) agents.push(await startAgent(ctx, { label: `agent-ab-${i}` }));

@@ -36,6 +36,7 @@ import {
   fmtNum,
   fmtRatio,
   httpGet,
+  asOnAUsersMachine,
   installExitHandlers,
   killTracked,
   median,
@@ -64,6 +65,7 @@ const seconds = Number(values.seconds);
 const rates = values.processes ? WATCHER_RATES : { metrics: WATCHER_RATES.metrics, disks: WATCHER_RATES.disks };
 const ctx = { root, outDir: join(root, "bench", "out"), log: (s) => console.error(s) };
 installExitHandlers();
+asOnAUsersMachine();
 
 const names = ["base", "new"];
 const dirs = { base: resolve(values.base), new: resolve(values.new) };

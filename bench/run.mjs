@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { MachineLoadMeter, installExitHandlers, killTracked, machineDescription, processCount, sleep, trackedCount } from "./lib/util.mjs";
+import { MachineLoadMeter, asOnAUsersMachine, installExitHandlers, killTracked, machineDescription, processCount, sleep, trackedCount } from "./lib/util.mjs";
 import { agentCliPath, ensurePeers, peerVersions } from "./lib/peers.mjs";
 import { renderReport } from "./lib/report.mjs";
 
@@ -107,6 +107,7 @@ function parseArgs(argv) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   installExitHandlers();
+  const workplaceCaFile = asOnAUsersMachine();
   const outDir = join(benchDir, "out");
   mkdirSync(outDir, { recursive: true });
   const started = Date.now();
@@ -122,6 +123,8 @@ async function main() {
     soakClients: args.soakClients ?? (args.quick ? 50 : 200),
     agentNodeArgs: args.agentNodeArgs,
     machine: null,
+    /** NODE_EXTRA_CA_CERTS as this environment set it ("" when unset): removed for everything the bench starts. */
+    workplaceCaFile,
   };
 
   // How busy was the machine before we started? (other people's tests, builds)

@@ -32,6 +32,11 @@ export function renderReport({ machine, backgroundBusy, runBusy, loadavgEnd, for
   lines.push(`| cores | ${machine.cores} |`);
   lines.push(`| RAM | ${machine.memGiB.toFixed(1)} GiB |`);
   lines.push(`| kernel | ${machine.kernel}${machine.os ? ` (${machine.os})` : ""} |`);
+  if (options.workplaceCaFile) {
+    lines.push(
+      `| environment | every process the bench starts runs without NODE_EXTRA_CA_CERTS, as on a user's machine (this one sets it to ${options.workplaceCaFile} for its proxy, and Node 20 parses that file at every start; the start-up suite also measures with it) |`,
+    );
+  }
   lines.push(`| Node.js | ${machine.node}${Number.isFinite(machine.bareNodeRss) ? ` (a \`node -e\` doing nothing: ${(machine.bareNodeRss / 1048576).toFixed(1)} MiB VmRSS)` : ""} |`);
   lines.push(
     `| processes at start | ${machine.processes}${foreign ? ` (not started by the bench: ${foreign.min}–${foreign.max} during the run)` : ""} |`,

@@ -20,9 +20,8 @@
 import type { ProcessEntry } from "@socktop/protocol";
 import { DEFAULT_MAX_KEPT_DESCRIPTORS, GONE, KeptStatFiles, effectiveCap, isProcfs } from "./kept-stat-files.js";
 import { PasswdNames, passwdPathFor } from "./passwd.js";
-import { PidCount } from "./pid-count.js";
 import { ScanClockReader, type ScanClock } from "./process-clock.js";
-import { PidSource, pidOf } from "./process-listing.js";
+import { PidSource } from "./process-listing.js";
 import { ProcessMetaReader, metaStillValid, type ProcessMeta } from "./process-meta.js";
 import { parseScanFields, type ScanFields } from "./process-stat.js";
 import { CLOCK_TICKS_PER_SECOND, ReusableFileReader, YIELD_EVERY, pageSize, yieldToEventLoop } from "./procfs.js";
@@ -58,7 +57,6 @@ export interface ProcessCollectorOptions {
 
 export class ProcessCollector {
   private readonly procRoot: string;
-  private readonly pids: PidCount;
   private readonly pageBytes: number;
   // A stat line is ~300 bytes; the reader grows the buffer if one is ever longer.
   private readonly reader = new ReusableFileReader(1024);
@@ -88,7 +86,6 @@ export class ProcessCollector {
 
   constructor(options: ProcessCollectorOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
-    this.pids = new PidCount(this.procRoot, (name) => pidOf(name) > 0);
     const cap = effectiveCap(options.maxKeptDescriptors ?? DEFAULT_MAX_KEPT_DESCRIPTORS);
     const keep = cap > 0 && isProcfs(this.procRoot);
     this.kept = keep ? new KeptStatFiles(this.procRoot, cap) : null;
@@ -127,7 +124,6 @@ export class ProcessCollector {
   /** Closes the kept descriptors; a later scan opens them again. */
   close(): void {
     this.kept?.close();
-    this.pids.close();
     this.clock.close();
     this.source.close();
   }
@@ -144,11 +140,6 @@ export class ProcessCollector {
       });
     }
     return this.inflight;
-  }
-
-  /** Number of processes: numeric entries of /proc, without reading any of them (listed only when it may have changed: pid-count.ts). */
-  async processCount(): Promise<number> {
-    return this.pids.count();
   }
 
   /** How many scans listed /proc (the others went by the pid cursor: process-listing.ts; for tests). */

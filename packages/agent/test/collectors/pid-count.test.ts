@@ -6,7 +6,6 @@ import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PidCount, parseThreadCount, parseTotalForks } from "../../src/collectors/pid-count.js";
-import { ProcessCollector } from "../../src/collectors/processes.js";
 import { exited } from "../helpers/child.js";
 
 const isPid = (name: string): boolean => /^[1-9][0-9]*$/.test(name);
@@ -90,9 +89,9 @@ function numericEntries(): number {
 }
 
 test("live: the count follows processes that start and exit", async (t) => {
-  const collector = new ProcessCollector();
-  t.after(() => collector.close());
-  const before = await collector.processCount();
+  const pids = new PidCount("/proc", isPid);
+  t.after(() => pids.close());
+  const before = pids.count();
   // Other processes come and go on a shared machine: compare with a margin far below the 30 started here.
   assert.ok(Math.abs(before - numericEntries()) <= 10, `${before} vs ${numericEntries()}`);
   const children = Array.from({ length: 30 }, () => spawn("sleep", ["30"], { stdio: "ignore" }));
@@ -100,11 +99,11 @@ test("live: the count follows processes that start and exit", async (t) => {
     for (const c of children) c.kill("SIGKILL");
   });
   await Promise.all(children.map((c) => new Promise((resolve, reject) => c.once("spawn", resolve).once("error", reject))));
-  const during = await collector.processCount();
+  const during = pids.count();
   assert.ok(during - before >= 20, `30 started: ${before} -> ${during}`);
   for (const c of children) c.kill("SIGKILL");
   await Promise.all(children.map(exited));
-  const after = await collector.processCount();
+  const after = pids.count();
   assert.ok(during - after >= 20, `30 exited (and reaped): ${during} -> ${after}`);
   assert.ok(Math.abs(after - numericEntries()) <= 10, `${after} vs ${numericEntries()}`);
 });

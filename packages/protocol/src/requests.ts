@@ -284,6 +284,9 @@ function parseJson(text: string): ParsedRequest {
   return withId({ kind: type as SimpleKind | "processes", dialect: "json" } as const);
 }
 
+/** Request bytes as text (invalid sequences become U+FFFD: the JSON parse then says what is wrong). */
+const utf8 = new TextDecoder();
+
 /**
  * Reads one WebSocket frame as a request. Never throws: anything that is not a
  * request comes back as an `InvalidRequest` carrying the error to reply with.
@@ -298,7 +301,7 @@ export function parseRequest(frame: string | Uint8Array, isBinary = false): Pars
       dialect: null,
     };
   }
-  const text = (typeof frame === "string" ? frame : new TextDecoder().decode(frame)).trim();
+  const text = (typeof frame === "string" ? frame : utf8.decode(frame)).trim();
   if (text.length === 0) {
     return {
       kind: "invalid",

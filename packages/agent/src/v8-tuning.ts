@@ -61,9 +61,14 @@ export const CROWDED_CLIENTS = 1500;
 
 export type YoungGenerationLevel = "small" | "busy" | "crowded";
 
-/** Whether the operator passed a V8 option containing `name` (command line or NODE_OPTIONS): then it is theirs to set. */
+/**
+ * Whether the operator passed a V8 option containing `name` (command line or
+ * NODE_OPTIONS): then it is theirs to set. Only options count: the text of a
+ * `node -e` script is in execArgv too.
+ */
 export function operatorChose(name: string): boolean {
-  return [...process.execArgv, process.env["NODE_OPTIONS"] ?? ""].some((option) => option.includes(name));
+  const given = [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)];
+  return given.some((option) => option.startsWith("--") && option.includes(name));
 }
 
 const chosen = operatorChose("semi-space");

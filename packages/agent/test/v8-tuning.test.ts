@@ -50,6 +50,15 @@ test("an operator's own semi-space option is left as given", () => {
   assert.ok(given > 2, `--max-semi-space-size=8 still lets it grow (${given} MiB)`);
 });
 
+test("a script that only mentions a semi-space option is not the operator's choice", () => {
+  // `node -e` puts the script's text in execArgv, beside the options.
+  const out = execFileSync(process.execPath, ["--import", tuning, "-e", `/* --max-semi-space-size=8 */ ${WORKLOAD}`], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  assert.ok(Number(out) <= 2, `tuned despite the script's text: ${out} MiB`);
+});
+
 test("busy: one growth to BUSY_SEMI_SPACE_MIB, then held; crowded: V8's growth; few clients again: held", async () => {
   // An ES module run in a child: imports the tuning, grows under load (yielding between batches, as a
   // server does between requests), then reports the new space at each step.

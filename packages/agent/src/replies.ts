@@ -107,9 +107,15 @@ export function toLegacyMetrics(s: MetricsSnapshot): LegacyMetricsReply {
  * soak the malloc heap grew by 3.1-5.3 MiB with such views (until it levelled
  * off after ~12 min) and by 0.3 MiB with replies of their own.
  */
-function ownBytes(view: Uint8Array): Buffer {
-  const own = Buffer.allocUnsafeSlow(view.length);
-  own.set(view);
+function ownBytes(content: Uint8Array | string): Buffer {
+  if (typeof content === "string") {
+    // Encoded straight into its own block, not into the shared slab and then copied.
+    const own = Buffer.allocUnsafeSlow(Buffer.byteLength(content));
+    own.write(content);
+    return own;
+  }
+  const own = Buffer.allocUnsafeSlow(content.length);
+  own.set(content);
   return own;
 }
 
@@ -129,7 +135,7 @@ export function textJson(value: unknown): EncodedReply {
  * as it is. Text frames stay text frames (`binary` unchanged).
  */
 export function asBytes(reply: EncodedReply): EncodedReply {
-  return typeof reply.data === "string" ? { data: ownBytes(Buffer.from(reply.data)), binary: reply.binary } : reply;
+  return typeof reply.data === "string" ? { data: ownBytes(reply.data), binary: reply.binary } : reply;
 }
 
 /** JSON as the original clients take it: text, or gzip-binary when longer than the threshold. */

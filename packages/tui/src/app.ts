@@ -72,6 +72,8 @@ export interface AppOptions {
 
 /** The longest a frame of new data waits for the other replies asked for with it. */
 const DATA_COALESCE_MS = 100;
+/** How late the metrics frame after next may be before the clock's own tick draws one. */
+const TICK_GRACE_MS = 100;
 
 export class App {
   readonly state = new AppState();
@@ -93,7 +95,8 @@ export class App {
   private detailsTrail: { pid: number; name: string }[] = [];
   private detailsOf: { pid: number; name: string } | null = null;
   private quitting = false;
-  private lastFrameAt = 0;
+  /** Data applied since the last frame (see dataChanged). */
+  private dataUnshown = false;
   private readonly link: LinkContext;
   /** False while a fleet view is in front: no frames are drawn for nobody. */
   private visible = true;
@@ -157,7 +160,7 @@ export class App {
           this.dataChanged();
         },
         settled: () => {
-          if (this.dataTimer !== null) this.flushData();
+          if (this.dataUnshown) this.flushData();
         },
       },
     });
@@ -178,7 +181,6 @@ export class App {
       this.invalidate();
     });
     this.session.start();
-    this.scheduleTick();
     this.invalidate();
   }
 
@@ -211,18 +213,28 @@ export class App {
 
   /**
    * The clock in the header and any countdown change once a second. While
-   * metrics arrive at least that often, their frames carry the new second
-   * (a fraction of a second late) and a frame of its own is not worth it.
+   * metrics arrive at least that often, their frames carry the new second (a
+   * fraction of a second late) and a wake-up of its own is not worth it: this
+   * timer, re-armed after every frame, fires only when they stop (a stalled
+   * link, a lost connection, slower intervals), and then once a second. It is
+   * due after the next two metrics frames: a cleared timer still wakes the
+   * process when it was due if it was the earliest one then, and one due
+   * before the next poll's timer is armed always is (measured with strace: a
+   * wake-up 100 ms after every frame with a grace of one interval). A hidden
+   * view (behind the fleet view) draws nothing and is not re-armed.
    */
-  private scheduleTick(): void {
-    if (this.quitting) return;
-    const now = this.clock.now();
+  private scheduleTick(now: number): void {
+    if (this.tickTimer !== null) this.clock.clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    if (this.quitting || !this.visible) return;
+    const nextSecond = now - (now % 1000) + 1000 + 2;
+    const metricsMs = this.session.currentIntervals.metricsMs;
+    const flowing = this.state.conn.phase === "open" && metricsMs <= 1000;
+    const at = flowing ? Math.max(nextSecond, now + 2 * metricsMs + TICK_GRACE_MS) : nextSecond;
     this.tickTimer = this.clock.setTimeout(() => {
-      const metricsMs = this.options.intervals.metricsMs;
-      const flowing = this.state.conn.phase === "open" && metricsMs <= 1000 && this.clock.now() - this.lastFrameAt < metricsMs;
-      if (!flowing) this.invalidate();
-      this.scheduleTick();
-    }, 1000 - (now % 1000) + 2);
+      this.tickTimer = null;
+      this.invalidate();
+    }, at - now);
   }
 
   /** Hidden (behind the fleet view) or shown again, from a blank terminal. */
@@ -246,7 +258,8 @@ export class App {
   /** Draw the frame and write what changed. Public for tests. */
   renderNow(): Layout {
     const now = this.clock.now();
-    this.lastFrameAt = now;
+    this.dataUnshown = false;
+    this.scheduleTick(now);
     const ctx: RenderContext = { ...this.ctx, now };
     const details = this.details;
     this.layout = this.frames.paint((screen) => renderFrame(screen, this.state, ctx, details ? { render: (s, a, c) => details.render(s, a, c) } : null));
@@ -293,7 +306,7 @@ export class App {
 
   private onMetrics(m: Metrics, at: number): void {
     this.state.applyMetrics(m, at);
-    this.dataChanged();
+    this.dataChanged(true);
   }
 
   private onProcesses(p: ProcessListReply, at: number): void {
@@ -309,17 +322,21 @@ export class App {
   /**
    * New data: one frame once the replies asked for together are all in
    * (metrics and the process list every 2 s; disks, load and disk I/O every
-   * 5 s), not one per reply; at most DATA_COALESCE_MS late when another reply
+   * 5 s), not one per reply. Replies come in request order, so while a
+   * metrics request is in flight the frame waits for its reply without a
+   * timer (a cleared timer still wakes the process when it was due). Other
+   * replies still due after metrics: at most DATA_COALESCE_MS late when one
    * is slow. Keys and link changes still draw at once.
    */
-  private dataChanged(): void {
+  private dataChanged(metrics = false): void {
     // Hidden behind the fleet view: no frame to draw, so nothing to wait for.
     if (!this.visible) return;
+    this.dataUnshown = true;
     if (this.session.pending === 0) {
-      if (this.dataTimer !== null) this.flushData();
-      else this.invalidate();
+      this.flushData();
       return;
     }
+    if (!metrics && this.session.metricsInFlight) return;
     if (this.dataTimer === null) this.dataTimer = this.clock.setTimeout(() => this.flushData(), DATA_COALESCE_MS);
   }
 

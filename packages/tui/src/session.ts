@@ -158,7 +158,7 @@ export class Session {
   private current: AgentClient | null = null;
   private rttSamples: number[] = [];
   /** Requests of the open link still waiting for their reply (the polls share it). */
-  private openLink: { gen: number; inFlight: number; origin: number } | null = null;
+  private openLink: { gen: number; inFlight: number; metricsInFlight: number; origin: number } | null = null;
   private readonly gridOrigin: number | null;
   readonly status: SessionStatus = {
     phase: "connecting",
@@ -329,14 +329,20 @@ export class Session {
     this.rttSamples = [];
     this.emit();
     // Requests of this link still waiting for their reply; the polls' common origin.
-    const link = { gen, inFlight: 0, origin: this.gridOrigin ?? this.clock.now() };
+    const link = { gen, inFlight: 0, metricsInFlight: 0, origin: this.gridOrigin ?? this.clock.now() };
     this.openLink = link;
     this.poll(gen, client, link, () => this.intervals.metricsMs, async (c, others) => {
       const t0 = this.clock.now();
       // Replies come back in request order, so a metrics request queued
       // behind a process scan would report the scan's time, not the link's.
       const alone = others === 0;
-      const m = await c.metrics();
+      link.metricsInFlight++;
+      let m: Metrics;
+      try {
+        m = await c.metrics();
+      } finally {
+        link.metricsInFlight--;
+      }
       return () => {
         const at = this.clock.now();
         if (alone) this.recordRtt(at - t0);
@@ -399,6 +405,12 @@ export class Session {
   get pending(): number {
     const link = this.openLink;
     return link !== null && link.gen === this.generation && !this.stopped ? link.inFlight : 0;
+  }
+
+  /** Whether a metrics request of the open link waits for its reply (replies come in request order: it is answered after every reply before it). */
+  get metricsInFlight(): boolean {
+    const link = this.openLink;
+    return link !== null && link.gen === this.generation && !this.stopped && link.metricsInFlight > 0;
   }
 
   private dataArrived(): void {

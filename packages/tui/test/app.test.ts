@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DETAILS_KEY_TABLE, FLEET_KEY_TABLE, KEY_TABLE } from "../src/keys.js";
+import { formatClock } from "../src/format.js";
 import { helpLines } from "../src/render.js";
 import { FakeClient, manyProcesses, socktopError } from "./helpers/fixtures.js";
 import { harness } from "./helpers/app-harness.js";
@@ -365,5 +366,73 @@ test("details: p opens the parent on top and Esc returns to the child; x closes"
   assert.doesNotMatch(h.render(), /DETAILS/);
   assert.equal(disposed, 3);
   assert.equal(h.quits, 0);
+  await h.app.stop();
+});
+
+test("while metrics flow no timer wakes the TUI for nothing; when they stop the clock still moves each second", async () => {
+  const h = await harness({ w: 120, h: 40 });
+  await h.clock.advance(2000);
+  const fired0 = h.clock.fired;
+  const calls0 = h.client.calls.length;
+  const frames0 = h.app.stats.frames;
+  await h.clock.advance(10_000);
+  const requests = h.client.calls.length - calls0;
+  assert.ok(requests >= 25, `metrics every 500 ms, processes every 2 s (${requests})`);
+  // Every timer that fired asked for something: none for the header's clock, whose
+  // second the metrics frames carry.
+  assert.equal(h.clock.fired - fired0, requests);
+  assert.ok(h.app.stats.frames - frames0 >= 20);
+  // The clock shown is at most one metrics interval old.
+  const now = h.clock.now();
+  assert.match(h.app.screen!.text(), new RegExp(`${formatClock(new Date(now))}|${formatClock(new Date(now - 500))}`));
+
+  // The agent stops answering (a stalled link): the clock ticks on by itself.
+  h.client.metricsReply = () => new Promise(() => undefined);
+  h.client.processesReply = () => new Promise(() => undefined);
+  h.client.disksReply = () => new Promise(() => undefined);
+  await h.clock.advance(1500);
+  for (let i = 0; i < 3; i++) {
+    const frames = h.app.stats.frames;
+    await h.clock.advance(1000);
+    assert.equal(h.app.stats.frames, frames + 1, "one frame a second for the clock");
+    assert.match(h.app.screen!.text(), new RegExp(formatClock(new Date(h.clock.now()))));
+  }
+
+  // Hidden behind the fleet view: nothing drawn, no timer of its own.
+  h.app.setVisible(false);
+  await h.clock.advance(1000);
+  const hiddenFrames = h.app.stats.frames;
+  const hiddenDelays = h.clock.delays.length;
+  await h.clock.advance(5000);
+  assert.equal(h.app.stats.frames, hiddenFrames);
+  assert.deepEqual(h.clock.delays.slice(hiddenDelays), [], "no timer armed while hidden and nothing arrives");
+  await h.app.stop();
+});
+
+test("a reply that arrives while a metrics request is in flight waits for it without a timer: one frame for both", async () => {
+  const h = await harness({ w: 120, h: 40 });
+  await h.clock.advance(1900);
+  const deferred = <T>() => {
+    let resolve!: (v: T) => void;
+    const promise = new Promise<T>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  const fresh = new FakeClient();
+  const procs = deferred<Awaited<ReturnType<FakeClient["processes"]>>>();
+  const metrics = deferred<Awaited<ReturnType<FakeClient["metrics"]>>>();
+  h.client.processesReply = () => procs.promise;
+  h.client.metricsReply = () => metrics.promise;
+  await h.clock.advance(100); // the 2 s burst: both requests out
+  assert.deepEqual(h.client.calls.slice(-2).sort(), ["metrics", "processes"]);
+  const frames = h.app.stats.frames;
+  const delays = h.clock.delays.length;
+  procs.resolve(await fresh.processes());
+  await h.clock.advance(0);
+  assert.equal(h.app.stats.frames, frames, "no frame for the process list alone");
+  const armed = h.clock.delays.slice(delays);
+  assert.ok(armed.every((ms) => ms >= 500), `only the next poll is armed, no short wait for the metrics reply (${armed.join(", ")})`);
+  metrics.resolve(await fresh.metrics());
+  await h.clock.advance(0);
+  assert.equal(h.app.stats.frames, frames + 1, "one frame once the metrics reply is in");
   await h.app.stop();
 });

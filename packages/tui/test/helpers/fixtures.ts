@@ -62,6 +62,9 @@ export class ManualClock implements Clock {
   t: number;
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private nextId = 1;
+  /** Timers that have fired, and the delay of every timer set (tests of wake-ups). */
+  fired = 0;
+  readonly delays: number[] = [];
 
   constructor(start = 1_700_000_000_000) {
     this.t = start;
@@ -73,6 +76,7 @@ export class ManualClock implements Clock {
 
   setTimeout(fn: () => void, ms: number): unknown {
     const id = this.nextId++;
+    this.delays.push(ms);
     this.timers.push({ at: this.t + Math.max(0, ms), fn, id });
     return id;
   }
@@ -95,6 +99,7 @@ export class ManualClock implements Clock {
       if (!next || next.at > end) break;
       this.timers.shift();
       this.t = next.at;
+      this.fired++;
       next.fn();
     }
     this.t = end;

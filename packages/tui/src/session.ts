@@ -403,14 +403,18 @@ export class Session {
    * for all of them instead of one per reply.
    */
   get pending(): number {
-    const link = this.openLink;
-    return link !== null && link.gen === this.generation && !this.stopped ? link.inFlight : 0;
+    return this.liveLink()?.inFlight ?? 0;
   }
 
   /** Whether a metrics request of the open link waits for its reply (replies come in request order: it is answered after every reply before it). */
   get metricsInFlight(): boolean {
+    return (this.liveLink()?.metricsInFlight ?? 0) > 0;
+  }
+
+  /** The open link's counters while its polls still run; null once it went down or the session stopped. */
+  private liveLink(): { inFlight: number; metricsInFlight: number } | null {
     const link = this.openLink;
-    return link !== null && link.gen === this.generation && !this.stopped && link.metricsInFlight > 0;
+    return link !== null && link.gen === this.generation && !this.stopped ? link : null;
   }
 
   private dataArrived(): void {

@@ -35,6 +35,7 @@ import {
   waitFor,
 } from "../lib/util.mjs";
 import { sampleTree, startTui, tmuxMissing } from "../lib/tui.mjs";
+import { gcExplanation, gcLine, gcSummary, parseGcLine, traceGc } from "../lib/gc-trace.mjs";
 
 /** Soak target: RSS trend after warm-up, MiB per minute. */
 export const SOAK_TREND_MIB_PER_MIN = 0.2;
@@ -164,8 +165,14 @@ export async function run(ctx) {
     );
 
     // ---------------- soak agent
-    const agent = await startAgent(ctx, { label: "agent-soak" });
+    // --trace-gc only prints what V8 does anyway: which collections ran, and the heap after each
+    // (the live heap after a full one), to tell promoted garbage from a leak (lib/gc-trace.mjs).
+    const spawnedAt = performance.now();
+    const agent = await startAgent(ctx, { label: "agent-soak", nodeArgs: [...(ctx.agentNodeArgs ?? []), "--trace-gc"] });
     servers.push(agent);
+    // The start-up's collections are already in its output; later ones are read as they come.
+    const gcEvents = agent.output().split("\n").map(parseGcLine).filter((e) => e !== null);
+    const laterGc = traceGc(agent.child);
     await sleep(500);
     const rssAtStart = procMemory(agent.pid).rss;
     const smapsAtStart = procSmaps(agent.pid);
@@ -200,6 +207,7 @@ export async function run(ctx) {
     });
     clearInterval(rssTimer);
     const soakCpu = cpuMeter.read();
+    const loadEndedS = (performance.now() - spawnedAt) / 1000;
     // After the load: 200 clients closing at once is an allocation burst of its own,
     // reported apart from the samples taken under load.
     const rssAfterClose = procMemory(agent.pid).rss;
@@ -240,6 +248,15 @@ export async function run(ctx) {
       if (fell > drop.mib) drop = { mib: fell, t: steady[i][0] };
     }
     const errors = errorsOf(final);
+    // Seconds since the agent's isolate started (≈ since it was spawned) of the steady window.
+    const steadyFromS = (t0 - spawnedAt) / 1000 + warmS;
+    const gc = gcSummary([...gcEvents, ...laterGc], steadyFromS, loadEndedS);
+    // "at N s" of the soak (a collection before the clients connected: at start-up).
+    const soakS = (isolateS) => {
+      const s = isolateS - (t0 - spawnedAt) / 1000;
+      return s < 0 ? "at start-up" : `at ${fmtNum(s, 0)} s`;
+    };
+    const gcWhy = gc === null ? "" : gcExplanation(gc, soakS);
 
     const targets = [];
     for (const c of idle.slice(0, 2)) {
@@ -260,7 +277,8 @@ export async function run(ctx) {
         : `RSS grew ${fmtNum(growth / MiB, 1)} MiB between the first and last thirds; private memory went from ${fmtNum(smapsAtStart.private / MiB, 1)} to ${fmtNum(smapsAtEnd.private / MiB, 1)} MiB` +
           (kindGrowth ? `; from the window at ${fmtNum(firstWindow.t, 0)} s to the one at ${fmtNum(lastWindow.t, 0)} s: ${kindGrowth.join(", ")}` : "") +
           (drop.mib >= 5 ? `; the largest fall between two samples was ${fmtNum(drop.mib, 1)} MiB at ${fmtNum(drop.t, 0)} s (a garbage collection that shrank the heap: the slope then counts its regrowth)` : "") +
-          `. A slope that levels off (see the windows below) is V8 sizing its heap, a steady one a leak${ctx.soakMinutes < 5 ? `; this soak lasted only ${ctx.soakMinutes} min, too short to tell the two apart` : ""}.`,
+          `. A slope that levels off (see the windows below) is V8 sizing its heap, a steady one a leak${ctx.soakMinutes < 5 ? `; this soak lasted only ${ctx.soakMinutes} min, too short to tell the two apart` : ""}.` +
+          (gcWhy ? ` ${gcWhy}` : ""),
     });
     const tuiLimits = { cpu: 0.008, rssMb: 60 };
     if (tui.skipped) targets.push({ name: `TUI ≤ ${tuiLimits.cpu * 100} % of one core and ≤ ${tuiLimits.rssMb} MB RSS`, figure: `skipped: ${tui.skipped}`, met: null });
@@ -309,6 +327,7 @@ export async function run(ctx) {
             ? ` By kind of mapping (/proc/PID/smaps), before the clients → at ${fmtNum(lastWindow.t, 0)} s: malloc heap ${fmtNum(kindsAtStart.malloc / MiB, 1)} → ${fmtNum(lastWindow.kinds.malloc / MiB, 1)}, other anonymous memory (V8's heap, thread stacks, large mallocs) ${fmtNum(kindsAtStart.anonymous / MiB, 1)} → ${fmtNum(lastWindow.kinds.anonymous / MiB, 1)}, mapped files (node, libraries) ${fmtNum(kindsAtStart.files / MiB, 1)} → ${fmtNum(lastWindow.kinds.files / MiB, 1)} (MiB).`
             : "")
         : "",
+      ...(gc === null ? [] : ["", gcLine(gc, soakS)]),
       "",
       "**Bytes on the wire per poll cycle** (one reply of each kind, WebSocket payload; the agent gzips the process list when it is over 768 bytes, JSON replies of the seed dialect go as text):",
       "",

@@ -164,12 +164,17 @@ export async function run(ctx) {
         met,
         why: met
           ? null
-          : `meeting it needs the agent at ${fmtNum(m * limit, 3)} CPU s/min or less for this work, ${fmtNum(ours - m * limit, 3)} s/min less than measured` +
+          : // In the verdict's own terms (the median of per-round ratios), not the medians taken apart, which can disagree with it.
+            `meeting it needs the median of the per-round ratios at ${fmtRatio(limit)}: the agent's CPU ${fmtNum((1 - limit / ratio) * 100, 0)} % lower in every round (at its median, ${fmtNum(ours * (limit / ratio), 3)} CPU s/min instead of ${fmtNum(ours, 3)}; the two medians taken apart give ${fmtRatio(ours / m)})` +
             (c.id === "glances" && nopMedian > 0
               ? `; an agent asked without the process list used ${fmtNum(nopMedian, 3)} s/min, so the process list costs ${fmtNum(ours - nopMedian, 3)} s/min of it`
               : "") +
             (c.id === "node_exporter" && floorMedian > 0
-              ? `; a bare Node ws server answering the same requests with fixed bytes (no collection, no encoding) used ${fmtNum(floorMedian, 3)} s/min, ${fmtRatio(median(perMinute.floor.map((f, i) => f / perMinute[c.id][i])))} node_exporter's (per-round median): that floor leaves ${fmtNum(Math.max(0, m * limit - floorMedian), 3)} s/min for the agent's own work (collecting, encoding), which took ${fmtNum(ours - floorMedian, 3)}`
+              ? (() => {
+                  const floorRatio = median(perMinute.floor.map((f, i) => f / perMinute[c.id][i]));
+                  const ownRatio = median(perMinute.floor.map((f, i) => (perMinute[oursId][i] - f) / perMinute[c.id][i]));
+                  return `; a bare Node ws server answering the same requests with fixed bytes (no collection, no encoding) used ${fmtNum(floorMedian, 3)} s/min, ${fmtRatio(floorRatio)} node_exporter's (per-round median): that floor leaves ${fmtRatio(Math.max(0, limit - floorRatio))} of node_exporter's CPU for the agent's own work (collecting, encoding), which took ${fmtRatio(ownRatio)} (per-round median of the agent's CPU less the floor's, over node_exporter's)`;
+                })()
               : "") +
             ".",
       });

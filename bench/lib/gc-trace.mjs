@@ -13,7 +13,7 @@
  */
 import { fmtNum } from "./util.mjs";
 
-const GC_LINE = /\]\s+(\d+) ms: (Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Compact|Mark-sweep)( \(reduce\))?\s+([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/;
+const GC_LINE = /\]\s+(\d+) ms: (Scavenge|Minor Mark-Compact|Mark-Compact|Mark-[sS]weep)( \(reduce\))?\s+([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/;
 
 /** One --trace-gc line → { atS, kind: "scavenge"|"full", reduce, usedBefore, usedAfter, committedAfter } (MB), or null. */
 export function parseGcLine(line) {
@@ -66,7 +66,7 @@ export function gcSummary(events, fromS, toS) {
   const spanS = since.length > 0 ? lastScavenge.atS - (reference?.atS ?? since[0].atS) : NaN;
   return {
     scavenges: scavenges.length,
-    meanScavengeIntervalS: scavenges.length > 1 ? (scavenges[scavenges.length - 1].atS - scavenges[0].atS) / (scavenges.length - 1) : NaN,
+    meanScavengeIntervalS: scavenges.length > 1 ? (lastScavenge.atS - scavenges[0].atS) / (scavenges.length - 1) : NaN,
     fulls: fulls.map((e) => ({ atS: e.atS, reduce: e.reduce, usedAfter: e.usedAfter, committedAfter: e.committedAfter })),
     lastFullAtS: reference?.atS ?? null,
     usedAfterLastFull: fromAfter,

@@ -157,6 +157,9 @@ export async function run(ctx) {
       const ours = median(perMinute[oursId]);
       const m = median(perMinute[c.id]);
       const met = ratio <= limit;
+      // The floor and the agent's own work (its CPU less the floor's), each per round over the peer's.
+      const floorRatio = perMinute.floor ? median(perMinute.floor.map((f, i) => f / perMinute[c.id][i])) : NaN;
+      const ownRatio = perMinute.floor ? median(perMinute.floor.map((f, i) => (perMinute[oursId][i] - f) / perMinute[c.id][i])) : NaN;
       const peer = c.id === "glances" ? "Glances" : "node_exporter";
       targets.push({
         name: `Agent CPU per watcher ≤ ${limit}× ${peer}'s (${what})`,
@@ -170,11 +173,7 @@ export async function run(ctx) {
               ? `; an agent asked without the process list used ${fmtNum(nopMedian, 3)} s/min, so the process list costs ${fmtNum(ours - nopMedian, 3)} s/min of it`
               : "") +
             (c.id === "node_exporter" && floorMedian > 0
-              ? (() => {
-                  const floorRatio = median(perMinute.floor.map((f, i) => f / perMinute[c.id][i]));
-                  const ownRatio = median(perMinute.floor.map((f, i) => (perMinute[oursId][i] - f) / perMinute[c.id][i]));
-                  return `; a bare Node ws server answering the same requests with fixed bytes (no collection, no encoding) used ${fmtNum(floorMedian, 3)} s/min, ${fmtRatio(floorRatio)} node_exporter's (per-round median): that floor leaves ${fmtRatio(Math.max(0, limit - floorRatio))} of node_exporter's CPU for the agent's own work (collecting, encoding), which took ${fmtRatio(ownRatio)} (per-round median of the agent's CPU less the floor's, over node_exporter's)`;
-                })()
+              ? `; a bare Node ws server answering the same requests with fixed bytes (no collection, no encoding) used ${fmtNum(floorMedian, 3)} s/min, ${fmtRatio(floorRatio)} node_exporter's (per-round median): that floor leaves ${fmtRatio(Math.max(0, limit - floorRatio))} of node_exporter's CPU for the agent's own work (collecting, encoding), which took ${fmtRatio(ownRatio)} (per-round median of the agent's CPU less the floor's, over node_exporter's)`
               : "") +
             ".",
       });

@@ -54,28 +54,54 @@ export async function startTui({ cli, args, xdg, cols, rows, socket, label, data
 /**
  * CPU and RSS of a process and its descendants (as they are now) over
  * `seconds`, RSS sampled once a second: `coreFraction` is the share of one
- * core, `ticks` the 10 ms ticks counted.
+ * core, `ticks` the 10 ms ticks counted. With `partS`, also `parts`: the same
+ * figures for each consecutive `partS` seconds (the last one takes the rest:
+ * between half and one and a half `partS`),
+ * so that a long window shows whether the process settles or keeps growing.
  */
-export async function sampleTree(rootPid, seconds) {
+export async function sampleTree(rootPid, seconds, { partS = null } = {}) {
   const pids = [rootPid, ...descendants(rootPid)];
   const meters = pids.map((p) => new CpuMeter(p));
+  const finite = (v) => (Number.isFinite(v) ? v : 0);
+  const readAll = () => {
+    const reads = meters.map((m) => m.read());
+    return {
+      seconds: reads[0].seconds,
+      cpuSeconds: reads.reduce((sum, r) => sum + finite(r.cpuSeconds), 0),
+      ticks: reads.reduce((sum, r) => sum + finite(r.ticks), 0),
+    };
+  };
   const rss = [];
-  const deadline = performance.now() + seconds * 1000;
+  const parts = [];
+  let partStart = { seconds: 0, cpuSeconds: 0, ticks: 0 };
+  let partRss = [];
+  const endPart = () => {
+    const now = readAll();
+    const partSeconds = now.seconds - partStart.seconds;
+    const cpuSeconds = now.cpuSeconds - partStart.cpuSeconds;
+    parts.push({ fromS: partStart.seconds, seconds: partSeconds, ticks: now.ticks - partStart.ticks, cpuSeconds, coreFraction: cpuSeconds / partSeconds, rssMax: Math.max(...partRss), rssEnd: partRss[partRss.length - 1] });
+    partStart = now;
+    partRss = [];
+  };
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
   while (performance.now() < deadline) {
     await sleep(Math.min(1000, Math.max(0, deadline - performance.now())));
-    rss.push(pids.reduce((sum, p) => sum + (procMemory(p).rss || 0), 0));
+    const sample = pids.reduce((sum, p) => sum + (procMemory(p).rss || 0), 0);
+    rss.push(sample);
+    partRss.push(sample);
+    if (partS !== null && (performance.now() - started) / 1000 >= partStart.seconds + partS && deadline - performance.now() >= (partS * 1000) / 2) endPart();
   }
-  const reads = meters.map((m) => m.read());
-  const finite = (v) => (Number.isFinite(v) ? v : 0);
-  const cpuSeconds = reads.reduce((sum, r) => sum + finite(r.cpuSeconds), 0);
-  const elapsed = reads[0].seconds;
+  if (partS !== null && partRss.length > 0) endPart();
+  const total = readAll();
   return {
-    seconds: elapsed,
-    cpuSeconds,
-    ticks: reads.reduce((sum, r) => sum + finite(r.ticks), 0),
-    coreFraction: cpuSeconds / elapsed,
+    seconds: total.seconds,
+    cpuSeconds: total.cpuSeconds,
+    ticks: total.ticks,
+    coreFraction: total.cpuSeconds / total.seconds,
     rssMax: Math.max(...rss),
     rssEnd: rss[rss.length - 1],
     processes: pids.length,
+    ...(partS !== null ? { parts } : {}),
   };
 }

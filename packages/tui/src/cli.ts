@@ -9,7 +9,7 @@
 // this module runs; and `socktop status` and the full-screen UI load only their own code.
 import { operatorChose } from "@socktop/agent/v8-tuning";
 import { setFlagsFromString } from "node:v8";
-import { tuneForFleet } from "./v8-fleet.js";
+import { tuneCompiler } from "./v8-compiler.js";
 
 // V8's memory reducer sees the TUI as idle (it allocates little between
 // frames) and, some seconds after start-up, runs up to three full GCs in a
@@ -21,6 +21,8 @@ import { tuneForFleet } from "./v8-fleet.js";
 // Read when the reducer plans its next GC, so setting it here takes effect.
 // An operator's own memory-reducer option (command line or NODE_OPTIONS) wins.
 if (!operatorChose("memory-reducer")) setFlagsFromString("--memory-reducer-single-gc");
+// No TurboFan, before any of the UI's code runs (see v8-compiler.ts).
+tuneCompiler();
 
 async function main(): Promise<number> {
   if (process.argv[2] === "status") {
@@ -53,7 +55,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await run(command.options, { fleetStarting: tuneForFleet });
+    return await run(command.options);
   } catch (error) {
     if (error instanceof ArgError) {
       process.stderr.write(`socktop: ${error.message}\n`);

@@ -20,8 +20,6 @@ import { VERSION } from "./version.js";
 export interface RunExtras {
   /** Replaces the process details view (tests, embedders). */
   details?: DetailsViewFactory;
-  /** Called once the plan is a fleet, before the fleet view loads (cli.ts sets V8 options for it). */
-  fleetStarting?: () => void;
 }
 
 const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -143,7 +141,6 @@ export async function run(options: RunOptions, extras: RunExtras = {}): Promise<
 
   const theme = createTheme(colorEnabled(process.env));
   if (plan.kind === "fleet") {
-    extras.fleetStarting?.();
     // Loaded only for a fleet: a single host (the usual run) does without its modules' memory.
     const { FleetApp } = await import("./fleet-app.js");
     if (shuttingDown) return -1;

@@ -21,7 +21,7 @@ import { tuneCompiler } from "./v8-compiler.js";
 // Read when the reducer plans its next GC, so setting it here takes effect.
 // An operator's own memory-reducer option (command line or NODE_OPTIONS) wins.
 if (!operatorChose("memory-reducer")) setFlagsFromString("--memory-reducer-single-gc");
-// No TurboFan, before any of the UI's code runs (see v8-compiler.ts).
+// TurboFan for the first minute only (see v8-compiler.ts).
 tuneCompiler();
 
 async function main(): Promise<number> {

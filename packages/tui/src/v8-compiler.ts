@@ -1,32 +1,42 @@
 /**
- * V8's optimising compiler off for the TUI, set at start-up (cli.ts).
+ * V8's optimising compiler for the TUI: on for its first minute, off after
+ * (set at start-up by cli.ts).
  *
- * The TUI's code runs a few times a second in small pieces (requests, replies,
- * one frame), so its functions reach TurboFan one after another for minutes.
- * Its jobs run on V8's worker threads, and their zones stay resident in those
- * threads' malloc arenas: on a quiet machine the single view's RSS went
- * 58.6 -> 63.7 MB over its first 5 min, the growth in anonymous memory
- * outside V8's heap (which stayed at ~9.5 MB committed). Sparkplug's baseline
- * code is enough for this work. Measured with a copy of bench/ab-tui.mjs,
- * the same build with and without `--no-turbofan`, side by side, 3 rounds of
- * 180 s, medians (2026-12-02):
- *   - single view (160x50): RSS max 61.5 -> 53.1 MB; CPU 193 -> 204 ticks
- *     (+6 %: its frame loops run a little slower unoptimised).
- *   - fleet view (10 hosts, earlier, 3 rounds of 45 s): RSS max 60.5 ->
- *     54.9 MB, CPU 104 -> 89 ticks (its functions were also deoptimised and
- *     compiled again: the compiler was 17 % of its perf samples).
+ * A frame is thousands of calls into a few small functions (cell writes, the
+ * frame diff, sparklines), and TurboFan makes them ~7x cheaper: on a frame of
+ * the single view (160x50, full graphs, bench-style data), 0.24 ms against
+ * 1.7-2.5 ms in baseline code. Those functions are hot within the first
+ * seconds of data. The rest of the TUI's code runs a few times a second in
+ * small pieces (requests, replies), so it reaches TurboFan one function after
+ * another for minutes; each compile runs on V8's worker threads and leaves its
+ * zone resident in that thread's malloc arena. With TurboFan on for good the
+ * single view's RSS went 57.7 -> 63.4 MB over 7 min; off from the start it
+ * stays at ~53 MB but every frame runs in baseline code. Side by side, one
+ * round of 420 s, minute by minute (2026-12-03, bench/ab-tui.mjs):
+ *   - off from the start: 1.175 % of a core, RSS 51.7-52.9 MB;
+ *   - on for the first 60 s, then off: 1.048 % (-11 %), RSS 57.2-58.2 MB,
+ *     flat from the first minute on;
+ *   - on for good (an earlier round): 1.029 %, RSS rising to 63.4 MB.
  * Keeping TurboFan but compiling on the main thread
- * (`--no-concurrent-recompilation`) saved less memory (61.5 -> 57.8 MB) at
- * 8 % less CPU, but V8 reads that option only when it starts: it would need
- * a launcher passing it to node, where this one is read each time a function
- * is considered for optimisation, so setting it from inside takes effect.
+ * (`--no-concurrent-recompilation`) is read only when V8 starts and would
+ * need a launcher passing it to node; `--turbofan` is read each time a
+ * function is considered for optimisation, so switching it off from inside
+ * takes effect. Code optimised by then stays optimised until V8 throws it
+ * away (a deoptimisation), after which that function runs in baseline code.
  */
 import { setFlagsFromString } from "node:v8";
 import { operatorChose } from "@socktop/agent/v8-tuning";
 
-/** Turns TurboFan off unless the operator chose a compiler option; true when it did. */
-export function tuneCompiler(): boolean {
+/** How long TurboFan stays on after start-up. */
+export const TURBOFAN_WARM_UP_MS = 60_000;
+
+/**
+ * Schedules TurboFan's end `warmUpMs` from now, unless the operator chose a
+ * compiler option (then true: nothing is changed). The timer does not keep
+ * the process alive.
+ */
+export function tuneCompiler(warmUpMs = TURBOFAN_WARM_UP_MS): boolean {
   if (operatorChose("turbofan") || operatorChose("opt")) return false;
-  setFlagsFromString("--no-turbofan");
+  setTimeout(() => setFlagsFromString("--no-turbofan"), warmUpMs).unref();
   return true;
 }

@@ -13,7 +13,8 @@
  * @socktop/* imports from the workspace, so only the TUI differs).
  * fleet: 10 agents, 80×24, 8 s warm-up (the fleet suite's row); single: one
  * agent, 160×50, 5 s warm-up (the soak suite's TUI row). Prints ticks,
- * CPU share and RSS max per round and the medians.
+ * CPU share and RSS max per round (minute by minute too for rounds of 120 s
+ * and more) and the medians.
  */
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -61,11 +62,14 @@ try {
       if (runs[name].error) throw new Error(runs[name].error);
     }
     await sleep(fleet ? 8000 : 5000);
-    const samples = await Promise.all(order.map((name) => sampleTree(runs[name].pid, seconds)));
+    // Rounds of two minutes and more are also told minute by minute: a compiler or a heap that
+    // settles late shows there, not in the round's total.
+    const samples = await Promise.all(order.map((name) => sampleTree(runs[name].pid, seconds, { partS: seconds >= 120 ? 60 : null })));
     for (const [i, name] of order.entries()) {
       const s = samples[i];
       results[name].push(s);
       console.log(`round ${r + 1} ${name}: ${s.ticks} ticks, ${((s.cpuSeconds / s.seconds) * 100).toFixed(3)} % of a core, RSS max ${(s.rssMax / 1e6).toFixed(1)} MB`);
+      if (s.parts?.length) console.log(`  by minute: ${s.parts.map((p) => `${p.ticks} ticks / ${(p.rssMax / 1e6).toFixed(1)} MB`).join(", ")}`);
     }
     for (const name of order) await runs[name].stop();
   }

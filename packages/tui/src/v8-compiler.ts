@@ -31,9 +31,9 @@ import { operatorChose } from "@socktop/agent/v8-tuning";
 export const TURBOFAN_WARM_UP_MS = 60_000;
 
 /**
- * Schedules TurboFan's end `warmUpMs` from now, unless the operator chose a
- * compiler option (then true: nothing is changed). The timer does not keep
- * the process alive.
+ * Schedules TurboFan's end `warmUpMs` from now and returns true; returns
+ * false, changing nothing, when the operator chose a compiler option. The
+ * timer does not keep the process alive.
  */
 export function tuneCompiler(warmUpMs = TURBOFAN_WARM_UP_MS): boolean {
   if (operatorChose("turbofan") || operatorChose("opt")) return false;

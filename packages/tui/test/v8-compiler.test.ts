@@ -6,6 +6,11 @@ import { fileURLToPath } from "node:url";
 
 const module = fileURLToPath(new URL("../src/v8-compiler.ts", import.meta.url));
 
+/** Runs an ES module `script` in a child node (TypeScript sources, with `nodeOptions`); its stdout. */
+function runChild(nodeOptions: string[], script: string): string {
+  return execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", ...nodeOptions, "--input-type=module", "-e", script], { encoding: "utf8" });
+}
+
 /**
  * Whether two hot functions end up compiled by TurboFan (V8's status bit 16)
  * in a child node with these options, with the TUI's tuning at a 300 ms
@@ -22,8 +27,7 @@ function optimisedIn(nodeOptions: string[], tune: boolean): { early: boolean; la
     await new Promise((r) => setTimeout(r, 600));
     for (let i = 0; i < 20000; i++) late(200);
     console.log(JSON.stringify({ early: Boolean(earlyDone), late: Boolean(%GetOptimizationStatus(late) & 16) }));`;
-  const out = execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", "--allow-natives-syntax", ...nodeOptions, "--input-type=module", "-e", script], { encoding: "utf8" });
-  return JSON.parse(out) as { early: boolean; late: boolean };
+  return JSON.parse(runChild(["--allow-natives-syntax", ...nodeOptions], script)) as { early: boolean; late: boolean };
 }
 
 test("tuneCompiler keeps TurboFan for the warm-up and turns it off after", () => {
@@ -38,6 +42,6 @@ test("an operator who chose a compiler option keeps it", () => {
 
 test("the warm-up's timer does not keep the process alive", () => {
   const started = Date.now();
-  execFileSync(process.execPath, ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", `const { tuneCompiler } = await import(${JSON.stringify(module)}); tuneCompiler();`]);
+  runChild([], `const { tuneCompiler } = await import(${JSON.stringify(module)}); tuneCompiler();`);
   assert.ok(Date.now() - started < 20_000, "exited long before the 60 s warm-up");
 });

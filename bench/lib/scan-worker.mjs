@@ -213,16 +213,29 @@ for (let i = 0; i < warmup; i++) {
 }
 if (si !== null) await sysinfo(false);
 
+// The timed contenders' order rotates from round to round (as the watcher suite's does), so that
+// none of them is always the one that follows the round's ps and systeminformation, or another
+// contender. Each round's samples stay at the same index (one per round; the C programs' two per
+// round at 2i and 2i + 1), which the suite pairs into per-round ratios.
+const timed = [
+  async () => {
+    await pause();
+    await ours(true);
+  },
+  async () => {
+    await pause();
+    floor(true);
+  },
+  async () => {
+    await pause();
+    floorKept(true);
+  },
+  () => cRef(true), // pauses before each of its scans itself
+  () => cRef(true, "cKept"),
+  () => cRef(true, "cBackToBack"),
+];
 for (let round = 0; round < rounds; round++) {
-  await pause();
-  await ours(true);
-  await pause();
-  floor(true);
-  await pause();
-  floorKept(true);
-  await cRef(true); // pauses before each of its scans itself
-  await cRef(true, "cKept");
-  await cRef(true, "cBackToBack");
+  for (let k = 0; k < timed.length; k++) await timed[(round + k) % timed.length]();
   if (withPs) await ps(true);
   if (round < siRounds) await sysinfo(true);
 }

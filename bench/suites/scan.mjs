@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { connectAgent, startAgent } from "../lib/peers.mjs";
-import { fmtMs, fmtRatio, median, procCpuNs, processCount, sleep, spreadMs, summarize, track, untrack, procStat } from "../lib/util.mjs";
+import { fmtMs, fmtNum, fmtRatio, median, procCpuNs, quantile, processCount, sleep, spreadMs, summarize, track, untrack, procStat } from "../lib/util.mjs";
 
 /** Compiles bench/ref/procscan.c into outDir with the system cc; returns the binary's path. */
 export function compileProcscan(ctx) {
@@ -84,8 +84,11 @@ export async function stopSleepers({ shells, sleepers }) {
   }
 }
 
+/** Scans the C programs time per round (their samples of round i are at C_PER_ROUND * i …). */
+const C_PER_ROUND = 2;
+
 function runWorker(ctx, procscan, rounds, siRounds, withPs = true) {
-  const options = { root: ctx.root, procscan, rounds, warmup: 5, siRounds, cIterationsPerRound: 2, withPs };
+  const options = { root: ctx.root, procscan, rounds, warmup: 5, siRounds, cIterationsPerRound: C_PER_ROUND, withPs };
   const r = spawnSync(
     process.execPath,
     ["--import", "tsx", "--conditions=source", join(ctx.benchDir, "lib", "scan-worker.mjs"), JSON.stringify(options)],
@@ -151,7 +154,10 @@ export async function run(ctx) {
       ctx.log(`scan: ${label} (${processCount()} processes)`);
       const before = processCount();
       // systeminformation and ps take long at thousands of processes: only where the issue compares them.
-      const result = runWorker(ctx, procscan, rounds, extra === 0 || extra === steps.at(-1) ? siRounds : 0);
+      // Twice the rounds at the machine's own count: its scans take under a millisecond, where one
+      // round's noise moves a median most (the C reference's median moved 1.02 → 0.67 ms between
+      // two full runs of 30 rounds).
+      const result = runWorker(ctx, procscan, extra === 0 ? 2 * rounds : rounds, extra === 0 || extra === steps.at(-1) ? siRounds : 0);
       const request = await requestCost(ctx, procscan, agent, rounds);
       phases.push({ label, range: [before, processCount()], result, request });
     }
@@ -197,21 +203,29 @@ export async function run(ctx) {
     const floor = summarize(samples.floorCpu);
     const cKept = summarize(samples.cKeptCpu);
     const cBackToBack = summarize(samples.cBackToBackCpu);
-    const ratio = oursCpu.median / cCpu.median;
+    // The target's ratio: the median of per-round ratios (the collector's CPU over the mean of the
+    // C reference's scans in the same round), as the watcher suite judges, so that drift in the
+    // machine's load between rounds cancels; the ratio of the two medians is reported beside it.
+    const perRound = samples.oursCpu.map((ms, i) => {
+      const cRound = samples.cCpu.slice(C_PER_ROUND * i, C_PER_ROUND * (i + 1));
+      return ms / (cRound.reduce((sum, v) => sum + v, 0) / cRound.length);
+    });
+    const ratio = median(perRound);
+    const ratioOfMedians = oursCpu.median / cCpu.median;
     const wallRatio = ours.median / c.median;
     const siRatio = samples.si.length ? median(samples.si) / ours.median : NaN;
-    data.push({ phase: phase.label, processes: phase.count, range: phase.range, floor, floorKept, ours, oursCpuMs: oursCpu, c, cCpu, cKept, ps: summarize(samples.ps), si: summarize(samples.si), ratio, wallRatio, siRatio });
+    data.push({ phase: phase.label, processes: phase.count, range: phase.range, floor, floorKept, ours, oursCpuMs: oursCpu, c, cCpu, cKept, ps: summarize(samples.ps), si: summarize(samples.si), ratio, perRound, ratioOfMedians, wallRatio, siRatio });
     const met = ratio <= SCAN_TARGET;
     targets.push({
       name: `Process scan ≤ ${SCAN_TARGET.toFixed(1)}× C open/read/close (${phase.label === "own" ? "own process count" : `${phase.label} sleeping`}: ${phase.count} processes)`,
-      figure: `${fmtRatio(ratio)} CPU (${fmtMs(oursCpu.median)} vs ${fmtMs(cCpu.median)}; wall ${fmtRatio(wallRatio)}; C kept descriptors ${fmtRatio(cKept.median / cCpu.median)}; vs C's scans back to back ${fmtRatio(oursCpu.median / cBackToBack.median)})`,
+      figure: `${fmtRatio(ratio)} CPU (per-round ratios: middle half ${fmtRatio(quantile(perRound, 0.25))} – ${fmtRatio(quantile(perRound, 0.75))} over ${perRound.length} rounds; medians ${fmtMs(oursCpu.median)} vs ${fmtMs(cCpu.median)}, ${fmtRatio(ratioOfMedians)}; wall ${fmtRatio(wallRatio)}; C kept descriptors ${fmtRatio(cKept.median / cCpu.median)}; vs C's scans back to back ${fmtRatio(oursCpu.median / cBackToBack.median)})`,
       met,
       why: met
         ? null
         : `Node's own I/O with kept descriptors (list /proc + one pread per process, no parsing) takes ${fmtRatio(floorKept.median / cCpu.median)} the C open/read/close CPU time at ${phase.count} processes; ` +
           `the collector, which lists /proc only when the pid cursor cannot tell what is new (at least every 10 s: process-listing.ts), takes ${fmtMs(oursCpu.median)} per scan, ${fmtRatio(oursCpu.median / floorKept.median)} that floor ` +
           `(${oursCpu.median >= floorKept.median ? `${fmtMs(oursCpu.median - floorKept.median)} more` : `${fmtMs(floorKept.median - oursCpu.median)} less`}) with parsing, CPU% bookkeeping and building the list. ` +
-          `Meeting it needs the collector's CPU per scan under ${fmtMs(cCpu.median * SCAN_TARGET)}, ${fmtMs(oursCpu.median - cCpu.median * SCAN_TARGET)} less than measured.`,
+          `Meeting it needs the median of the per-round ratios at ${fmtRatio(SCAN_TARGET)}: the collector's CPU ${fmtNum((1 - SCAN_TARGET / ratio) * 100, 0)} % lower in every round (at its median, ${fmtMs(oursCpu.median * (SCAN_TARGET / ratio))} per scan instead of ${fmtMs(oursCpu.median)}).`,
     });
     if (samples.si.length) {
       targets.push({
@@ -245,7 +259,7 @@ export async function run(ctx) {
   }
 
   const markdown = [
-    `Wall time of one full scan; ${rounds} rounds per contender, interleaved round by round (systeminformation: ${siRounds} rounds at the first and last process count, ≥ 0.5 s apart because it returns a cached list within 500 ms; \`ps\` timed as a whole command, fork + exec + scan + print, as a user pays it). Every timed scan of the collector, the Node floors and the C programs starts after the same 20 ms idle pause, because the agent's scans do (it scans when asked, every 2 s while a client watches) and a scan right after another one finds the kernel's and the CPU's caches warm: the row "its two scans back to back" is the C reference without the pause, as this suite timed it before 2026-12-01 (the collector's scan already followed a pause then). The C programs report their own in-process time of 2 scans per round (the kept-descriptor one after an untimed scan that opens them); the Node floors and the collector keep their state between rounds as the agent does between requests. The C programs, \`ps\` and systeminformation are started by a helper process, so the process that times the collector and the Node floors never forks: a fork write-protects every page of the forking process until it is next written, which the agent (it does not fork between scans) never pays, and a collector scan timed right after the round's spawns did (since 2026-12-02). The extra processes are \`sleep\`s this suite starts. Ratio = median ÷ C open/read/close median.`,
+    `Wall time of one full scan; ${rounds} rounds per contender, interleaved round by round (systeminformation: ${siRounds} rounds at the first and last process count, ≥ 0.5 s apart because it returns a cached list within 500 ms; \`ps\` timed as a whole command, fork + exec + scan + print, as a user pays it). Every timed scan of the collector, the Node floors and the C programs starts after the same 20 ms idle pause, because the agent's scans do (it scans when asked, every 2 s while a client watches) and a scan right after another one finds the kernel's and the CPU's caches warm: the row "its two scans back to back" is the C reference without the pause, as this suite timed it before 2026-12-01 (the collector's scan already followed a pause then). The C programs report their own in-process time of 2 scans per round (the kept-descriptor one after an untimed scan that opens them); the Node floors and the collector keep their state between rounds as the agent does between requests. The C programs, \`ps\` and systeminformation are started by a helper process, so the process that times the collector and the Node floors never forks: a fork write-protects every page of the forking process until it is next written, which the agent (it does not fork between scans) never pays, and a collector scan timed right after the round's spawns did (since 2026-12-02). The extra processes are \`sleep\`s this suite starts. The timed contenders' order rotates from round to round (since 2026-12-03; before, the collector always came first). At the machine's own count the rounds are ${2 * rounds}. Ratio in the table = median ÷ C open/read/close median; the scan targets are judged on the median of the per-round CPU ratios (the collector's scan over the mean of the C reference's two scans of the same round, as the watcher suite judges its ratios; since 2026-12-03), with the ratio of medians beside it.`,
     "",
     "| processes | contender | rows seen | wall median | p10 – p90 | vs C (wall) | CPU median | vs C (CPU) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|",

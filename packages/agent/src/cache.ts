@@ -1,11 +1,13 @@
 import { monotonicMs } from "./clock.js";
+import { isPending, type Collected } from "./collectors/collector.js";
 
 /**
  * A value computed on demand and reused for `ttlMs`, shared by every caller.
  *
  * Freshness is judged from timestamps when a caller asks: no timer ever runs,
  * so an agent nobody talks to does no work. Concurrent callers that miss the
- * cache share one in-flight load instead of each collecting.
+ * cache share one in-flight load instead of each collecting. A load that has
+ * its value at once (see {@link Collected}) is answered at once.
  */
 export class TtlCache<T> {
   private value: T | undefined;
@@ -14,17 +16,30 @@ export class TtlCache<T> {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly load: () => Promise<T>,
+    private readonly load: () => Collected<T>,
     private readonly now: () => number = monotonicMs,
   ) {}
 
-  /** The cached value when fresh, else the result of a (shared) load. A failed load is not cached. */
-  get(): Promise<T> {
-    if (this.value !== undefined && this.now() - this.loadedAt < this.ttlMs) {
-      return Promise.resolve(this.value);
-    }
+  /**
+   * The cached value when fresh, else the result of a (shared) load. A failed
+   * load is not cached, and its failure always comes as a rejection, never
+   * thrown: callers gather several caches with Promise.allSettled.
+   */
+  get(): Collected<T> {
+    if (this.value !== undefined && this.now() - this.loadedAt < this.ttlMs) return this.value;
     if (this.inflight !== undefined) return this.inflight;
-    const pending = this.load().then(
+    let loaded: Collected<T>;
+    try {
+      loaded = this.load();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (!isPending(loaded)) {
+      this.value = loaded;
+      this.loadedAt = this.now();
+      return loaded;
+    }
+    const pending = loaded.then(
       (value) => {
         this.value = value;
         this.loadedAt = this.now();
@@ -47,12 +62,12 @@ export class KeyedTtlCache<K, T> {
 
   constructor(
     private readonly ttlMs: number,
-    private readonly load: (key: K) => Promise<T>,
+    private readonly load: (key: K) => Collected<T>,
     private readonly maxEntries = 256,
     private readonly now: () => number = monotonicMs,
   ) {}
 
-  get(key: K): Promise<T> {
+  get(key: K): Collected<T> {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       if (this.entries.size >= this.maxEntries) {

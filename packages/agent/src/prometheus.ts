@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { CgroupsReply, DiskInfo, DiskIoReply, LoadReply, ProcessEntry } from "@socktop/protocol";
-import type { CollectorStatus } from "./collectors/collector.js";
+import type { Collected, CollectorStatus } from "./collectors/collector.js";
 import {
   BEARER_CHALLENGE,
   admit,
@@ -32,14 +32,14 @@ export const METRICS_PATH = "/metrics";
 
 /** The caches a scrape reads, and the collectors' last runs; MetricsSources satisfies it. */
 export interface ScrapeSources {
-  metrics: { get(): Promise<MetricsSnapshot> };
-  disks: { get(): Promise<DiskInfo[]> };
-  processes: { get(): Promise<ProcessEntry[]> };
+  metrics: { get(): Collected<MetricsSnapshot> };
+  disks: { get(): Collected<DiskInfo[]> };
+  processes: { get(): Collected<ProcessEntry[]> };
   collectorStatuses(): CollectorStatus[];
   /** Load, disk I/O and cgroups (optional so that a source set without them still scrapes). */
-  load?: { get(): Promise<LoadReply> };
-  diskIo?: { get(): Promise<DiskIoReply> };
-  cgroups?: { get(): Promise<CgroupsReply> };
+  load?: { get(): Collected<LoadReply> };
+  diskIo?: { get(): Collected<DiskIoReply> };
+  cgroups?: { get(): Collected<CgroupsReply> };
 }
 
 export function readAgentSelf(): AgentSelf {

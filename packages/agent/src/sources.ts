@@ -5,8 +5,10 @@
  */
 import type { CgroupsReply, DiskInfo, DiskIoReply, LoadReply, NetworkInterface, ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "./cache.js";
-import { CollectorRegistry, type Backend, type Collector, type CollectorStatus } from "./collectors/collector.js";
+import { CollectorRegistry, isPending, type Backend, type Collected, type Collector, type CollectorStatus } from "./collectors/collector.js";
+import type { CpuUsage } from "./collectors/cpu.js";
 import type { GpuReading } from "./collectors/gpu.js";
+import type { MemoryInfo } from "./collectors/memory.js";
 import { linuxBackend } from "./collectors/linux.js";
 import type { Logger } from "./log.js";
 
@@ -121,29 +123,43 @@ export class MetricsSources {
     this.backend.close?.();
   }
 
-  private async collectMetrics(): Promise<MetricsSnapshot> {
+  /** At once when every collector has its value at once (a watched Linux agent, between sensor reads). */
+  private collectMetrics(): Collected<MetricsSnapshot> {
     const { backend, collectors } = this;
-    const [cpu, memory, networks, hostname, cpuTempC, gpus, processCount] = await Promise.all([
-      collectors.value(backend.cpu),
-      collectors.value(backend.memory),
-      collectors.value(backend.network),
-      collectors.value(backend.hostname),
-      collectors.value(backend.temperature),
-      collectors.value(backend.gpu),
-      collectors.value(backend.processCount),
-    ]);
-    return {
-      cpuTotal: cpu?.total ?? null,
-      cpuPerCore: cpu?.perCore ?? [],
-      memTotal: memory?.memTotal ?? null,
-      memUsed: memory?.memUsed ?? null,
-      swapTotal: memory?.swapTotal ?? null,
-      swapUsed: memory?.swapUsed ?? null,
-      hostname: hostname ?? "",
-      cpuTempC,
-      networks: networks ?? [],
-      gpus,
-      processCount,
-    };
+    const cpu = collectors.value(backend.cpu);
+    const memory = collectors.value(backend.memory);
+    const networks = collectors.value(backend.network);
+    const hostname = collectors.value(backend.hostname);
+    const cpuTempC = collectors.value(backend.temperature);
+    const gpus = collectors.value(backend.gpu);
+    const processCount = collectors.value(backend.processCount);
+    if (isPending(cpu) || isPending(memory) || isPending(networks) || isPending(hostname) || isPending(cpuTempC) || isPending(gpus) || isPending(processCount)) {
+      return Promise.all([cpu, memory, networks, hostname, cpuTempC, gpus, processCount]).then((values) => metricsSnapshot(...values));
+    }
+    return metricsSnapshot(cpu, memory, networks, hostname, cpuTempC, gpus, processCount);
   }
+}
+
+function metricsSnapshot(
+  cpu: CpuUsage | null,
+  memory: MemoryInfo | null,
+  networks: NetworkInterface[] | null,
+  hostname: string | null,
+  cpuTempC: number | null,
+  gpus: GpuReading[] | null,
+  processCount: number | null,
+): MetricsSnapshot {
+  return {
+    cpuTotal: cpu?.total ?? null,
+    cpuPerCore: cpu?.perCore ?? [],
+    memTotal: memory?.memTotal ?? null,
+    memUsed: memory?.memUsed ?? null,
+    swapTotal: memory?.swapTotal ?? null,
+    swapUsed: memory?.swapUsed ?? null,
+    hostname: hostname ?? "",
+    cpuTempC,
+    networks: networks ?? [],
+    gpus,
+    processCount,
+  };
 }

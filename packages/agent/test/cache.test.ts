@@ -21,9 +21,29 @@ test("TtlCache does not cache failures", async () => {
     if (fail) throw new Error("boom");
     return "ok";
   });
-  await assert.rejects(cache.get(), /boom/);
+  await assert.rejects(async () => cache.get(), /boom/);
   fail = false;
   assert.equal(await cache.get(), "ok");
+});
+
+test("TtlCache answers a load that has its value at once at once, and a load that throws with a rejection", async () => {
+  let loads = 0;
+  let fail = false;
+  const cache = new TtlCache(1000, () => {
+    loads++;
+    if (fail) throw new Error("cannot read");
+    return loads;
+  });
+  assert.equal(cache.get(), 1, "the value itself, not a promise");
+  assert.equal(cache.get(), 1, "cached");
+  const failing = new TtlCache(0, () => {
+    fail = true;
+    throw new Error("cannot read");
+  });
+  // Never thrown: callers gather caches with Promise.allSettled (prometheus.ts).
+  const answer = failing.get();
+  assert.ok(answer instanceof Promise);
+  await assert.rejects(answer, /cannot read/);
 });
 
 test("TtlCache with ttl 0 loads every time", async () => {

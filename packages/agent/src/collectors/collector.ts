@@ -10,9 +10,11 @@
  *
  * How to add a collector:
  * 1. Write a class or object with a `name` (lower_snake_case, it becomes the
- *    Prometheus `collector` label) and `collect(): Promise<T>`, using the
- *    readers of procfs.ts. Take the roots (procRoot, sysRoot) as options so
- *    tests can point it at a fixture tree.
+ *    Prometheus `collector` label) and `collect()`, using the readers of
+ *    procfs.ts: it returns the value itself when it reads it at once (a /proc
+ *    file), a promise when it must wait (a sensor read with a timeout, a child
+ *    process). Take the roots (procRoot, sysRoot) as options so tests can
+ *    point it at a fixture tree.
  * 2. Add it to {@link Backend} and construct it in `linuxBackend()`
  *    (collectors/linux.ts); a portable backend provides the same members.
  * 3. Run it through `registry.value(backend.x)` where a reply is assembled
@@ -27,11 +29,25 @@ import type { GpuReading } from "./gpu.js";
 import type { MemoryInfo } from "./memory.js";
 import { monotonicMs } from "../clock.js";
 
+/**
+ * A collector's data: the value itself, or a promise of it when the collector
+ * must wait. Most of fast metrics is read at once from kept /proc files; a
+ * promise for each of them cost a watched agent ~5 kB of garbage and a dozen
+ * microtask turns per request (seven collectors, each through the registry),
+ * for values that were there all along.
+ */
+export type Collected<T> = T | Promise<T>;
+
+/** Whether a collector's data is still to come. */
+export function isPending<T>(collected: Collected<T>): collected is Promise<T> {
+  return collected instanceof Promise;
+}
+
 export interface Collector<T> {
   /** Unique within a backend; the `collector` label in Prometheus and the prefix of its log lines. */
   readonly name: string;
-  /** Reads the data now. Throws (or rejects) when it cannot; the registry isolates the failure. */
-  collect(): Promise<T>;
+  /** Reads the data now (see {@link Collected}). Throws (or rejects) when it cannot; the registry isolates the failure. */
+  collect(): Collected<T>;
 }
 
 /**
@@ -83,6 +99,14 @@ export class CollectorFailure extends Error {
   }
 }
 
+const SUCCEEDED = { ok: true } as const;
+/** {@link CollectorRegistry.value}'s answer to a failure. */
+const nothing = (): null => null;
+/** {@link CollectorRegistry.require}'s answer to a failure. */
+const failure = (name: string, reason: string): never => {
+  throw new CollectorFailure(name, reason);
+};
+
 interface Entry {
   status: CollectorStatus;
   failing: boolean;
@@ -106,17 +130,14 @@ export class CollectorRegistry {
     this.now = options.now ?? monotonicMs;
   }
 
-  /** The collector's data, or null when it failed (recorded and logged here). */
-  async value<T>(collector: Collector<T>): Promise<T | null> {
-    const outcome = await this.run(collector);
-    return outcome.ok ? outcome.value : null;
+  /** The collector's data, or null when it failed (recorded and logged here). Never throws or rejects. */
+  value<T>(collector: Collector<T>): Collected<T | null> {
+    return this.run(collector, nothing);
   }
 
-  /** The collector's data; a failure (recorded and logged here) rejects with a {@link CollectorFailure}. */
-  async require<T>(collector: Collector<T>): Promise<T> {
-    const outcome = await this.run(collector);
-    if (!outcome.ok) throw new CollectorFailure(collector.name, outcome.reason);
-    return outcome.value;
+  /** The collector's data; a failure (recorded and logged here) throws or rejects with a {@link CollectorFailure}. */
+  require<T>(collector: Collector<T>): Collected<T> {
+    return this.run(collector, failure);
   }
 
   /** The last run of every collector that has run, in the order they first ran. */
@@ -124,17 +145,33 @@ export class CollectorRegistry {
     return [...this.entries.values()].map((e) => ({ ...e.status }));
   }
 
-  private async run<T>(collector: Collector<T>): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  /** Runs the collector, records how it went, and answers its data or what `onFailure` makes of its failure. */
+  private run<T, F>(collector: Collector<T>, onFailure: (name: string, reason: string) => F): Collected<T | F> {
+    const { name } = collector;
     const started = this.now();
-    let outcome: { ok: true; value: T } | { ok: false; reason: string };
+    let collected: Collected<T>;
     try {
-      outcome = { ok: true, value: await collector.collect() };
+      collected = collector.collect();
     } catch (error) {
-      outcome = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      return this.failed(name, error, started, onFailure);
     }
-    const finished = this.now();
-    this.record(collector.name, outcome, started, finished);
-    return outcome;
+    if (!isPending(collected)) {
+      this.record(name, SUCCEEDED, started, this.now());
+      return collected;
+    }
+    return collected.then(
+      (value) => {
+        this.record(name, SUCCEEDED, started, this.now());
+        return value;
+      },
+      (error: unknown) => this.failed(name, error, started, onFailure),
+    );
+  }
+
+  private failed<F>(name: string, error: unknown, started: number, onFailure: (name: string, reason: string) => F): F {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.record(name, { ok: false, reason }, started, this.now());
+    return onFailure(name, reason);
   }
 
   private record(name: string, outcome: { ok: boolean; reason?: string }, started: number, finished: number): void {

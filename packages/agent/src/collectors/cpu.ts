@@ -182,7 +182,7 @@ export class CpuCollector implements Collector<CpuUsage> {
     this.previous = baseline;
   }
 
-  async collect(): Promise<CpuUsage> {
+  collect(): CpuUsage {
     const text = this.file.read();
     if (text === null) throw new Error(`cannot read ${this.file.path}`);
     const current = parseProcStat(text);

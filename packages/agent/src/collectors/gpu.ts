@@ -4,7 +4,7 @@
  * then is never probed again, so a machine without a GPU pays for one probe.
  */
 import { TtlCache } from "../cache.js";
-import type { Collector } from "./collector.js";
+import type { Collected, Collector } from "./collector.js";
 import { readAmdGpus } from "./gpu-amd.js";
 import { runNvidiaSmi } from "./gpu-nvidia.js";
 import { defaultSensorReader, type SensorReader } from "./sensor-reader.js";
@@ -69,11 +69,11 @@ export class GpuCollector implements Collector<GpuReading[] | null> {
   }
 
   /** Current GPU readings (NVIDIA first, then AMD), or null when disabled or there is no GPU. Never throws. */
-  read(): Promise<GpuReading[] | null> {
-    return this.cache === null ? Promise.resolve(null) : this.cache.get();
+  read(): Collected<GpuReading[] | null> {
+    return this.cache === null ? null : this.cache.get();
   }
 
-  collect(): Promise<GpuReading[] | null> {
+  collect(): Collected<GpuReading[] | null> {
     return this.read();
   }
 
@@ -120,8 +120,13 @@ export class GpuCollector implements Collector<GpuReading[] | null> {
     return gpus;
   }
 
-  private async collectAll(): Promise<GpuReading[] | null> {
+  private collectAll(): Collected<GpuReading[] | null> {
+    // Neither vendor's GPU (most servers): null at once, no probe to wait for.
     if (this.nvidia === "absent" && this.amd === "absent") return null;
+    return this.collectPresent();
+  }
+
+  private async collectPresent(): Promise<GpuReading[] | null> {
     try {
       const [nvidia, amd] = await Promise.all([this.collectNvidia(), this.collectAmd()]);
       const all = [...nvidia, ...amd];

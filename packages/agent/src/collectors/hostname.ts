@@ -20,6 +20,6 @@ export const HOSTNAME_TTL_MS = 10_000;
 
 /** The hostname collector: {@link readHostname} reused for `ttlMs` (looked up when asked, never by a timer). */
 export function hostnameCollector(ttlMs = HOSTNAME_TTL_MS, read: () => string = readHostname, now?: () => number): Collector<string> {
-  const cache = new TtlCache(ttlMs, async () => read(), now);
+  const cache = new TtlCache(ttlMs, read, now);
   return { name: "hostname", collect: () => cache.get() };
 }

@@ -7,7 +7,7 @@ import type { LoadReply, ProcessEntry } from "@socktop/protocol";
 import { CgroupCollector } from "./cgroups.js";
 import { DiskIoCollector } from "./diskstats.js";
 import { readLoadavgSync, readUptimeSync } from "./loadavg.js";
-import type { Backend, Collector } from "./collector.js";
+import type { Backend, Collected, Collector } from "./collector.js";
 import { CpuCollector, procStatFile } from "./cpu.js";
 import { DiskCollector } from "./disks.js";
 import { GpuCollector } from "./gpu.js";
@@ -52,7 +52,7 @@ export function readLoadSync(procRoot: string): LoadReply {
 }
 
 /** A collector from a name and a function. */
-export function collector<T>(name: string, collect: () => Promise<T>): Collector<T> {
+export function collector<T>(name: string, collect: () => Collected<T>): Collector<T> {
   return { name, collect };
 }
 
@@ -93,7 +93,7 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
     hostname: hostnameCollector(),
     temperature: new TemperatureCollector({ sysRoot, enabled: options.temperatureEnabled, sensors }),
     gpu: new GpuCollector({ sysRoot, enabled: options.gpuEnabled, log: options.log, sensors }),
-    processCount: collector("process_count", async () => pids.count()),
+    processCount: collector("process_count", () => pids.count()),
     processes: collector<ProcessEntry[]>("processes", () => processes.collect()),
     disks: new DiskCollector({ procRoot, sysRoot, sensors }),
     close: () => {
@@ -103,8 +103,8 @@ export function linuxBackend(options: LinuxBackendOptions): Backend {
       memory.close();
       network.close();
     },
-    load: collector("load", async () => readLoadSync(procRoot)),
-    diskIo: collector("disk_io", async () => diskIo.collectSync()),
+    load: collector("load", () => readLoadSync(procRoot)),
+    diskIo: collector("disk_io", () => diskIo.collectSync()),
     cgroups: collector("cgroups", () => cgroups.collect()),
   };
 }

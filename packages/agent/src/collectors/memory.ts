@@ -64,7 +64,7 @@ export class MemoryCollector implements Collector<MemoryInfo> {
     this.file = new KeptProcFile(`${procRoot}/meminfo`, procRoot, 4096, undefined, true);
   }
 
-  async collect(): Promise<MemoryInfo> {
+  collect(): MemoryInfo {
     const text = this.file.read();
     if (text === null) throw new Error(`cannot read ${this.file.path}`);
     return parseMeminfo(text);

@@ -56,7 +56,7 @@ export class NetworkCollector implements Collector<NetworkInterface[]> {
     this.file = new KeptProcFile(`${procRoot}/net/dev`, procRoot);
   }
 
-  async collect(): Promise<NetworkInterface[]> {
+  collect(): NetworkInterface[] {
     const text = this.file.read();
     return text === null ? [] : parseNetDev(text);
   }

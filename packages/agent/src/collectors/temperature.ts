@@ -10,7 +10,7 @@
  * SensorReader: asynchronously, with a timeout (sensor-reader.ts).
  */
 import { TtlCache } from "../cache.js";
-import type { Collector } from "./collector.js";
+import { isPending, type Collected, type Collector } from "./collector.js";
 import { listDir, parseNumberFile, readAttributeSync as readAttr } from "./procfs.js";
 import { SensorReader, defaultSensorReader } from "./sensor-reader.js";
 
@@ -211,31 +211,29 @@ export class TemperatureCollector implements Collector<number | null> {
   constructor(options: TemperatureOptions = {}) {
     const sysRoot = options.sysRoot ?? "/sys";
     const sensors = options.sensors ?? defaultSensorReader();
-    this.discovery = new TtlCache(options.discoveryMs ?? 60_000, async () => discover(sysRoot), options.now);
+    this.discovery = new TtlCache(options.discoveryMs ?? 60_000, () => discover(sysRoot), options.now);
+    // No sensor (most virtual machines): null at once, no read to wait for.
+    const readFound = (found: Discovery): Collected<number | null> =>
+      found.hwmon.length === 0 && found.zones.length === 0 ? null : readDiscovered(found, sensors);
     this.cache =
       options.enabled === false
         ? null
         : new TtlCache(
             options.cacheMs ?? 1500,
-            async () => {
-              let found: Discovery;
-              try {
-                found = await this.discovery.get();
-              } catch {
-                return null;
-              }
-              return readDiscovered(found, sensors);
+            () => {
+              const found = this.discovery.get();
+              return isPending(found) ? found.then(readFound, () => null) : readFound(found);
             },
             options.now,
           );
   }
 
   /** The CPU temperature in °C, null when disabled or there is no sensor. Never throws. */
-  read(): Promise<number | null> {
-    return this.cache === null ? Promise.resolve(null) : this.cache.get();
+  read(): Collected<number | null> {
+    return this.cache === null ? null : this.cache.get();
   }
 
-  collect(): Promise<number | null> {
+  collect(): Collected<number | null> {
     return this.read();
   }
 }

@@ -130,7 +130,7 @@ export function portableBackend(options: PortableBackendOptions): PortableBacken
       reason: "cgroups are a Linux kernel feature: this agent reads through the portable backend",
     })),
     disks: collector("disks", async () => {
-      const [filesystems, devices] = await Promise.all([si.fsSize(), blockDevices.get().catch(() => [])]);
+      const [filesystems, devices] = await Promise.all([si.fsSize(), Promise.resolve(blockDevices.get()).catch(() => [])]);
       return disksFromSi(filesystems, devices);
     }),
   };

@@ -191,6 +191,8 @@ test("no nvidia-smi on PATH: absent without running anything", async (t) => {
   const gpu = new GpuCollector({ sysRoot: await scratchSys(t), log: (l) => lines.push(l) });
   assert.equal(await gpu.read(), null);
   assert.deepEqual(gpu.probeState, { nvidia: "absent", amd: "absent" });
+  // Known absent: answered at once, not through a promise (a metrics request then needs no turn of the event loop).
+  assert.equal(gpu.read(), null);
   assert.deepEqual(lines, []);
 });
 

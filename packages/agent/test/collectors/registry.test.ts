@@ -42,7 +42,7 @@ test("a failing collector yields null and a status, a working one its value", as
 
 test("require() rejects with a CollectorFailure naming the collector and the reason", async () => {
   const registry = new CollectorRegistry({ log: recordingLog().log });
-  await assert.rejects(registry.require(flaky("disks", { fail: true })), (error: unknown) => {
+  await assert.rejects(async () => registry.require(flaky("disks", { fail: true })), (error: unknown) => {
     assert.ok(error instanceof CollectorFailure);
     assert.equal(error.collector, "disks");
     assert.match(error.message, /^disks collector failed: cannot read \/x\/meminfo$/);
@@ -81,4 +81,27 @@ test("a collector that throws synchronously is isolated too", async () => {
   };
   assert.equal(await registry.value(broken), null);
   assert.equal(registry.statuses()[0]?.success, false);
+});
+
+test("a collector that has its data at once is answered at once: its value, or null / a thrown CollectorFailure, recorded either way", () => {
+  const { lines, log } = recordingLog();
+  const registry = new CollectorRegistry({ log });
+  let fail = false;
+  const atOnce: Collector<number> = {
+    name: "memory",
+    collect: () => {
+      if (fail) throw new Error("cannot read /x/meminfo");
+      return 7;
+    },
+  };
+  assert.equal(registry.value(atOnce), 7, "the value itself, not a promise");
+  assert.equal(registry.require(atOnce), 7);
+  fail = true;
+  assert.equal(registry.value(atOnce), null);
+  assert.throws(() => registry.require(atOnce), (error: unknown) => error instanceof CollectorFailure && error.collector === "memory");
+  assert.equal(registry.statuses()[0]?.success, false);
+  assert.deepEqual(lines.filter((line) => line.includes("memory collector failed")).length, 1, "logged once while it keeps failing");
+  fail = false;
+  assert.equal(registry.value(atOnce), 7);
+  assert.equal(registry.statuses()[0]?.success, true);
 });

@@ -171,6 +171,14 @@ test("no sensors at all: an empty /sys, a missing /sys", async (t) => {
   await mkdir(join(emptyClasses, "class/thermal"), { recursive: true });
   assert.equal(await readCpuTemperature(emptyClasses), null);
   assert.equal(await readCpuTemperature("/nonexistent-sys"), null);
+  // No sensor found: the collector answers at once, not through a promise (most virtual machines).
+  const collector = new TemperatureCollector({ sysRoot: emptyClasses, cacheMs: 0 });
+  assert.equal(collector.collect(), null);
+  assert.equal(new TemperatureCollector({ sysRoot: "/nonexistent-sys" }).collect(), null);
+  // With a sensor it waits for the read (bounded by a timeout: sensor-reader.ts).
+  const read = new TemperatureCollector({ sysRoot: fixture("raspberry-pi"), cacheMs: 0 }).collect();
+  assert.ok(read instanceof Promise);
+  assert.equal(typeof (await read), "number");
 });
 
 test("unreadable inputs (a directory, a dangling link) are skipped, not thrown", async (t) => {

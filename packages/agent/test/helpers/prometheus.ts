@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { DiskInfo, ProcessEntry } from "@socktop/protocol";
-import { CollectorRegistry } from "../../src/collectors/collector.js";
+import { CollectorRegistry, type Collected } from "../../src/collectors/collector.js";
 import type { AgentConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { renderExposition, type ScrapeData } from "../../src/prometheus-exposition.js";
@@ -81,7 +81,7 @@ export function fakeSources(fail: Partial<Record<"metrics" | "disks" | "processe
   const reads = { metrics: 0, disks: 0, processes: 0 };
   const registry = new CollectorRegistry({ log: silentLogger });
   const source = <T>(key: keyof typeof reads, value: T) => ({
-    get: (): Promise<T> => {
+    get: (): Collected<T> => {
       reads[key]++;
       return registry.require({
         name: key,

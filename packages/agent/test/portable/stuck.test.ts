@@ -49,7 +49,7 @@ test("a stuck `ps` under si.processes(): bounded errors naming the call, one stu
 
     // The process list fails with the si call named, within the bound of that call.
     t = performance.now();
-    await assert.rejects(sources.processes.get(), (error: Error) => {
+    await assert.rejects(async () => sources.processes.get(), (error: Error) => {
       assert.match(error.message, /^processes collector failed: systeminformation processes\(\) gave no answer within 800 ms/);
       return true;
     });
@@ -57,7 +57,7 @@ test("a stuck `ps` under si.processes(): bounded errors naming the call, one stu
 
     // Still stuck: later requests are told at once, and no second `ps` is started.
     t = performance.now();
-    await assert.rejects(sources.processes.get(), /still|gave no answer/);
+    await assert.rejects(async () => sources.processes.get(), /still|gave no answer/);
     const details = new PortableDetailsReader(si, { platform: process.platform, cores: 1 });
     await assert.rejects(details.read(process.pid), SiCallTimeout);
     assert.ok(performance.now() - t < 200, `a known-stuck call answered after ${performance.now() - t} ms`);

@@ -5,6 +5,7 @@
  */
 import { parseRequest } from "@socktop/protocol";
 import type { RawData, WebSocket } from "ws";
+import { isPending } from "./collectors/collector.js";
 import type { RequestHandler, Session } from "./handler.js";
 import type { EncodedReply } from "./replies.js";
 import type { Logger } from "./log.js";
@@ -64,6 +65,7 @@ export function serveConnection(
     }
     socket.send(reply.data, reply.binary ? BINARY_FRAME : TEXT_FRAME);
   };
+  const sendFailed = (error: unknown): void => log.error(`reply failed: ${error instanceof Error ? error.message : String(error)}`);
 
   socket.on("message", (data, isBinary) => {
     if (pending >= limits.maxPendingRequests) {
@@ -74,12 +76,22 @@ export function serveConnection(
       setTimeout(() => socket.terminate(), 1000).unref();
       return;
     }
-    pending++;
     const reply = handler.handle(parseRequest(requestFrame(data, isBinary), isBinary), session);
+    // Ready at once and nothing queued before it: sent now, already in order (no promise chain,
+    // no microtask turns: a watched agent's usual metrics request).
+    if (pending === 0 && !isPending(reply)) {
+      try {
+        send(reply);
+      } catch (error) {
+        sendFailed(error);
+      }
+      return;
+    }
+    pending++;
     tail = tail
       .then(() => reply)
       .then(send)
-      .catch((error: unknown) => log.error(`reply failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch(sendFailed)
       .finally(() => {
         pending--;
       });

@@ -26,7 +26,7 @@ import {
   toSeedMetrics,
   type EncodedReply,
 } from "./replies.js";
-import { CollectorFailure } from "./collectors/collector.js";
+import { CollectorFailure, isPending, whenCollected, type Collected } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
 import type { SignalSender } from "./signals.js";
 import type { MetricsSnapshot, MetricsSources } from "./sources.js";
@@ -94,8 +94,10 @@ export class RequestHandler {
    * The reply to one request. Its protocol (error shape) is the session's
    * when the request arrived: a hello that arrives later switches later
    * requests only, whenever the earlier one's reply is ready (docs/protocol.md).
+   * The reply itself when it is ready at once (cached or collected at once: see
+   * {@link Collected}), else its promise; never throws or rejects.
    */
-  async handle(parsed: ParsedRequest, session: Session): Promise<EncodedReply> {
+  handle(parsed: ParsedRequest, session: Session): Collected<EncodedReply> {
     const asReceived: Session = { protocol: session.protocol };
     if (parsed.kind === "invalid") {
       return errorReply(
@@ -109,27 +111,33 @@ export class RequestHandler {
         asReceived.protocol,
       );
     }
+    let reply: Collected<EncodedReply>;
     try {
-      return await this.serve(parsed, session, asReceived);
+      reply = this.serve(parsed, session, asReceived);
     } catch (error) {
-      const what = requestName(parsed);
-      const reason = error instanceof Error ? error.message : String(error);
-      // The registry has already logged a collector's failure (rate-limited); anything else is logged here.
-      if (!(error instanceof CollectorFailure)) this.options.log.warn(`${what}: collection failed: ${reason}`);
-      return errorReply(
-        {
-          code: "UNAVAILABLE",
-          error: `Could not collect ${parsed.kind.replace("_", " ")}: ${reason}`,
-          request: what,
-          ...("pid" in parsed ? { pid: parsed.pid } : {}),
-          ...(parsed.id !== undefined ? { id: parsed.id } : {}),
-        },
-        asReceived.protocol,
-      );
+      return this.failed(parsed, error, asReceived);
     }
+    return isPending(reply) ? reply.catch((error: unknown) => this.failed(parsed, error, asReceived)) : reply;
   }
 
-  private async serve(request: Request, session: Session, asReceived: Session): Promise<EncodedReply> {
+  private failed(request: Request, error: unknown, asReceived: Session): EncodedReply {
+    const what = requestName(request);
+    const reason = error instanceof Error ? error.message : String(error);
+    // The registry has already logged a collector's failure (rate-limited); anything else is logged here.
+    if (!(error instanceof CollectorFailure)) this.options.log.warn(`${what}: collection failed: ${reason}`);
+    return errorReply(
+      {
+        code: "UNAVAILABLE",
+        error: `Could not collect ${request.kind.replace("_", " ")}: ${reason}`,
+        request: what,
+        ...("pid" in request ? { pid: request.pid } : {}),
+        ...(request.id !== undefined ? { id: request.id } : {}),
+      },
+      asReceived.protocol,
+    );
+  }
+
+  private serve(request: Request, session: Session, asReceived: Session): Collected<EncodedReply> {
     const { sources } = this.options;
     switch (request.kind) {
       case "hello": {
@@ -137,37 +145,24 @@ export class RequestHandler {
         const hello = helloReply(this.capabilities);
         return request.id === undefined ? textJson(hello) : envelope(request.id, "hello", JSON.stringify(hello));
       }
-      case "metrics": {
-        const snapshot = await sources.metrics.get();
-        // Replies without a request id are the same bytes for every client: encoded once (asBytes).
-        if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => asBytes(legacyJson(toLegacyMetrics(s))));
-        if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => asBytes(textJson(toSeedMetrics(s))));
-        const data = this.metricsMemo.get(snapshot, "v2", (s) => textJson(toMetricsV2(s)));
-        return envelope(request.id, "metrics", data.data as string);
-      }
-      case "disks": {
-        const disks: DiskInfo[] = await sources.disks.get();
-        if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => asBytes(legacyJson(d)));
-        if (request.id === undefined) return this.listMemo.get(disks, "seed-bytes", (d) => asBytes(textJson(d)));
-        return envelope(request.id, "disks", this.listMemo.get(disks, "seed", textJson).data as string);
-      }
+      case "metrics":
+        return whenCollected(sources.metrics.get(), (snapshot) => this.metrics(request, snapshot));
+      case "disks":
+        return whenCollected(sources.disks.get(), (disks) => this.disks(request, disks));
       case "processes": {
-        const processes: ProcessEntry[] = await sources.processes.get();
         // Binary protobuf in both dialects and both protocols: replies are matched by order.
         // Only a client that has shown it speaks protocol 2 gets the extra fields; everyone
         // else gets exactly the bytes this agent always sent for the same data.
         const form = session.protocol >= 2 ? "rich" : "basic";
         const top = request.top;
-        // process_count stays the number of all processes.
-        if (top !== undefined) return this.listMemo.get(processes, `protobuf-${form}-top-${top}`, (p) => processListReply(topProcesses(p as ProcessEntry[], top), form, processes.length));
-        return this.listMemo.get(processes, `protobuf-${form}`, (p) => processListReply(p as ProcessEntry[], form));
+        return whenCollected(sources.processes.get(), (processes) => this.processes(processes, form, top));
       }
       case "load":
-        return this.json(request, await sources.load.get());
+        return whenCollected(sources.load.get(), (load) => this.json(request, load));
       case "disk_io":
-        return this.json(request, await sources.diskIo.get());
+        return whenCollected(sources.diskIo.get(), (diskIo) => this.json(request, diskIo));
       case "cgroups":
-        return this.json(request, await sources.cgroups.get());
+        return whenCollected(sources.cgroups.get(), (cgroups) => this.json(request, cgroups));
       case "signal":
         return this.signal(request, session);
       case "process_metrics":
@@ -186,6 +181,26 @@ export class RequestHandler {
         );
       }
     }
+  }
+
+  private metrics(request: Request, snapshot: MetricsSnapshot): EncodedReply {
+    // Replies without a request id are the same bytes for every client: encoded once (asBytes).
+    if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => asBytes(legacyJson(toLegacyMetrics(s))));
+    if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => asBytes(textJson(toSeedMetrics(s))));
+    const data = this.metricsMemo.get(snapshot, "v2", (s) => textJson(toMetricsV2(s)));
+    return envelope(request.id, "metrics", data.data as string);
+  }
+
+  private disks(request: Request, disks: DiskInfo[]): EncodedReply {
+    if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => asBytes(legacyJson(d)));
+    if (request.id === undefined) return this.listMemo.get(disks, "seed-bytes", (d) => asBytes(textJson(d)));
+    return envelope(request.id, "disks", this.listMemo.get(disks, "seed", textJson).data as string);
+  }
+
+  private processes(processes: ProcessEntry[], form: "rich" | "basic", top: number | undefined): EncodedReply {
+    // process_count stays the number of all processes.
+    if (top !== undefined) return this.listMemo.get(processes, `protobuf-${form}-top-${top}`, (p) => processListReply(topProcesses(p as ProcessEntry[], top), form, processes.length));
+    return this.listMemo.get(processes, `protobuf-${form}`, (p) => processListReply(p as ProcessEntry[], form));
   }
 
   /** A JSON reply in the request's dialect (legacy: gzip when long), memoised per snapshot. */

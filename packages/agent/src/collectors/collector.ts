@@ -43,6 +43,11 @@ export function isPending<T>(collected: Collected<T>): collected is Promise<T> {
   return collected instanceof Promise;
 }
 
+/** `then` for data that may have come at once: `use` is applied now, or when the data comes. */
+export function whenCollected<T, R>(collected: Collected<T>, use: (value: T) => R): Collected<R> {
+  return isPending(collected) ? collected.then(use) : use(collected);
+}
+
 export interface Collector<T> {
   /** Unique within a backend; the `collector` label in Prometheus and the prefix of its log lines. */
   readonly name: string;

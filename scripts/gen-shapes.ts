@@ -27,8 +27,66 @@ export function schemaDocument(schema: TSchema): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
+const ARRAY_CHECK = "((array) => {";
+
+/** The index of the quote that closes the single-quoted string opening at `start`. */
+function stringEnd(code: string, start: number): number {
+  for (let i = start + 1; i < code.length; i++) {
+    if (code[i] === "\\") i++;
+    else if (code[i] === "'") return i;
+  }
+  throw new Error("an unterminated string in TypeBox's code");
+}
+
+/** The index of the "}" that closes the block opening at `open` (a "{"). */
+function blockEnd(code: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < code.length; i++) {
+    const c = code[i];
+    if (c === "'") i = stringEnd(code, i);
+    else if (c === "{") depth++;
+    else if (c === "}" && --depth === 0) return i;
+  }
+  throw new Error("unbalanced braces in TypeBox's code");
+}
+
+/**
+ * TypeBox checks an array's items in an arrow function that it creates and
+ * calls in place, `((array) => { … })(value['field'])`: a new closure per
+ * array field on every call of the check. Each becomes a function declared
+ * once beside `check` (its body refers to nothing but its parameter), so that
+ * a check allocates nothing. Innermost first, so that a hoisted body calls
+ * the functions hoisted from it.
+ */
+export function hoistArrayChecks(code: string): string {
+  const hoisted: string[] = [];
+  for (;;) {
+    let start = -1;
+    for (let at = code.indexOf(ARRAY_CHECK); at >= 0; at = code.indexOf(ARRAY_CHECK, at + 1)) {
+      const open = at + ARRAY_CHECK.length - 1;
+      if (!code.slice(open, blockEnd(code, open)).includes(ARRAY_CHECK)) {
+        start = at;
+        break;
+      }
+    }
+    if (start < 0) break;
+    const open = start + ARRAY_CHECK.length - 1;
+    const end = blockEnd(code, open);
+    if (code.slice(end, end + 3) !== "})(") throw new Error("an array check of TypeBox's that is not called in place");
+    const name = `array_${hoisted.length}`;
+    hoisted.push(`function ${name}(array) ${code.slice(open, end + 1)}`);
+    code = `${code.slice(0, start)}${name}(${code.slice(end + 3)}`;
+  }
+  if (hoisted.length === 0) return code;
+  const at = code.indexOf("return function check(");
+  if (at < 0) throw new Error("TypeBox's code has no check function");
+  const lineStart = code.lastIndexOf("\n", at) + 1;
+  const indent = code.slice(lineStart, at);
+  return `${code.slice(0, lineStart)}${hoisted.map((h) => `${indent}${h}\n`).join("")}${code.slice(lineStart)}`;
+}
+
 function checkFunction(schema: TSchema): string {
-  const body = TypeCompiler.Code(schema, [], { language: "javascript" }).replace(/^/gm, "  ");
+  const body = hoistArrayChecks(TypeCompiler.Code(schema, [], { language: "javascript" })).replace(/^/gm, "  ");
   return `(() => {\n${body}\n})()`;
 }
 

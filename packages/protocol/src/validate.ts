@@ -28,7 +28,7 @@ export class ShapeMismatchError extends Error {
   }
 }
 
-/** Synchronous and allocation-free: true when `value` is of the shape. */
+/** Synchronous: true when `value` is of the shape. A lenient check (the default) creates no function per call (scripts/gen-shapes.ts hoists them). */
 export function isReply<K extends ReplyShapeName>(shape: K, value: unknown, mode: CheckMode = "lenient"): value is ReplyOf<K> {
   return (mode === "strict" ? strictChecks : lenientChecks)[shape](value);
 }

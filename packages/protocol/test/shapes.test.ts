@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
-import { generatedFiles, SCHEMA_DIR } from "../../../scripts/gen-shapes.js";
+import { generatedFiles, hoistArrayChecks, SCHEMA_DIR, VALIDATORS_FILE } from "../../../scripts/gen-shapes.js";
 import { ShapeMismatchError, checkReply, isReply, replyErrors, type ReplyShapeName } from "../src/index.js";
 import { REPLY_SHAPES } from "../src/shapes/index.js";
 
@@ -17,6 +17,40 @@ test("the committed schemas and validators are exactly what the shape definition
   }
   const committed = readdirSync(SCHEMA_DIR).filter((f) => f.endsWith(".schema.json"));
   assert.deepEqual(committed.sort(), Object.keys(REPLY_SHAPES).map((n) => `${n}.schema.json`).sort(), "one schema file per shape, no stale ones");
+});
+
+test("a lenient check (what clients run on every reply) creates no function when called: TypeBox's in-place array checks are declared once", () => {
+  const lenient = readFileSync(VALIDATORS_FILE, "utf8").split("export const lenientChecks")[1] ?? "";
+  assert.ok(lenient.includes("function array_0(array)"), "the array checks are hoisted");
+  // The only arrows left are the module-level wrappers that run once, at import.
+  const arrows = lenient.match(/=>/g)?.length ?? 0;
+  const wrappers = lenient.match(/\(\(\) => \{/g)?.length ?? 0;
+  assert.equal(arrows, wrappers);
+  assert.equal(wrappers, Object.keys(REPLY_SHAPES).length);
+});
+
+test("hoistArrayChecks: nested array checks become functions, innermost first; strings with braces are skipped", () => {
+  const code = [
+    "const local_0 = 1;",
+    "return function check(value) {",
+    "  return (Array.isArray(value) && ((array) => { for(const value of array) if(!(value['x}'] === '{' && ((array) => { for(const value of array) if(!(value === 1)) { return false }; return true; })(value['y']))) { return false }; return true; })(value))",
+    "}",
+  ].join("\n");
+  const hoisted = hoistArrayChecks(code);
+  assert.equal(
+    hoisted,
+    [
+      "const local_0 = 1;",
+      "function array_0(array) { for(const value of array) if(!(value === 1)) { return false }; return true; }",
+      "function array_1(array) { for(const value of array) if(!(value['x}'] === '{' && array_0(value['y']))) { return false }; return true; }",
+      "return function check(value) {",
+      "  return (Array.isArray(value) && array_1(value))",
+      "}",
+    ].join("\n"),
+  );
+  const check = new Function(hoisted) as () => (value: unknown) => boolean;
+  assert.equal(check()([{ "x}": "{", y: [1, 1] }]), true);
+  assert.equal(check()([{ "x}": "{", y: [1, 2] }]), false);
 });
 
 test("every schema is a 2020-12 document with a title", () => {

@@ -10,6 +10,9 @@ type Checks = { readonly [K in ReplyShapeName]: (value: unknown) => boolean };
 
 export const strictChecks: Checks = {
   "metrics": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -17,7 +20,7 @@ export const strictChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         ((Number.isInteger(value['mem_total']) && value['mem_total'] >= 0) || ((value['mem_total'] === null))) &&
         ((Number.isInteger(value['mem_used']) && value['mem_used'] >= 0) || ((value['mem_used'] === null))) &&
         ((Number.isInteger(value['swap_total']) && value['swap_total'] >= 0) || ((value['swap_total'] === null))) &&
@@ -25,13 +28,16 @@ export const strictChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['networks']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null))) &&
+        array_1(value['networks']) &&
+        ((Array.isArray(value['gpus']) && array_2(value['gpus'])) || ((value['gpus'] === null))) &&
         Object.getOwnPropertyNames(value).length === 10
       )
     }
   })(),
   "metrics-v2": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -39,7 +45,7 @@ export const strictChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         ((Number.isInteger(value['mem_total']) && value['mem_total'] >= 0) || ((value['mem_total'] === null))) &&
         ((Number.isInteger(value['mem_used']) && value['mem_used'] >= 0) || ((value['mem_used'] === null))) &&
         ((Number.isInteger(value['swap_total']) && value['swap_total'] >= 0) || ((value['swap_total'] === null))) &&
@@ -47,14 +53,19 @@ export const strictChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['networks']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null))) &&
+        array_1(value['networks']) &&
+        ((Array.isArray(value['gpus']) && array_2(value['gpus'])) || ((value['gpus'] === null))) &&
         ((Number.isInteger(value['process_count']) && value['process_count'] >= 0) || ((value['process_count'] === null))) &&
         Object.getOwnPropertyNames(value).length === 11
       )
     }
   })(),
   "legacy-metrics": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
+    function array_3(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && Object.getOwnPropertyNames(value).length === 4))) { return false }; return true; }
+    function array_4(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && (((typeof value['vendor'] === 'string')) || ((value['vendor'] === null))) && ((Number.isFinite(value['utilization_gpu_pct']) && value['utilization_gpu_pct'] <= 100 && value['utilization_gpu_pct'] >= 0) || ((value['utilization_gpu_pct'] === null))) && ((Number.isInteger(value['mem_used_bytes']) && value['mem_used_bytes'] >= 0) || ((value['mem_used_bytes'] === null))) && ((Number.isInteger(value['mem_total_bytes']) && value['mem_total_bytes'] >= 0) || ((value['mem_total_bytes'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 6))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -62,7 +73,7 @@ export const strictChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         Number.isInteger(value['mem_total']) &&
         value['mem_total'] >= 0 &&
         Number.isInteger(value['mem_used']) &&
@@ -74,35 +85,37 @@ export const strictChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0 && Object.getOwnPropertyNames(value).length === 3))) { return false }; return true; })(value['networks']) &&
+        array_1(value['networks']) &&
         Array.isArray(value['disks']) &&
         value['disks'].length <= 0 &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value['disks']) &&
+        array_2(value['disks']) &&
         Array.isArray(value['top_processes']) &&
         value['top_processes'].length <= 0 &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && Object.getOwnPropertyNames(value).length === 4))) { return false }; return true; })(value['top_processes']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && (((typeof value['vendor'] === 'string')) || ((value['vendor'] === null))) && ((Number.isFinite(value['utilization_gpu_pct']) && value['utilization_gpu_pct'] <= 100 && value['utilization_gpu_pct'] >= 0) || ((value['utilization_gpu_pct'] === null))) && ((Number.isInteger(value['mem_used_bytes']) && value['mem_used_bytes'] >= 0) || ((value['mem_used_bytes'] === null))) && ((Number.isInteger(value['mem_total_bytes']) && value['mem_total_bytes'] >= 0) || ((value['mem_total_bytes'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null))) && Object.getOwnPropertyNames(value).length === 6))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null))) &&
+        array_3(value['top_processes']) &&
+        ((Array.isArray(value['gpus']) && array_4(value['gpus'])) || ((value['gpus'] === null))) &&
         ((Number.isInteger(value['process_count']) && value['process_count'] >= 0) || ((value['process_count'] === null))) &&
         Object.getOwnPropertyNames(value).length === 13
       )
     }
   })(),
   "disks": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
     return function check(value) {
       return (
         Array.isArray(value) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value)
+        array_0(value)
       )
     }
   })(),
   "processes": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true) && Object.getOwnPropertyNames(value).every(key => ['pid', 'name', 'cpu_usage', 'mem_bytes', 'ppid', 'uid', 'user', 'state', 'threads', 'start_time', 'command'].includes(key))))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         Number.isInteger(value['process_count']) &&
         value['process_count'] >= 0 &&
         Array.isArray(value['processes']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true) && Object.getOwnPropertyNames(value).every(key => ['pid', 'name', 'cpu_usage', 'mem_bytes', 'ppid', 'uid', 'user', 'state', 'threads', 'start_time', 'command'].includes(key))))) { return false }; return true; })(value['processes']) &&
+        array_0(value['processes']) &&
         Object.getOwnPropertyNames(value).length === 2
       )
     }
@@ -138,12 +151,14 @@ export const strictChecks: Checks = {
         (((typeof value['working_directory'] === 'string')) || ((value['working_directory'] === null))) &&
         (((typeof value['executable_path'] === 'string')) || ((value['executable_path'] === null))) &&
         Array.isArray(value['child_processes']) &&
-        ((array) => { for(const value of array) if(!((check_ProcessDetails(value)))) { return false }; return true; })(value['child_processes']) &&
+        array_0(value['child_processes']) &&
         Array.isArray(value['threads']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['tid']) && value['tid'] >= 1 && (typeof value['name'] === 'string') && Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0 && Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0 && (typeof value['status'] === 'string') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; })(value['threads']) &&
+        array_1(value['threads']) &&
         Object.getOwnPropertyNames(value).every(key => ['pid', 'name', 'command', 'cpu_usage', 'mem_bytes', 'virtual_mem_bytes', 'shared_mem_bytes', 'thread_count', 'fd_count', 'status', 'parent_pid', 'user_id', 'group_id', 'user_name', 'start_time', 'cpu_time_user', 'cpu_time_system', 'read_bytes', 'write_bytes', 'working_directory', 'executable_path', 'child_processes', 'threads'].includes(key))
       )
     }
+    function array_0(array) { for(const value of array) if(!((check_ProcessDetails(value)))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['tid']) && value['tid'] >= 1 && (typeof value['name'] === 'string') && Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0 && Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0 && (typeof value['status'] === 'string') && Object.getOwnPropertyNames(value).length === 5))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -156,11 +171,12 @@ export const strictChecks: Checks = {
   })(),
   "journal": (() => {
     const local_0 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['timestamp'] === 'string') && local_0.test(value['timestamp']) && (((value['priority'] === 'Emergency')) || ((value['priority'] === 'Alert')) || ((value['priority'] === 'Critical')) || ((value['priority'] === 'Error')) || ((value['priority'] === 'Warning')) || ((value['priority'] === 'Notice')) || ((value['priority'] === 'Info')) || ((value['priority'] === 'Debug'))) && (typeof value['message'] === 'string') && (value['unit'] !== undefined ? ((((typeof value['unit'] === 'string')) || ((value['unit'] === null)))) : true) && (value['pid'] !== undefined ? (((Number.isInteger(value['pid']) && value['pid'] >= 1) || ((value['pid'] === null)))) : true) && (value['comm'] !== undefined ? ((((typeof value['comm'] === 'string')) || ((value['comm'] === null)))) : true) && (value['uid'] !== undefined ? (((Number.isInteger(value['uid']) && value['uid'] >= 0) || ((value['uid'] === null)))) : true) && (value['gid'] !== undefined ? (((Number.isInteger(value['gid']) && value['gid'] >= 0) || ((value['gid'] === null)))) : true) && Object.getOwnPropertyNames(value).every(key => ['timestamp', 'priority', 'message', 'unit', 'pid', 'comm', 'uid', 'gid'].includes(key))))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         Array.isArray(value['entries']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['timestamp'] === 'string') && local_0.test(value['timestamp']) && (((value['priority'] === 'Emergency')) || ((value['priority'] === 'Alert')) || ((value['priority'] === 'Critical')) || ((value['priority'] === 'Error')) || ((value['priority'] === 'Warning')) || ((value['priority'] === 'Notice')) || ((value['priority'] === 'Info')) || ((value['priority'] === 'Debug'))) && (typeof value['message'] === 'string') && (value['unit'] !== undefined ? ((((typeof value['unit'] === 'string')) || ((value['unit'] === null)))) : true) && (value['pid'] !== undefined ? (((Number.isInteger(value['pid']) && value['pid'] >= 1) || ((value['pid'] === null)))) : true) && (value['comm'] !== undefined ? ((((typeof value['comm'] === 'string')) || ((value['comm'] === null)))) : true) && (value['uid'] !== undefined ? (((Number.isInteger(value['uid']) && value['uid'] >= 0) || ((value['uid'] === null)))) : true) && (value['gid'] !== undefined ? (((Number.isInteger(value['gid']) && value['gid'] >= 0) || ((value['gid'] === null)))) : true) && Object.getOwnPropertyNames(value).every(key => ['timestamp', 'priority', 'message', 'unit', 'pid', 'comm', 'uid', 'gid'].includes(key))))) { return false }; return true; })(value['entries']) &&
+        array_0(value['entries']) &&
         Number.isInteger(value['total_count']) &&
         value['total_count'] >= 0 &&
         (typeof value['truncated'] === 'boolean') &&
@@ -171,6 +187,7 @@ export const strictChecks: Checks = {
     }
   })(),
   "hello": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'string')))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -183,7 +200,7 @@ export const strictChecks: Checks = {
         Number.isInteger(value['min_protocol_version']) &&
         value['min_protocol_version'] >= 1 &&
         Array.isArray(value['capabilities']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'string')))) { return false }; return true; })(value['capabilities']) &&
+        array_0(value['capabilities']) &&
         Object.getOwnPropertyNames(value).length === 6
       )
     }
@@ -250,17 +267,22 @@ export const strictChecks: Checks = {
     }
   })(),
   "disk-io": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0 && Object.getOwnPropertyNames(value).length === 11))) { return false }; return true; }
     return function check(value) {
       return (
         Array.isArray(value) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0 && Object.getOwnPropertyNames(value).length === 11))) { return false }; return true; })(value)
+        array_0(value)
       )
     }
   })(),
   "cgroups": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && array_0(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; }
+    function array_3(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && array_2(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; }
     return function check(value) {
       return (
-        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; })(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 5) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids']) && Object.getOwnPropertyNames(value).length === 10))) { return false }; return true; })(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 4))
+        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && array_1(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 5) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && array_3(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0 && Object.getOwnPropertyNames(value).length === 4))
       )
     }
   })(),
@@ -281,6 +303,9 @@ export const strictChecks: Checks = {
 
 export const lenientChecks: Checks = {
   "metrics": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -288,7 +313,7 @@ export const lenientChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         ((Number.isInteger(value['mem_total']) && value['mem_total'] >= 0) || ((value['mem_total'] === null))) &&
         ((Number.isInteger(value['mem_used']) && value['mem_used'] >= 0) || ((value['mem_used'] === null))) &&
         ((Number.isInteger(value['swap_total']) && value['swap_total'] >= 0) || ((value['swap_total'] === null))) &&
@@ -296,12 +321,15 @@ export const lenientChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; })(value['networks']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null)))
+        array_1(value['networks']) &&
+        ((Array.isArray(value['gpus']) && array_2(value['gpus'])) || ((value['gpus'] === null)))
       )
     }
   })(),
   "metrics-v2": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -309,7 +337,7 @@ export const lenientChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         ((Number.isInteger(value['mem_total']) && value['mem_total'] >= 0) || ((value['mem_total'] === null))) &&
         ((Number.isInteger(value['mem_used']) && value['mem_used'] >= 0) || ((value['mem_used'] === null))) &&
         ((Number.isInteger(value['swap_total']) && value['swap_total'] >= 0) || ((value['swap_total'] === null))) &&
@@ -317,13 +345,18 @@ export const lenientChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; })(value['networks']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && ((Number.isFinite(value['usage']) && value['usage'] <= 100 && value['usage'] >= 0) || ((value['usage'] === null))) && ((Number.isInteger(value['memory_total']) && value['memory_total'] >= 0) || ((value['memory_total'] === null))) && ((Number.isInteger(value['memory_used']) && value['memory_used'] >= 0) || ((value['memory_used'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null))) &&
+        array_1(value['networks']) &&
+        ((Array.isArray(value['gpus']) && array_2(value['gpus'])) || ((value['gpus'] === null))) &&
         ((Number.isInteger(value['process_count']) && value['process_count'] >= 0) || ((value['process_count'] === null)))
       )
     }
   })(),
   "legacy-metrics": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean')))) { return false }; return true; }
+    function array_3(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0))) { return false }; return true; }
+    function array_4(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && (((typeof value['vendor'] === 'string')) || ((value['vendor'] === null))) && ((Number.isFinite(value['utilization_gpu_pct']) && value['utilization_gpu_pct'] <= 100 && value['utilization_gpu_pct'] >= 0) || ((value['utilization_gpu_pct'] === null))) && ((Number.isInteger(value['mem_used_bytes']) && value['mem_used_bytes'] >= 0) || ((value['mem_used_bytes'] === null))) && ((Number.isInteger(value['mem_total_bytes']) && value['mem_total_bytes'] >= 0) || ((value['mem_total_bytes'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -331,7 +364,7 @@ export const lenientChecks: Checks = {
         value['cpu_total'] <= 100 &&
         value['cpu_total'] >= 0 &&
         Array.isArray(value['cpu_per_core']) &&
-        ((array) => { for(const value of array) if(!((Number.isFinite(value) && value <= 100 && value >= 0))) { return false }; return true; })(value['cpu_per_core']) &&
+        array_0(value['cpu_per_core']) &&
         Number.isInteger(value['mem_total']) &&
         value['mem_total'] >= 0 &&
         Number.isInteger(value['mem_used']) &&
@@ -343,34 +376,36 @@ export const lenientChecks: Checks = {
         (typeof value['hostname'] === 'string') &&
         ((Number.isFinite(value['cpu_temp_c'])) || ((value['cpu_temp_c'] === null))) &&
         Array.isArray(value['networks']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['received']) && value['received'] >= 0 && Number.isInteger(value['transmitted']) && value['transmitted'] >= 0))) { return false }; return true; })(value['networks']) &&
+        array_1(value['networks']) &&
         Array.isArray(value['disks']) &&
         value['disks'].length <= 0 &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean')))) { return false }; return true; })(value['disks']) &&
+        array_2(value['disks']) &&
         Array.isArray(value['top_processes']) &&
         value['top_processes'].length <= 0 &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0))) { return false }; return true; })(value['top_processes']) &&
-        ((Array.isArray(value['gpus']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && (((typeof value['vendor'] === 'string')) || ((value['vendor'] === null))) && ((Number.isFinite(value['utilization_gpu_pct']) && value['utilization_gpu_pct'] <= 100 && value['utilization_gpu_pct'] >= 0) || ((value['utilization_gpu_pct'] === null))) && ((Number.isInteger(value['mem_used_bytes']) && value['mem_used_bytes'] >= 0) || ((value['mem_used_bytes'] === null))) && ((Number.isInteger(value['mem_total_bytes']) && value['mem_total_bytes'] >= 0) || ((value['mem_total_bytes'] === null))) && ((Number.isFinite(value['temp_c'])) || ((value['temp_c'] === null)))))) { return false }; return true; })(value['gpus'])) || ((value['gpus'] === null))) &&
+        array_3(value['top_processes']) &&
+        ((Array.isArray(value['gpus']) && array_4(value['gpus'])) || ((value['gpus'] === null))) &&
         ((Number.isInteger(value['process_count']) && value['process_count'] >= 0) || ((value['process_count'] === null)))
       )
     }
   })(),
   "disks": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean')))) { return false }; return true; }
     return function check(value) {
       return (
         Array.isArray(value) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && Number.isInteger(value['total']) && value['total'] >= 0 && Number.isInteger(value['available']) && value['available'] >= 0 && ((Number.isFinite(value['temperature'])) || ((value['temperature'] === null))) && (typeof value['is_partition'] === 'boolean')))) { return false }; return true; })(value)
+        array_0(value)
       )
     }
   })(),
   "processes": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true)))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         Number.isInteger(value['process_count']) &&
         value['process_count'] >= 0 &&
         Array.isArray(value['processes']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['pid']) && value['pid'] >= 1 && (typeof value['name'] === 'string') && Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0 && Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0 && (value['ppid'] !== undefined ? (Number.isInteger(value['ppid']) && value['ppid'] >= 0) : true) && (value['uid'] !== undefined ? (Number.isInteger(value['uid']) && value['uid'] >= 0) : true) && (value['user'] !== undefined ? ((typeof value['user'] === 'string')) : true) && (value['state'] !== undefined ? ((typeof value['state'] === 'string') && value['state'].length <= 1 && value['state'].length >= 1) : true) && (value['threads'] !== undefined ? (Number.isInteger(value['threads']) && value['threads'] >= 0) : true) && (value['start_time'] !== undefined ? (Number.isInteger(value['start_time']) && value['start_time'] >= 0) : true) && (value['command'] !== undefined ? ((typeof value['command'] === 'string') && value['command'].length <= 256) : true)))) { return false }; return true; })(value['processes'])
+        array_0(value['processes'])
       )
     }
   })(),
@@ -405,11 +440,13 @@ export const lenientChecks: Checks = {
         (((typeof value['working_directory'] === 'string')) || ((value['working_directory'] === null))) &&
         (((typeof value['executable_path'] === 'string')) || ((value['executable_path'] === null))) &&
         Array.isArray(value['child_processes']) &&
-        ((array) => { for(const value of array) if(!((check_ProcessDetails(value)))) { return false }; return true; })(value['child_processes']) &&
+        array_0(value['child_processes']) &&
         Array.isArray(value['threads']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['tid']) && value['tid'] >= 1 && (typeof value['name'] === 'string') && Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0 && Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0 && (typeof value['status'] === 'string')))) { return false }; return true; })(value['threads'])
+        array_1(value['threads'])
       )
     }
+    function array_0(array) { for(const value of array) if(!((check_ProcessDetails(value)))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && Number.isInteger(value['tid']) && value['tid'] >= 1 && (typeof value['name'] === 'string') && Number.isInteger(value['cpu_time_user']) && value['cpu_time_user'] >= 0 && Number.isInteger(value['cpu_time_system']) && value['cpu_time_system'] >= 0 && (typeof value['status'] === 'string')))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -421,11 +458,12 @@ export const lenientChecks: Checks = {
   })(),
   "journal": (() => {
     const local_0 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['timestamp'] === 'string') && local_0.test(value['timestamp']) && (((value['priority'] === 'Emergency')) || ((value['priority'] === 'Alert')) || ((value['priority'] === 'Critical')) || ((value['priority'] === 'Error')) || ((value['priority'] === 'Warning')) || ((value['priority'] === 'Notice')) || ((value['priority'] === 'Info')) || ((value['priority'] === 'Debug'))) && (typeof value['message'] === 'string') && (value['unit'] !== undefined ? ((((typeof value['unit'] === 'string')) || ((value['unit'] === null)))) : true) && (value['pid'] !== undefined ? (((Number.isInteger(value['pid']) && value['pid'] >= 1) || ((value['pid'] === null)))) : true) && (value['comm'] !== undefined ? ((((typeof value['comm'] === 'string')) || ((value['comm'] === null)))) : true) && (value['uid'] !== undefined ? (((Number.isInteger(value['uid']) && value['uid'] >= 0) || ((value['uid'] === null)))) : true) && (value['gid'] !== undefined ? (((Number.isInteger(value['gid']) && value['gid'] >= 0) || ((value['gid'] === null)))) : true)))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
         Array.isArray(value['entries']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['timestamp'] === 'string') && local_0.test(value['timestamp']) && (((value['priority'] === 'Emergency')) || ((value['priority'] === 'Alert')) || ((value['priority'] === 'Critical')) || ((value['priority'] === 'Error')) || ((value['priority'] === 'Warning')) || ((value['priority'] === 'Notice')) || ((value['priority'] === 'Info')) || ((value['priority'] === 'Debug'))) && (typeof value['message'] === 'string') && (value['unit'] !== undefined ? ((((typeof value['unit'] === 'string')) || ((value['unit'] === null)))) : true) && (value['pid'] !== undefined ? (((Number.isInteger(value['pid']) && value['pid'] >= 1) || ((value['pid'] === null)))) : true) && (value['comm'] !== undefined ? ((((typeof value['comm'] === 'string')) || ((value['comm'] === null)))) : true) && (value['uid'] !== undefined ? (((Number.isInteger(value['uid']) && value['uid'] >= 0) || ((value['uid'] === null)))) : true) && (value['gid'] !== undefined ? (((Number.isInteger(value['gid']) && value['gid'] >= 0) || ((value['gid'] === null)))) : true)))) { return false }; return true; })(value['entries']) &&
+        array_0(value['entries']) &&
         Number.isInteger(value['total_count']) &&
         value['total_count'] >= 0 &&
         (typeof value['truncated'] === 'boolean') &&
@@ -435,6 +473,7 @@ export const lenientChecks: Checks = {
     }
   })(),
   "hello": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'string')))) { return false }; return true; }
     return function check(value) {
       return (
         (typeof value === 'object' && value !== null && !Array.isArray(value)) &&
@@ -447,7 +486,7 @@ export const lenientChecks: Checks = {
         Number.isInteger(value['min_protocol_version']) &&
         value['min_protocol_version'] >= 1 &&
         Array.isArray(value['capabilities']) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'string')))) { return false }; return true; })(value['capabilities'])
+        array_0(value['capabilities'])
       )
     }
   })(),
@@ -509,17 +548,22 @@ export const lenientChecks: Checks = {
     }
   })(),
   "disk-io": (() => {
+    function array_0(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0))) { return false }; return true; }
     return function check(value) {
       return (
         Array.isArray(value) &&
-        ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['name'] === 'string') && value['name'].length >= 1 && (typeof value['is_partition'] === 'boolean') && ((Number.isFinite(value['read_bytes_per_sec']) && value['read_bytes_per_sec'] >= 0) || ((value['read_bytes_per_sec'] === null))) && ((Number.isFinite(value['write_bytes_per_sec']) && value['write_bytes_per_sec'] >= 0) || ((value['write_bytes_per_sec'] === null))) && ((Number.isFinite(value['reads_per_sec']) && value['reads_per_sec'] >= 0) || ((value['reads_per_sec'] === null))) && ((Number.isFinite(value['writes_per_sec']) && value['writes_per_sec'] >= 0) || ((value['writes_per_sec'] === null))) && ((Number.isFinite(value['busy_percent']) && value['busy_percent'] <= 100 && value['busy_percent'] >= 0) || ((value['busy_percent'] === null))) && Number.isInteger(value['read_bytes']) && value['read_bytes'] >= 0 && Number.isInteger(value['write_bytes']) && value['write_bytes'] >= 0 && Number.isInteger(value['reads']) && value['reads'] >= 0 && Number.isInteger(value['writes']) && value['writes'] >= 0))) { return false }; return true; })(value)
+        array_0(value)
       )
     }
   })(),
   "cgroups": (() => {
+    function array_0(array) { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; }
+    function array_1(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && array_0(value['pids'])))) { return false }; return true; }
+    function array_2(array) { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; }
+    function array_3(array) { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && array_2(value['pids'])))) { return false }; return true; }
     return function check(value) {
       return (
-        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids'])))) { return false }; return true; })(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && ((array) => { for(const value of array) if(!(((typeof value === 'object' && value !== null && !Array.isArray(value)) && (typeof value['path'] === 'string') && value['path'].length >= 2 && (typeof value['name'] === 'string') && value['name'].length >= 1 && (((value['kind'] === 'slice')) || ((value['kind'] === 'service')) || ((value['kind'] === 'scope')) || ((value['kind'] === 'session')) || ((value['kind'] === 'user')) || ((value['kind'] === 'container')) || ((value['kind'] === 'pod')) || ((value['kind'] === 'group'))) && (((value['runtime'] === 'docker')) || ((value['runtime'] === 'podman')) || ((value['runtime'] === 'containerd')) || ((value['runtime'] === 'cri-o')) || ((value['runtime'] === null))) && (((typeof value['container_id'] === 'string')) || ((value['container_id'] === null))) && ((Number.isFinite(value['cpu_usage']) && value['cpu_usage'] <= 100 && value['cpu_usage'] >= 0) || ((value['cpu_usage'] === null))) && Number.isInteger(value['cpu_usec']) && value['cpu_usec'] >= 0 && ((Number.isInteger(value['mem_bytes']) && value['mem_bytes'] >= 0) || ((value['mem_bytes'] === null))) && ((Number.isInteger(value['mem_limit_bytes']) && value['mem_limit_bytes'] >= 0) || ((value['mem_limit_bytes'] === null))) && Array.isArray(value['pids']) && ((array) => { for(const value of array) if(!((Number.isInteger(value) && value >= 1))) { return false }; return true; })(value['pids'])))) { return false }; return true; })(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0))
+        (((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === true) && (((value['hierarchy'] === 'unified')) || ((value['hierarchy'] === 'hybrid'))) && Array.isArray(value['groups']) && array_1(value['groups']) && (typeof value['truncated'] === 'boolean') && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0) || ((typeof value === 'object' && value !== null && !Array.isArray(value)) && (value['available'] === false) && (typeof value['reason'] === 'string') && value['reason'].length >= 1 && Array.isArray(value['groups']) && value['groups'].length <= 0 && array_3(value['groups']) && Number.isInteger(value['cached_at']) && value['cached_at'] >= 0))
       )
     }
   })(),

@@ -1,5 +1,5 @@
 import { monotonicMs } from "./clock.js";
-import { isPending, type Collected } from "./collectors/collector.js";
+import { isPending, type Collected } from "./collected.js";
 
 /**
  * A value computed on demand and reused for `ttlMs`, shared by every caller.

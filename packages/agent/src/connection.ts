@@ -5,7 +5,7 @@
  */
 import { parseRequest } from "@socktop/protocol";
 import type { RawData, WebSocket } from "ws";
-import { isPending } from "./collectors/collector.js";
+import { isPending } from "./collected.js";
 import type { RequestHandler, Session } from "./handler.js";
 import type { EncodedReply } from "./replies.js";
 import type { Logger } from "./log.js";

@@ -26,7 +26,8 @@ import {
   toSeedMetrics,
   type EncodedReply,
 } from "./replies.js";
-import { CollectorFailure, isPending, whenCollected, type Collected } from "./collectors/collector.js";
+import { isPending, whenCollected, type Collected } from "./collected.js";
+import { CollectorFailure } from "./collectors/collector.js";
 import type { Logger } from "./log.js";
 import type { SignalSender } from "./signals.js";
 import type { MetricsSnapshot, MetricsSources } from "./sources.js";

@@ -13,7 +13,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { CgroupsReply, DiskInfo, DiskIoReply, LoadReply, ProcessEntry } from "@socktop/protocol";
-import type { Collected, CollectorStatus } from "./collectors/collector.js";
+import type { Collected } from "./collected.js";
+import type { CollectorStatus } from "./collectors/collector.js";
 import {
   BEARER_CHALLENGE,
   admit,

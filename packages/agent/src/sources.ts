@@ -5,7 +5,8 @@
  */
 import type { CgroupsReply, DiskInfo, DiskIoReply, LoadReply, NetworkInterface, ProcessEntry } from "@socktop/protocol";
 import { TtlCache } from "./cache.js";
-import { CollectorRegistry, isPending, type Backend, type Collected, type Collector, type CollectorStatus } from "./collectors/collector.js";
+import { isPending, type Collected } from "./collected.js";
+import { CollectorRegistry, type Backend, type Collector, type CollectorStatus } from "./collectors/collector.js";
 import type { CpuUsage } from "./collectors/cpu.js";
 import type { GpuReading } from "./collectors/gpu.js";
 import type { MemoryInfo } from "./collectors/memory.js";

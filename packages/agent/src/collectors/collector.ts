@@ -28,25 +28,7 @@ import type { CpuUsage } from "./cpu.js";
 import type { GpuReading } from "./gpu.js";
 import type { MemoryInfo } from "./memory.js";
 import { monotonicMs } from "../clock.js";
-
-/**
- * A collector's data: the value itself, or a promise of it when the collector
- * must wait. Most of fast metrics is read at once from kept /proc files; a
- * promise for each of them cost a watched agent ~5 kB of garbage and a dozen
- * microtask turns per request (seven collectors, each through the registry),
- * for values that were there all along.
- */
-export type Collected<T> = T | Promise<T>;
-
-/** Whether a collector's data is still to come. */
-export function isPending<T>(collected: Collected<T>): collected is Promise<T> {
-  return collected instanceof Promise;
-}
-
-/** `then` for data that may have come at once: `use` is applied now, or when the data comes. */
-export function whenCollected<T, R>(collected: Collected<T>, use: (value: T) => R): Collected<R> {
-  return isPending(collected) ? collected.then(use) : use(collected);
-}
+import { isPending, type Collected } from "../collected.js";
 
 export interface Collector<T> {
   /** Unique within a backend; the `collector` label in Prometheus and the prefix of its log lines. */

@@ -4,7 +4,8 @@
  * then is never probed again, so a machine without a GPU pays for one probe.
  */
 import { TtlCache } from "../cache.js";
-import type { Collected, Collector } from "./collector.js";
+import type { Collected } from "../collected.js";
+import type { Collector } from "./collector.js";
 import { readAmdGpus } from "./gpu-amd.js";
 import { runNvidiaSmi } from "./gpu-nvidia.js";
 import { defaultSensorReader, type SensorReader } from "./sensor-reader.js";

@@ -10,7 +10,8 @@
  * SensorReader: asynchronously, with a timeout (sensor-reader.ts).
  */
 import { TtlCache } from "../cache.js";
-import { isPending, type Collected, type Collector } from "./collector.js";
+import { isPending, type Collected } from "../collected.js";
+import type { Collector } from "./collector.js";
 import { listDir, parseNumberFile, readAttributeSync as readAttr } from "./procfs.js";
 import { SensorReader, defaultSensorReader } from "./sensor-reader.js";
 

@@ -292,6 +292,10 @@ const utf8 = new TextDecoder();
  * request comes back as an `InvalidRequest` carrying the error to reply with.
  */
 export function parseRequest(frame: string | Uint8Array, isBinary = false): ParsedRequest {
+  if (!isBinary && typeof frame === "string") {
+    const frequent = (frequentRequests ??= parsedFrequentRequests()).get(frame);
+    if (frequent !== undefined) return frequent;
+  }
   if (isBinary) {
     return {
       kind: "invalid",
@@ -328,4 +332,30 @@ export function encodeRequest(request: Request): string {
   if ("top" in request && request.top !== undefined) body.top = request.top;
   if (request.id !== undefined) body.id = request.id;
   return JSON.stringify(body);
+}
+
+/**
+ * The frames a watching client sends again and again, each parsed once: every
+ * argument-free request without an id, in both dialects, exactly as
+ * encodeRequest writes it (`{"type":"metrics"}`, `get_metrics`, …). A watcher
+ * sends one twice a second; the agent answers it with the same frozen request
+ * instead of JSON.parse and the checks each time. Built lazily from
+ * encodeRequest and the ordinary parse, so it cannot disagree with either.
+ */
+let frequentRequests: ReadonlyMap<string, Request> | undefined;
+
+function parsedFrequentRequests(): ReadonlyMap<string, Request> {
+  const kinds: Array<SimpleKind | "processes"> = ["metrics", "disks", "processes", "hello", "load", "disk_io", "cgroups"];
+  const frames = new Map<string, Request>();
+  for (const kind of kinds) {
+    for (const dialect of ["json", "legacy"] as const) {
+      if (dialect === "legacy" && kind === "hello") continue;
+      const frame = encodeRequest({ kind, dialect });
+      const text = frame.trim();
+      const parsed = text.startsWith("{") ? parseJson(text) : parseLegacy(text);
+      if (parsed.kind === "invalid") throw new Error(`encodeRequest wrote a frame its parser refuses: ${frame}`);
+      frames.set(frame, Object.freeze(parsed));
+    }
+  }
+  return frames;
 }

@@ -106,3 +106,27 @@ test("a processes request may ask for the top N only (JSON dialect)", () => {
   assert.deepEqual(parseRequest(encodeRequest(request)), request);
   assert.throws(() => encodeRequest({ kind: "processes", dialect: "legacy", top: 2 }), RangeError);
 });
+
+test("a watcher's frequent frames are parsed once: the same frozen request, equal to the ordinary parse", () => {
+  const kinds = ["metrics", "disks", "processes", "hello", "load", "disk_io", "cgroups"] as const;
+  let frames = 0;
+  for (const kind of kinds) {
+    for (const dialect of ["json", "legacy"] as const) {
+      if (dialect === "legacy" && kind === "hello") continue;
+      const frame = encodeRequest({ kind, dialect });
+      const first = parseRequest(frame);
+      // Surrounding blanks take the ordinary path (the frame is then not one of the known ones).
+      assert.deepEqual(first, parseRequest(` ${frame}\n`), frame);
+      assert.deepEqual(first, { kind, dialect }, frame);
+      assert.equal(parseRequest(frame), first, `${frame}: parsed once`);
+      assert.ok(Object.isFrozen(first), `${frame}: frozen, so no reader can change what the next client gets`);
+      frames++;
+    }
+  }
+  assert.equal(frames, 13);
+  // Not a text frame, or a request with an id: the ordinary path.
+  assert.equal(parseRequest('{"type":"metrics"}', true).kind, "invalid");
+  const withId = parseRequest('{"type":"metrics","id":7}');
+  assert.deepEqual(withId, { kind: "metrics", dialect: "json", id: 7 });
+  assert.notEqual(parseRequest('{"type":"metrics","id":7}'), withId);
+});

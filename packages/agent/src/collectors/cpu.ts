@@ -36,9 +36,16 @@ function parseCpuLine(text: string, start: number, end: number): CpuTimes {
   while (i < end && field < 8) {
     while (i < end && isBlank(text.charCodeAt(i))) i++;
     if (i >= end) break;
+    // Digits are summed in place (no substring per field); anything else in the
+    // field goes through Number as before (a malformed field counts as 0).
     let j = i;
-    while (j < end && !isBlank(text.charCodeAt(j))) j++;
-    const n = Number(text.slice(i, j));
+    let n = 0;
+    let digitsOnly = true;
+    for (let c = text.charCodeAt(j); j < end && !isBlank(c); c = text.charCodeAt(++j)) {
+      if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+      else digitsOnly = false;
+    }
+    if (!digitsOnly) n = Number(text.slice(i, j));
     const value = Number.isFinite(n) ? n : 0;
     total += value;
     if (field === 3 || field === 4) idle += value;
@@ -65,6 +72,7 @@ export const MAX_CPUS = 8192;
 export function parseProcStat(text: string): ProcStat {
   let total: CpuTimes | undefined;
   const cores: CpuTimes[] = [];
+  let holes = false;
   let start = text.startsWith("cpu") ? 0 : nextCpuLine(text, 0);
   while (start >= 0) {
     let end = text.indexOf("\n", start);
@@ -78,12 +86,19 @@ export function parseProcStat(text: string): ProcStat {
       const index = Number(text.slice(start + 3, labelEnd));
       // Offline CPUs have no line: keep indexes stable by placing each core at its number
       // (bounded by the kernel's own limit, so a damaged line cannot make a huge array).
-      if (Number.isInteger(index) && index >= 0 && index < MAX_CPUS) cores[index] = parseCpuLine(text, labelEnd, end);
+      if (Number.isInteger(index) && index >= 0 && index < MAX_CPUS) {
+        // Appended in the usual case (cpu0, cpu1, … in order), so the array stays packed.
+        if (index === cores.length) cores.push(parseCpuLine(text, labelEnd, end));
+        else {
+          if (index > cores.length) holes = true;
+          cores[index] = parseCpuLine(text, labelEnd, end);
+        }
+      }
     }
     start = nextCpuLine(text, end);
   }
   if (total === undefined) throw new Error("/proc/stat has no aggregate cpu line");
-  return { total, cores: Array.from(cores, (c) => c ?? { total: 0, idle: 0 }) };
+  return { total, cores: holes ? Array.from(cores, (c) => c ?? { total: 0, idle: 0 }) : cores };
 }
 
 /** Busy percentage (0..100) between two readings of the same CPU; 0 when no time passed. */

@@ -25,6 +25,18 @@ test("parseProcStat copes with old kernels (4 fields) and offline cores", () => 
   assert.deepEqual(stat.cores[1], { total: 0, idle: 0 });
 });
 
+test("parseProcStat reads fields in place as Number would: a malformed field counts as 0, cores may come out of order", () => {
+  // "1e3" and "-5" are not plain digits: read by Number (1000 and -5); "x7" is no number (0).
+  const stat = parseProcStat("cpu 1e3 -5 x7 80\ncpu1 5 0 5 40\ncpu0\t7  0 3 90 \n");
+  assert.equal(stat.total.total, 1000 - 5 + 0 + 80);
+  assert.equal(stat.total.idle, 80);
+  assert.deepEqual(stat.cores, [
+    { total: 100, idle: 90 },
+    { total: 50, idle: 40 },
+  ]);
+  assert.equal(parseProcStat(`cpu ${2 ** 40} 0 0 ${2 ** 41}\n`).total.total, 2 ** 40 + 2 ** 41);
+});
+
 test("parseProcStat refuses text without a cpu line", () => {
   assert.throws(() => parseProcStat("intr 1 2 3\n"), /no aggregate cpu line/);
 });

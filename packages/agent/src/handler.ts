@@ -14,7 +14,6 @@ import {
   type Request,
 } from "@socktop/protocol";
 import {
-  asBytes,
   envelope,
   errorReply,
   legacyJson,
@@ -185,16 +184,16 @@ export class RequestHandler {
   }
 
   private metrics(request: Request, snapshot: MetricsSnapshot): EncodedReply {
-    // Replies without a request id are the same bytes for every client: encoded once (asBytes).
-    if (request.dialect === "legacy") return this.metricsMemo.get(snapshot, "legacy", (s) => asBytes(legacyJson(toLegacyMetrics(s))));
-    if (request.id === undefined) return this.metricsMemo.get(snapshot, "seed", (s) => asBytes(textJson(toSeedMetrics(s))));
+    // Replies without a request id are the same for every client: encoded once (ReplyMemo.shared).
+    if (request.dialect === "legacy") return this.metricsMemo.shared(snapshot, "legacy", (s) => legacyJson(toLegacyMetrics(s)));
+    if (request.id === undefined) return this.metricsMemo.shared(snapshot, "seed", (s) => textJson(toSeedMetrics(s)));
     const data = this.metricsMemo.get(snapshot, "v2", (s) => textJson(toMetricsV2(s)));
     return envelope(request.id, "metrics", data.data as string);
   }
 
   private disks(request: Request, disks: DiskInfo[]): EncodedReply {
-    if (request.dialect === "legacy") return this.listMemo.get(disks, "legacy", (d) => asBytes(legacyJson(d)));
-    if (request.id === undefined) return this.listMemo.get(disks, "seed-bytes", (d) => asBytes(textJson(d)));
+    if (request.dialect === "legacy") return this.listMemo.shared(disks, "legacy", legacyJson);
+    if (request.id === undefined) return this.listMemo.shared(disks, "seed-whole", textJson);
     return envelope(request.id, "disks", this.listMemo.get(disks, "seed", textJson).data as string);
   }
 
@@ -206,8 +205,8 @@ export class RequestHandler {
 
   /** A JSON reply in the request's dialect (legacy: gzip when long), memoised per snapshot. */
   private json(request: Request, value: object): EncodedReply {
-    if (request.dialect === "legacy") return this.listMemo.get(value, "legacy", (v) => asBytes(legacyJson(v)));
-    if (request.id === undefined) return this.listMemo.get(value, "seed-bytes", (v) => asBytes(textJson(v)));
+    if (request.dialect === "legacy") return this.listMemo.shared(value, "legacy", legacyJson);
+    if (request.id === undefined) return this.listMemo.shared(value, "seed-whole", textJson);
     return envelope(request.id, request.kind, this.listMemo.get(value, "seed", textJson).data as string);
   }
 

@@ -185,17 +185,43 @@ export class ReplyMemo<S extends object> {
   private readonly memo = new WeakMap<S, Map<string, EncodedReply>>();
 
   get(snapshot: S, key: string, encode: (snapshot: S) => EncodedReply): EncodedReply {
-    let byKey = this.memo.get(snapshot);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.memo.set(snapshot, byKey);
-    }
+    const byKey = this.encodings(snapshot);
     let reply = byKey.get(key);
     if (reply === undefined) {
       reply = encode(snapshot);
       byKey.set(key, reply);
     }
     return reply;
+  }
+
+  /**
+   * A whole reply that every client asking within the snapshot's TTL window is
+   * sent as it is. Text goes out as text to the first client (ws writes a
+   * string straight into the socket) and becomes bytes of its own (asBytes)
+   * when a second client asks for it: one watcher pays no copy, many pay one
+   * UTF-8 encoding instead of one per send.
+   */
+  shared(snapshot: S, key: string, encode: (snapshot: S) => EncodedReply): EncodedReply {
+    const byKey = this.encodings(snapshot);
+    const reply = byKey.get(key);
+    if (reply === undefined) {
+      const fresh = encode(snapshot);
+      byKey.set(key, fresh);
+      return fresh;
+    }
+    if (typeof reply.data !== "string") return reply;
+    const bytes = asBytes(reply);
+    byKey.set(key, bytes);
+    return bytes;
+  }
+
+  private encodings(snapshot: S): Map<string, EncodedReply> {
+    let byKey = this.memo.get(snapshot);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.memo.set(snapshot, byKey);
+    }
+    return byKey;
   }
 }
 

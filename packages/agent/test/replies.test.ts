@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { GZIP_THRESHOLD_BYTES, decodeProcessList, type ProcessEntry } from "@socktop/protocol";
-import { asBytes, legacyJson, processListReply, textJson } from "../src/replies.js";
+import { asBytes, legacyJson, processListReply, ReplyMemo, textJson } from "../src/replies.js";
 
 const rows = (n: number): ProcessEntry[] =>
   Array.from({ length: n }, (_, i) => ({ pid: i + 1, name: `process-${i}`, cpu_usage: (i % 7) / 3, mem_bytes: 4096 * (i + 1) }));
@@ -50,4 +50,27 @@ test("text replies encoded once for many clients, and gzipped legacy JSON, hold 
   const long = legacyJson(rows(40));
   assert.equal(long.binary, true);
   assert.deepEqual(JSON.parse(gunzipSync(assertOwnBlock(long.data, "legacy gzip reply")).toString()), rows(40));
+});
+
+test("a shared reply goes out as text to its first client and as bytes of its own from the second on", () => {
+  const memo = new ReplyMemo<object>();
+  const snapshot = { hostname: "h" };
+  let encodings = 0;
+  const encode = (value: object) => {
+    encodings++;
+    return textJson(value);
+  };
+  const first = memo.shared(snapshot, "seed", encode);
+  assert.equal(first.data, '{"hostname":"h"}');
+  const second = memo.shared(snapshot, "seed", encode);
+  assert.equal(second.binary, false, "still a text frame");
+  assert.equal(assertOwnBlock(second.data, "shared reply").toString(), '{"hostname":"h"}');
+  assert.equal(memo.shared(snapshot, "seed", encode), second, "the same bytes for every later client");
+  assert.equal(encodings, 1);
+  // A new snapshot is encoded afresh; binary replies are shared as they are.
+  const next = { hostname: "i" };
+  assert.equal(memo.shared(next, "seed", encode).data, '{"hostname":"i"}');
+  const gz = memo.shared(next, "legacy", () => legacyJson(rows(40)));
+  assert.equal(memo.shared(next, "legacy", () => legacyJson(rows(1))), gz);
+  assert.equal(encodings, 2);
 });

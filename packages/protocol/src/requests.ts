@@ -345,9 +345,8 @@ export function encodeRequest(request: Request): string {
 let frequentRequests: ReadonlyMap<string, Request> | undefined;
 
 function parsedFrequentRequests(): ReadonlyMap<string, Request> {
-  const kinds: Array<SimpleKind | "processes"> = ["metrics", "disks", "processes", "hello", "load", "disk_io", "cgroups"];
   const frames = new Map<string, Request>();
-  for (const kind of kinds) {
+  for (const kind of [...Object.values(LEGACY_SIMPLE), "hello"] as const) {
     for (const dialect of ["json", "legacy"] as const) {
       if (dialect === "legacy" && kind === "hello") continue;
       const frame = encodeRequest({ kind, dialect });

@@ -193,8 +193,8 @@ export class RequestHandler {
 
   private disks(request: Request, disks: DiskInfo[]): EncodedReply {
     if (request.dialect === "legacy") return this.listMemo.shared(disks, "legacy", legacyJson);
-    if (request.id === undefined) return this.listMemo.shared(disks, "seed-whole", textJson);
-    return envelope(request.id, "disks", this.listMemo.get(disks, "seed", textJson).data as string);
+    if (request.id === undefined) return this.listMemo.shared(disks, "seed", textJson);
+    return envelope(request.id, "disks", this.listMemo.get(disks, "data", textJson).data as string);
   }
 
   private processes(processes: ProcessEntry[], form: "rich" | "basic", top: number | undefined): EncodedReply {
@@ -206,8 +206,8 @@ export class RequestHandler {
   /** A JSON reply in the request's dialect (legacy: gzip when long), memoised per snapshot. */
   private json(request: Request, value: object): EncodedReply {
     if (request.dialect === "legacy") return this.listMemo.shared(value, "legacy", legacyJson);
-    if (request.id === undefined) return this.listMemo.shared(value, "seed-whole", textJson);
-    return envelope(request.id, request.kind, this.listMemo.get(value, "seed", textJson).data as string);
+    if (request.id === undefined) return this.listMemo.shared(value, "seed", textJson);
+    return envelope(request.id, request.kind, this.listMemo.get(value, "data", textJson).data as string);
   }
 
   private signal(request: Request & { kind: "signal" }, session: Session): EncodedReply {

@@ -315,6 +315,11 @@ export function parseRequest(frame: string | Uint8Array, isBinary = false): Pars
       dialect: null,
     };
   }
+  return parseText(text);
+}
+
+/** A trimmed, non-empty frame in whichever dialect it is written. */
+function parseText(text: string): ParsedRequest {
   return text.startsWith("{") || text.startsWith("[") || text.startsWith('"') ? parseJson(text) : parseLegacy(text);
 }
 
@@ -350,8 +355,7 @@ function parsedFrequentRequests(): ReadonlyMap<string, Request> {
     for (const dialect of ["json", "legacy"] as const) {
       if (dialect === "legacy" && kind === "hello") continue;
       const frame = encodeRequest({ kind, dialect });
-      const text = frame.trim();
-      const parsed = text.startsWith("{") ? parseJson(text) : parseLegacy(text);
+      const parsed = parseText(frame);
       if (parsed.kind === "invalid") throw new Error(`encodeRequest wrote a frame its parser refuses: ${frame}`);
       frames.set(frame, Object.freeze(parsed));
     }

@@ -5,7 +5,7 @@
  * systemd-homed) would need getpwuid(), a blocking libc call Node does not
  * expose, so those users show as null (the uid is still sent).
  */
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { readWholeFileSync } from "./procfs.js";
 
 /** Bytes read as latin1 (lossless) re-read as UTF-8, which user names are in practice. */
@@ -35,7 +35,10 @@ export function parsePasswd(text: string): Map<number, string> {
  * makes once, not once per process).
  */
 export class PasswdNames {
-  private stamp = "";
+  /** Inode, size and mtime of the file as last read (inode -1: absent; NaN: never read). */
+  private ino = Number.NaN;
+  private size = Number.NaN;
+  private mtimeMs = Number.NaN;
   private names = new Map<number, string>();
   /** Bumped whenever the names were read again, so that callers may cache lookups per generation. */
   generation = 0;
@@ -43,19 +46,23 @@ export class PasswdNames {
   /** `path` is the passwd file itself; see {@link passwdPathFor} for a root directory. */
   constructor(private readonly path = "/etc/passwd") {}
 
-  /** Re-reads the file when its inode, size or mtime changed. Cheap: one stat(). */
+  /** Re-reads the file when its inode, size or mtime changed. Cheap: one stat(), compared as numbers. */
   refresh(): void {
-    let stamp: string;
+    let s: Stats | undefined;
     try {
-      const s = statSync(this.path);
-      stamp = `${s.ino}:${s.size}:${s.mtimeMs}`;
+      s = statSync(this.path);
     } catch {
-      stamp = "absent";
+      s = undefined; // absent or unreadable: no names
     }
-    if (stamp === this.stamp) return;
-    const text = stamp === "absent" ? null : readWholeFileSync(this.path);
+    const ino = s === undefined ? -1 : s.ino;
+    const size = s === undefined ? 0 : s.size;
+    const mtimeMs = s === undefined ? 0 : s.mtimeMs;
+    if (ino === this.ino && size === this.size && mtimeMs === this.mtimeMs) return;
+    const text = s === undefined ? null : readWholeFileSync(this.path);
     this.names = text === null ? new Map() : parsePasswd(text);
-    this.stamp = stamp;
+    this.ino = ino;
+    this.size = size;
+    this.mtimeMs = mtimeMs;
     this.generation++;
   }
 

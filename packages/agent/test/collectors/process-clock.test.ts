@@ -164,6 +164,48 @@ describe("ScanClockReader", () => {
     assert.deepEqual(reader.read(), { totalJiffies: 36, uptimeTicks: 20050, bootTime: 5 });
   });
 
+  it("with kept descriptors, sums the first line once a whole parse found the kernel's layout, and parses btime again every 10 s", () => {
+    const root = mkdtempSync(join(tmpdir(), "socktop-clock-"));
+    temps.push(root);
+    const stat = join(root, "stat");
+    const uptime = join(root, "uptime");
+    // Written in place (same inode): a kept descriptor reads the new bytes, as procfs's do.
+    writeFileSync(stat, REAL_STAT);
+    writeFileSync(uptime, "100.00 1.00\n");
+    const reader = new ScanClockReader(root, true);
+    try {
+      assert.deepEqual(reader.read(), { totalJiffies: 3957419, uptimeTicks: 10000, bootTime: 1764556800 });
+      // A fresh first line is read; btime (moved by a wall-clock step) is kept until 10 s have passed.
+      writeFileSync(stat, REAL_STAT.replace("cpu  2499366", "cpu  2499466").replace("btime 1764556800", "btime 1764556801"));
+      writeFileSync(uptime, "109.99 1.00\n");
+      assert.deepEqual(reader.read(), { totalJiffies: 3957519, uptimeTicks: 10999, bootTime: 1764556800 });
+      writeFileSync(uptime, "110.00 1.00\n");
+      assert.deepEqual(reader.read(), { totalJiffies: 3957519, uptimeTicks: 11000, bootTime: 1764556801 });
+      // A first line the fast path does not take goes through the whole parse again, and so does
+      // the reading after it; the general parser's answer is the one given.
+      const odd = "intr 5\ncpu  1 2 3 4 5 6 7 8\nbtime 7\n";
+      writeFileSync(stat, odd);
+      assert.deepEqual(reader.read(), { totalJiffies: expectedStat(odd).totalJiffies, uptimeTicks: 11000, bootTime: 7 });
+      const twoAggregates = "cpu  1 1 1 1 1 1 1 1\ncpu  2 2 2 2 2 2 2 2\nbtime 8\n";
+      writeFileSync(stat, twoAggregates);
+      assert.deepEqual(reader.read(), { totalJiffies: expectedStat(twoAggregates).totalJiffies, uptimeTicks: 11000, bootTime: 8 });
+      assert.equal(expectedStat(twoAggregates).totalJiffies, 16, "the general parser takes the last aggregate line");
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("parses /proc/stat whole on every reading of a fixture tree (no kept descriptors)", () => {
+    const root = mkdtempSync(join(tmpdir(), "socktop-clock-"));
+    temps.push(root);
+    writeFileSync(join(root, "stat"), REAL_STAT);
+    writeFileSync(join(root, "uptime"), "100.00 1.00\n");
+    const reader = new ScanClockReader(root, false);
+    assert.equal(reader.read().bootTime, 1764556800);
+    writeFileSync(join(root, "stat"), REAL_STAT.replace("btime 1764556800", "btime 1764556801"));
+    assert.equal(reader.read().bootTime, 1764556801);
+  });
+
   it("reads a /proc/stat longer than its buffer whole", () => {
     const root = mkdtempSync(join(tmpdir(), "socktop-clock-"));
     temps.push(root);

@@ -119,6 +119,13 @@ test("passwd: first entry per uid wins, comments and broken lines skipped; looku
     await writeFile(path, "root:x:0:0::/root:/bin/sh\nbob:x:1234:1234::/home/bob:/bin/sh\n");
     assert.equal(lookup.lookup(1234), "bob");
     assert.equal(new PasswdNames(join(dir, "missing")).lookup(0), null);
+    // A path that cannot be stat()ed for another reason than its absence (ENOTDIR): no names, no throw.
+    assert.equal(new PasswdNames(join(path, "not-a-dir")).lookup(0), null);
+    // Removed, then back: read again.
+    await rm(path);
+    assert.equal(lookup.lookup(0), null);
+    await writeFile(path, "carol:x:0:0::/root:/bin/sh\n");
+    assert.equal(lookup.lookup(0), "carol");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

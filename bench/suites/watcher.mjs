@@ -1,27 +1,31 @@
 /**
- * Suite 3 — CPU cost of one watcher: one client polling at the recommended
- * rates (metrics 500 ms, processes 2 s, disks 5 s) for a while; the server's
- * CPU seconds per minute from /proc/<pid>/stat. Contenders take turns, the
- * first of each round rotating (round 1: A B C D, round 2: B C D A, …), so
- * drifting background load and the order within a round hit them alike; the
- * median, the middle half and min–max over the rounds are reported, and each
- * target's ratio is the median of the per-round ratios (ours ÷ the peer's in
- * the same round).
+ * Suite 3 — CPU cost of one watcher: one client per server polling at the
+ * recommended rates (metrics 500 ms, processes 2 s, disks 5 s); each
+ * server's CPU seconds per minute of wall time from /proc/<pid>.
  *
- * Same data at the same rates:
- *  - agent (default TTLs): `{"type":"metrics"|"processes"|"disks"}` over one WebSocket;
- *  - a second agent asked only for metrics and disks (node_exporter's share of
- *    the work). A process of its own: in a shared one, garbage and JIT work
- *    left by the process-list rounds would land in its rounds;
- *  - node_exporter: its cpu/meminfo/netdev/hwmon scrape every 500 ms and its
- *    filesystem scrape every 5 s (it has no process list: it does less work);
- *  - Glances: the plugins behind the same data, each refreshed at the same
- *    rate (config `refresh=`; `--cached-time 0` so the REST server does not
- *    hold them back), polled on its per-plugin REST endpoints;
- *  - the floor: a bare Node ws server answering every metrics and disks
- *    request with the same bytes (bench/lib/peers.mjs startWsFloor): what any
- *    Node WebSocket server pays per request before doing work of its own, so
- *    the node_exporter target's explanation can tell the agent's own work apart.
+ * Each target's contenders are polled side by side, at the same moment, so
+ * the machine's drifting background load hits both sides of a ratio alike
+ * (since 2026-12-03; before, every contender had a window of its own in
+ * turn, and the per-round ratio against node_exporter spread from 0.28× to
+ * 0.76× within one run, where bench/ab-watcher.mjs, side by side, measured
+ * a middle half of 0.54× – 0.62×). Two groups take turns, the first of each
+ * round alternating:
+ *  - node_exporter's target: a second agent asked only for metrics and disks
+ *    (node_exporter's share of the work; a process of its own, so that the
+ *    process-list rounds' garbage and JIT work do not land in it), node_exporter
+ *    (its cpu/meminfo/netdev/hwmon scrape every 500 ms, its filesystem scrape
+ *    every 5 s; it has no process list) and the floor: a bare Node ws server
+ *    answering every metrics and disks request with the same bytes
+ *    (bench/lib/peers.mjs startWsFloor), what any Node WebSocket server pays
+ *    per request before doing work of its own, so that the explanation can
+ *    tell the agent's own work apart;
+ *  - Glances's target: the agent (default TTLs) asked for
+ *    `{"type":"metrics"|"processes"|"disks"}` over one WebSocket, and Glances
+ *    with the plugins behind the same data, each refreshed at the same rate
+ *    (config `refresh=`; `--cached-time 0` so the REST server does not hold
+ *    them back), polled on its per-plugin REST endpoints.
+ * Each target's ratio is the median of the per-round ratios (ours ÷ the
+ * peer's in the same window); the spread of those ratios is reported.
  */
 import { GLANCES_PATHS, GLANCES_PLUGINS, NODE_EXPORTER_QUERIES, connectAgent, startAgent, startGlances, startNodeExporter, startWsFloor } from "../lib/peers.mjs";
 import { CpuMeter, WATCHER_RATES, fmtBytes, fmtNum, fmtRatio, httpGet, median, pollAtRates, procMemory, quantile } from "../lib/util.mjs";
@@ -29,11 +33,11 @@ import { CpuMeter, WATCHER_RATES, fmtBytes, fmtNum, fmtRatio, httpGet, median, p
 const RATES = WATCHER_RATES;
 
 export async function run(ctx) {
-  // Enough interleaved rounds for a stable ratio (the spread of the per-round ratios is reported):
-  // 6 rounds of 10 s gave per-round ratios from 0.43× to 0.90× against node_exporter; an agent's
-  // 10 s is ~50 ms of CPU, where one garbage collection more or less moves it by a tenth.
-  const rounds = ctx.quick ? 2 : 10;
-  const durationMs = ctx.quick ? 5_000 : 11_000;
+  // Enough rounds for a stable ratio (the spread of the per-round ratios is reported): an agent's
+  // 10 s is ~50 ms of CPU, where one garbage collection more or less moves it by a tenth. Two
+  // groups of 20 s per round: about the suite's length when each of five contenders had 11 s.
+  const rounds = ctx.quick ? 2 : 12;
+  const durationMs = ctx.quick ? 5_000 : 20_000;
   // Long enough for the agent's hot paths to be compiled by V8's optimising tier before measuring.
   const warmUpMs = ctx.quick ? 1_000 : 6_000;
   const servers = [];
@@ -113,22 +117,31 @@ export async function run(ctx) {
       });
     }
 
+    // The contenders of one target are polled at the same moment; the two groups take turns.
+    const groups = [
+      contenders.filter((c) => c.id === "agent-nop" || c.id === "node_exporter" || c.id === "floor"),
+      contenders.filter((c) => c.id === "agent" || c.id === "glances"),
+    ].filter((g) => g.length > 0);
+    const pollGroup = (group, ms) => Promise.all(group.map((c) => pollAtRates(ms, c.poll)));
+
     // Warm-up: first scans, JIT, Glances' first refresh.
-    for (const c of contenders) await pollAtRates(warmUpMs, c.poll);
+    for (const group of groups) await pollGroup(group, warmUpMs);
 
     const perMinute = Object.fromEntries(contenders.map((c) => [c.id, []]));
     const failures = Object.fromEntries(contenders.map((c) => [c.id, 0]));
     let exact = true;
     for (let round = 0; round < rounds; round++) {
-      const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
-      for (const c of order) {
-        ctx.log(`watcher: round ${round + 1}/${rounds}: ${c.id} for ${durationMs / 1000} s`);
-        const meter = new CpuMeter(c.pid);
-        const r = await pollAtRates(durationMs, c.poll);
-        const reading = meter.read();
-        exact &&= reading.exact;
-        perMinute[c.id].push(reading.cpuSecondsPerMinute);
-        failures[c.id] += r.failures;
+      const order = groups.map((_, i) => groups[(i + round) % groups.length]);
+      for (const group of order) {
+        ctx.log(`watcher: round ${round + 1}/${rounds}: ${group.map((c) => c.id).join(" + ")} side by side for ${durationMs / 1000} s`);
+        const meters = group.map((c) => new CpuMeter(c.pid));
+        const results = await pollGroup(group, durationMs);
+        for (const [i, c] of group.entries()) {
+          const reading = meters[i].read();
+          exact &&= reading.exact;
+          perMinute[c.id].push(reading.cpuSecondsPerMinute);
+          failures[c.id] += results[i].failures;
+        }
       }
     }
     await client.close();
@@ -144,7 +157,7 @@ export async function run(ctx) {
     const nopMedian = perMinute["agent-nop"] ? median(perMinute["agent-nop"]) : NaN;
     const floorMedian = perMinute.floor ? median(perMinute.floor) : NaN;
     // Targets as ratios: the agent's CPU ÷ the peer's for the same data, per round
-    // (contenders take turns within a round, so a round's ratio shares its load).
+    // (measured side by side, so a round's ratio shares its load).
     const targets = [];
     const ratioNotes = [];
     for (const c of contenders.filter((x) => x.id === "node_exporter" || x.id === "glances")) {
@@ -180,7 +193,7 @@ export async function run(ctx) {
       ratioNotes.push(`- ${peer} (${what}): per-round ratios ${perRound.map((r) => fmtRatio(r)).join(", ")}; median ${fmtRatio(ratio)}, middle half ${fmtRatio(quantile(perRound, 0.25))} – ${fmtRatio(quantile(perRound, 0.75))}.`);
     }
     const markdown = [
-      `One client per server, ${rounds} round(s) of ${durationMs / 1000} s per contender after ${warmUpMs / 1000} s of warm-up each, taking turns (the first of each round rotates). CPU = CPU time of all threads of the server process per minute of wall time (${exact ? "exact, from /proc/<pid>/task/*/schedstat" : "utime+stime, 10 ms ticks"}); median, middle half (25th – 75th percentile) and min – max over the rounds. Ratio = median ÷ the agent's median.`,
+      `One client per server, ${rounds} round(s); in each, the contenders of one target are polled side by side for ${durationMs / 1000} s (the agent asked for metrics + disks, node_exporter and the floor; then the agent and Glances; the group that goes first alternates), after ${warmUpMs / 1000} s of warm-up per group. CPU = CPU time of all threads of the server process per minute of wall time (${exact ? "exact, from /proc/<pid>/task/*/schedstat" : "utime+stime, 10 ms ticks"}); median, middle half (25th – 75th percentile) and min – max over the rounds. Ratio = median ÷ the agent's median.`,
       "",
       "| server | CPU s / min (median) | middle half | min – max | of one core | vs agent | RSS at end | failed polls |",
       "|---|---:|---:|---:|---:|---:|---:|---:|",

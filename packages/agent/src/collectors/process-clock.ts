@@ -117,21 +117,27 @@ function fastBootTime(bytes: Buffer, length: number): number | null | undefined 
  * tests that hold it to parseProcStat and parseBootTime.
  */
 export function parseStatClock(bytes: Buffer, length: number): { totalJiffies: number | null; bootTime: number | null } {
-  let totalJiffies = fastTotalJiffies(bytes, length);
-  // A line starting with "btime" at offset 0 is not preceded by a newline: only the general parser sees it.
-  let bootTime = bytes[0] === 0x62 /* b */ ? undefined : fastBootTime(bytes, length);
-  if (totalJiffies === undefined || bootTime === undefined) {
-    const text = bytes.toString("latin1", 0, length);
-    if (bootTime === undefined) bootTime = parseBootTime(text);
-    if (totalJiffies === undefined) {
-      try {
-        totalJiffies = parseProcStat(text).total.total;
-      } catch {
-        return { totalJiffies: null, bootTime };
-      }
-    }
-  }
+  const { totalJiffies, bootTime } = statClock(bytes, length);
   return { totalJiffies, bootTime };
+}
+
+/** parseStatClock, and whether the total came from the kernel's layout (the fast path). */
+function statClock(bytes: Buffer, length: number): { totalJiffies: number | null; bootTime: number | null; kernelLayout: boolean } {
+  const fast = fastTotalJiffies(bytes, length);
+  const bootTime = bootTimeOf(bytes, length);
+  if (fast !== undefined) return { totalJiffies: fast, bootTime, kernelLayout: true };
+  try {
+    return { totalJiffies: parseProcStat(bytes.toString("latin1", 0, length)).total.total, bootTime, kernelLayout: false };
+  } catch {
+    return { totalJiffies: null, bootTime, kernelLayout: false };
+  }
+}
+
+/** btime of /proc/stat's bytes, by the fast path or else the general parser. */
+function bootTimeOf(bytes: Buffer, length: number): number | null {
+  // A line starting with "btime" at offset 0 is not preceded by a newline: only the general parser sees it.
+  const fast = bytes[0] === 0x62 /* b */ ? undefined : fastBootTime(bytes, length);
+  return fast !== undefined ? fast : parseBootTime(bytes.toString("latin1", 0, length));
 }
 
 /**
@@ -211,13 +217,13 @@ export class ScanClockReader {
     if (first !== undefined) {
       totalJiffies = first.total;
       const since = uptimeTicks === null ? NaN : uptimeTicks - this.bootTimeAt;
-      if (!(since >= 0 && since < BOOT_TIME_RECHECK_TICKS)) this.noteBootTime(parseStatClock(bytes, statLength).bootTime, uptimeTicks);
+      if (!(since >= 0 && since < BOOT_TIME_RECHECK_TICKS)) this.noteBootTime(bootTimeOf(bytes, statLength), uptimeTicks);
     } else {
-      const whole = parseStatClock(bytes, statLength);
+      const whole = statClock(bytes, statLength);
       totalJiffies = whole.totalJiffies;
       this.noteBootTime(whole.bootTime, uptimeTicks);
-      // The whole parse took the fast path's layout: later readings may sum the first line alone.
-      this.layoutKnown = this.keep && totalJiffies !== null && fastTotalJiffies(bytes, statLength) === totalJiffies;
+      // The whole parse found the kernel's layout: later readings may sum the first line alone.
+      this.layoutKnown = this.keep && whole.kernelLayout;
     }
     return { totalJiffies, uptimeTicks, bootTime: this.bootTime };
   }

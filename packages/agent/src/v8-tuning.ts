@@ -77,10 +77,6 @@ if (!chosen) setFlagsFromString(SEMI_SPACE_FLAG);
 let level: YoungGenerationLevel = "small";
 // The global (not node:perf_hooks): nothing more is loaded at start-up for a watch most agents never start.
 let growthWatch: InstanceType<typeof PerformanceObserver> | null = null;
-let shrinkCheck: ReturnType<typeof setInterval> | null = null;
-
-/** How often a busy agent checks that V8 has not shrunk its young generation (see holdBusySize). */
-export const SHRINK_CHECK_MS = 1000;
 
 /**
  * One semi-space's capacity in MiB: what it holds plus what it has free. Not
@@ -105,63 +101,35 @@ export function growthFactorTowards(semiSpaceMiB: number, targetMiB: number): nu
 function stopGrowthWatch(): void {
   growthWatch?.disconnect();
   growthWatch = null;
-  if (shrinkCheck !== null) clearInterval(shrinkCheck);
-  shrinkCheck = null;
 }
 
 /**
  * The busy level's young generation: grown to BUSY_SEMI_SPACE_MIB and held
  * there for as long as the level lasts. V8 multiplies the semi-spaces by the
- * growth factor at its next growth, which follows a scavenge; while a growth
- * is due, each garbage collection's performance entry tells whether the size
- * is reached (the factor goes back to 1). Once it is, a check every
- * SHRINK_CHECK_MS takes over: V8 shrinks the young generation when it judges
- * the allocation rate low (its memory reducer's collection, or a collection
- * after a quiet spell), and with the factor at 1 it would never grow again.
- * Measured with 200 clients before this watch existed: the memory reducer's
- * collection ~2 min into a soak left the semi-spaces at 1 MiB for good (a
- * scavenge every 0.27 s instead of every 2.2 s), and VmRSS went 75 → 63 →
- * 80.5 MiB within the next 2 min as promotions refilled the old generation.
- *
- * Not the performance entries all along: node builds each gc entry with
- * deprecated accessors (a few KiB of closures), and those objects reached
- * old space, where they stay until a full collection. Measured with 200
- * clients (--trace-gc-nvp, 2026-12-03, the metrics replies' copies already
- * gone: see replies.ts), median bytes promoted per scavenge: 5.2 KiB with an
- * entry per collection, 2.0 KiB with this check. Between two full
- * collections those bytes are the slope of the agent's RSS in a soak.
+ * growth factor at its next growth, which follows a scavenge; each garbage
+ * collection's performance entry then tells whether the size is reached (the
+ * factor goes back to 1) or was lost: V8 shrinks the young generation when it
+ * judges the allocation rate low (its memory reducer's collection, or a
+ * collection after a quiet spell), and with the factor at 1 it would never
+ * grow again. Measured with 200 clients before this watch stayed on: the
+ * memory reducer's collection ~2 min into a soak left the semi-spaces at 1 MiB
+ * for good (a scavenge every 0.27 s instead of every 2.2 s), and VmRSS went
+ * 75 → 63 → 80.5 MiB within the next 2 min as promotions refilled the old
+ * generation (malloc heap 5.4 → 10.4 MiB: promoted buffers keep their native
+ * memory until a mark-compact). With the watch the same soak held 73–75 MiB
+ * for its first 6 min.
  */
 function holdBusySize(): void {
   let factor = 1;
-  const wanted = (): number => growthFactorTowards(semiSpaceMiB(), BUSY_SEMI_SPACE_MIB);
-  const setFactor = (next: number): void => {
-    if (next === factor) return;
-    factor = next;
+  const check = (): void => {
+    const wanted = growthFactorTowards(semiSpaceMiB(), BUSY_SEMI_SPACE_MIB);
+    if (wanted === factor) return;
+    factor = wanted;
     setFlagsFromString(growthFactor(factor));
   };
-  const watchGrowth = (): void => {
-    setFactor(wanted());
-    if (factor === 1) return watchShrink();
-    growthWatch = new PerformanceObserver(() => {
-      setFactor(wanted());
-      if (factor !== 1) return;
-      growthWatch?.disconnect();
-      growthWatch = null;
-      watchShrink();
-    });
-    growthWatch.observe({ entryTypes: ["gc"] });
-  };
-  const watchShrink = (): void => {
-    shrinkCheck = setInterval(() => {
-      if (wanted() === 1) return;
-      if (shrinkCheck !== null) clearInterval(shrinkCheck);
-      shrinkCheck = null;
-      watchGrowth();
-    }, SHRINK_CHECK_MS);
-    // A busy agent has clients; this check alone never keeps a process alive.
-    shrinkCheck.unref();
-  };
-  watchGrowth();
+  check();
+  growthWatch = new PerformanceObserver(check);
+  growthWatch.observe({ entryTypes: ["gc"] });
 }
 
 function levelFor(clients: number, current: YoungGenerationLevel): YoungGenerationLevel {

@@ -38,9 +38,21 @@
  * it does not flip the flag on every connection); below the busy level the
  * semi-spaces keep the size they reached until V8 itself shrinks them.
  *
+ * While the young generation is small, the main thread scavenges it alone
+ * (`--no-parallel-scavenge`, read at each scavenge). V8 otherwise splits even
+ * a 1 MiB semi-space into two tasks and wakes its worker threads for each
+ * scavenge (strace: ~40 futex calls per scavenge, across 4 threads) for a
+ * pause of 1-3 ms. On this project's 2-core machine, one watcher (metrics
+ * every 500 ms, disks every 5 s), two agents side by side, 8 rounds of 20 s
+ * (2026-12-03, bench/ab-watcher.mjs): 0.212 against 0.232 CPU s/min, per-round
+ * ratio median 0.93x (0.85-1.00x, no round above). Busy and crowded levels
+ * keep V8's parallel scavenges: their semi-spaces are 8-16 MiB, and
+ * a pause there is what the fan-out's p99 is made of.
+ *
  * Import this module first in an entry point: ES modules run in import order.
  * An operator who passes any semi-space option (command line or NODE_OPTIONS)
- * gets V8's own behaviour with it, untouched, at any load.
+ * gets V8's own behaviour with it, untouched, at any load; likewise with a
+ * parallel-scavenge or single-threaded option for the scavenger's threads.
  */
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
@@ -71,8 +83,15 @@ export function operatorChose(name: string): boolean {
   return given.some((option) => option.startsWith("--") && option.includes(name));
 }
 
+/** The small level's scavenges: by the main thread alone. */
+export const SMALL_SCAVENGE_FLAG = "--no-parallel-scavenge";
+/** V8's own parallel scavenges, for the busy and crowded levels. */
+export const PARALLEL_SCAVENGE_FLAG = "--parallel-scavenge";
+
 const chosen = operatorChose("semi-space");
+const scavengerChosen = operatorChose("parallel-scavenge") || operatorChose("single-threaded");
 if (!chosen) setFlagsFromString(SEMI_SPACE_FLAG);
+if (!scavengerChosen) setFlagsFromString(SMALL_SCAVENGE_FLAG);
 
 let level: YoungGenerationLevel = "small";
 // The global (not node:perf_hooks): nothing more is loaded at start-up for a watch most agents never start.
@@ -145,13 +164,16 @@ function levelFor(clients: number, current: YoungGenerationLevel): YoungGenerati
  * young generation's level now in force.
  */
 export function adaptToClients(clients: number): YoungGenerationLevel {
-  if (chosen) return level;
+  if (chosen && scavengerChosen) return level;
   const next = levelFor(clients, level);
   if (next === level) return level;
-  stopGrowthWatch();
-  if (next === "crowded") setFlagsFromString(CROWDED_SEMI_SPACE_FLAG);
-  else if (next === "busy") holdBusySize();
-  else setFlagsFromString(SEMI_SPACE_FLAG);
+  if (!chosen) {
+    stopGrowthWatch();
+    if (next === "crowded") setFlagsFromString(CROWDED_SEMI_SPACE_FLAG);
+    else if (next === "busy") holdBusySize();
+    else setFlagsFromString(SEMI_SPACE_FLAG);
+  }
+  if (!scavengerChosen) setFlagsFromString(next === "small" ? SMALL_SCAVENGE_FLAG : PARALLEL_SCAVENGE_FLAG);
   level = next;
   return level;
 }

@@ -145,3 +145,36 @@ process.stdout.write(JSON.stringify({ busyLoaded, shrunk, loadedAgain: newSpace(
   assert.ok(steps.shrunk < 2 * BUSY_SEMI_SPACE_MIB, `V8 shrank it after the quiet spell (${steps.shrunk} MiB): the case under test`);
   assert.equal(steps.loadedAgain, 2 * BUSY_SEMI_SPACE_MIB, "grown back to the busy size, not left small");
 });
+
+// The scavenges' time on V8's worker threads, one figure per scavenge, from --trace-gc-nvp, split at a marker line.
+function backgroundScavengeMs(nodeArgs: string[], script: string): { before: number[]; after: number[] } {
+  const out = execFileSync(process.execPath, ["--trace-gc-nvp", ...nodeArgs, "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, NODE_OPTIONS: "" },
+  });
+  const [before = "", after = ""] = out.split("--- level changed ---");
+  const times = (text: string): number[] =>
+    [...text.matchAll(/gc=s .*?background\.scavenge\.parallel=([\d.]+)/g)].map((match) => Number(match[1]));
+  return { before: times(before), after: times(after) };
+}
+
+const SCAVENGE_LEVELS = `
+import { adaptToClients, BUSY_CLIENTS } from ${JSON.stringify(tuning)};
+const grow = async () => { ${growLoop(300, "await new Promise((resolve) => setImmediate(resolve));")} };
+await grow();
+adaptToClients(BUSY_CLIENTS + 1);
+console.log("--- level changed ---");
+await grow();
+`;
+
+test("small: the main thread scavenges alone; busy: V8's parallel scavenges again", () => {
+  const { before, after } = backgroundScavengeMs([], SCAVENGE_LEVELS);
+  assert.ok(before.length >= 5, `the workload scavenges while small (${before.length})`);
+  assert.deepEqual(before.filter((ms) => ms > 0), [], "no scavenge work on worker threads while small");
+  assert.ok(after.some((ms) => ms > 0), `busy: worker threads share scavenges (${after.join(", ")})`);
+});
+
+test("an operator's own parallel-scavenge option is left as given", () => {
+  const { before } = backgroundScavengeMs(["--parallel-scavenge", "--import", tuning], SCAVENGE_LEVELS);
+  assert.ok(before.some((ms) => ms > 0), `--parallel-scavenge kept while small (${before.join(", ")})`);
+});

@@ -43,9 +43,11 @@
  * a 1 MiB semi-space into two tasks and wakes its worker threads for each
  * scavenge (strace: ~40 futex calls per scavenge, across 4 threads) for a
  * pause of 1-3 ms. On this project's 2-core machine, one watcher (metrics
- * every 500 ms, disks every 5 s), two agents side by side, 8 rounds of 20 s
- * (2026-12-03, bench/ab-watcher.mjs): 0.212 against 0.232 CPU s/min, per-round
- * ratio median 0.93x (0.85-1.00x, no round above). Busy and crowded levels
+ * every 500 ms, disks every 5 s), two agents side by side, two runs of 8
+ * rounds of 20 s (2026-12-03, bench/ab-watcher.mjs): per-round ratio median
+ * 0.955x (middle half 0.89-1.02x; the runs alone 0.93x and 1.00x). A small
+ * gain within this machine's noise: one watcher makes V8 scavenge ~6 times a
+ * minute, so thread wake-ups are a small part of its cost. Busy and crowded levels
  * keep V8's parallel scavenges: their semi-spaces are 8-16 MiB, and
  * a pause there is what the fan-out's p99 is made of.
  *
